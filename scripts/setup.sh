@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Makes a fresh Debian 12 machine ready: packages, bpffs, and a build in ./build.
+# Idempotent: a second run only rebuilds what changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup.sh: run as root (packages, bpffs and network namespaces need it)" >&2
+  exit 1
+fi
+
+# Every component lists what it needs in scripts/deps/*.txt.
+mapfile -t pkgs < <(cat scripts/deps/*.txt | sed 's/#.*//' | awk 'NF' | sort -u)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup.sh: installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+
+build_type=${SANDNET_BUILD_TYPE:-RelWithDebInfo}
+werror=${SANDNET_WERROR:-OFF}
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSANDNET_WERROR="$werror" >/dev/null
+cmake --build build -j"$(nproc)"

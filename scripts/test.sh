@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Sets everything up on a fresh machine and runs every test (unit, BPF, veth integration,
+# short fuzz and benchmark smokes). Long fuzz runs and full benchmarks: see docs/testing.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+cd build
+ctest --output-on-failure --timeout 900 "$@"
