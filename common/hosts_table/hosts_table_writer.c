@@ -1,0 +1,194 @@
+// Hosts-table writer: collects (name, IPv4) pairs and lays out the image the reader expects.
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hosts_table/hosts_table.h"
+#include "common/hosts_table/hosts_table_layout.h"
+
+typedef struct pending_name {
+  char name[SANDNET_HOSTS_TABLE_MAX_NAME];
+  uint16_t len;
+  unsigned char ipv4[4];
+  uint32_t string_off;  // filled by finish()
+} pending_name;
+
+struct sandnet_hosts_builder {
+  pending_name *names;
+  size_t count;
+  size_t capacity;
+  uint64_t generation;
+};
+
+sandnet_hosts_builder *sandnet_hosts_builder_new(void) {
+  return (sandnet_hosts_builder *)calloc(1, sizeof(sandnet_hosts_builder));
+}
+
+void sandnet_hosts_builder_free(sandnet_hosts_builder *b) {
+  if (b == NULL) return;
+  free(b->names);
+  free(b);
+}
+
+void sandnet_hosts_builder_set_generation(sandnet_hosts_builder *b, uint64_t generation) {
+  if (b) b->generation = generation;
+}
+
+static int add_normalized(sandnet_hosts_builder *b, const char *name, size_t len,
+                          const unsigned char ipv4[4]) {
+  if (b->count == b->capacity) {
+    size_t capacity = b->capacity ? b->capacity * 2 : 16;
+    pending_name *grown = (pending_name *)realloc(b->names, capacity * sizeof(pending_name));
+    if (grown == NULL) return SANDNET_HT_ERR_NO_MEMORY;
+    b->names = grown;
+    b->capacity = capacity;
+  }
+  pending_name *n = &b->names[b->count];
+  size_t norm = sandnet_hosts_normalize_name(name, len, n->name);
+  if (norm == 0) return SANDNET_HT_ERR_ARGUMENT;
+  n->len = (uint16_t)norm;
+  memcpy(n->ipv4, ipv4, 4);
+  n->string_off = 0;
+  b->count++;
+  return SANDNET_HT_OK;
+}
+
+int sandnet_hosts_builder_add(sandnet_hosts_builder *b, const char *name, const unsigned char ipv4[4]) {
+  if (b == NULL || name == NULL || ipv4 == NULL) return SANDNET_HT_ERR_ARGUMENT;
+  return add_normalized(b, name, strlen(name), ipv4);
+}
+
+int sandnet_hosts_builder_add_peer(sandnet_hosts_builder *b, const char *bare,
+                                   const unsigned char ipv4[4], const char *const *networks,
+                                   size_t network_count) {
+  if (b == NULL || bare == NULL || ipv4 == NULL || (network_count && networks == NULL))
+    return SANDNET_HT_ERR_ARGUMENT;
+  if (strchr(bare, '.') != NULL) return SANDNET_HT_ERR_ARGUMENT;
+  int rc = sandnet_hosts_builder_add(b, bare, ipv4);
+  for (size_t i = 0; rc == SANDNET_HT_OK && i < network_count; i++) {
+    if (networks[i] == NULL || networks[i][0] == '\0' || strchr(networks[i], '.') != NULL)
+      return SANDNET_HT_ERR_ARGUMENT;
+    char qualified[SANDNET_HOSTS_TABLE_MAX_NAME + 2];
+    size_t bare_len = strlen(bare), net_len = strlen(networks[i]);
+    if (bare_len + 1 + net_len > SANDNET_HOSTS_TABLE_MAX_NAME) return SANDNET_HT_ERR_ARGUMENT;
+    memcpy(qualified, bare, bare_len);
+    qualified[bare_len] = '.';
+    memcpy(qualified + bare_len + 1, networks[i], net_len);
+    rc = add_normalized(b, qualified, bare_len + 1 + net_len, ipv4);
+  }
+  return rc;
+}
+
+static int by_name(const void *a, const void *b) {
+  const pending_name *x = (const pending_name *)a, *y = (const pending_name *)b;
+  return ht_compare_names(x->name, x->len, y->name, y->len);
+}
+
+// Address, then the canonical-name preference: shortest first, then byte order.
+static int by_addr_then_preference(const void *a, const void *b) {
+  const pending_name *x = *(const pending_name *const *)a, *y = *(const pending_name *const *)b;
+  int c = memcmp(x->ipv4, y->ipv4, 4);
+  if (c != 0) return c;
+  if (x->len != y->len) return x->len < y->len ? -1 : 1;
+  return memcmp(x->name, y->name, x->len);
+}
+
+// Sorts by name and drops exact duplicates; a name with two addresses is a conflict.
+static int sort_and_dedupe(sandnet_hosts_builder *b) {
+  if (b->count == 0) return SANDNET_HT_OK;
+  qsort(b->names, b->count, sizeof(pending_name), by_name);
+  size_t kept = 1;
+  for (size_t i = 1; i < b->count; i++) {
+    pending_name *last = &b->names[kept - 1], *cur = &b->names[i];
+    if (by_name(last, cur) == 0) {
+      if (memcmp(last->ipv4, cur->ipv4, 4) != 0) return SANDNET_HT_ERR_CONFLICT;
+      continue;
+    }
+    if (kept != i) b->names[kept] = *cur;
+    kept++;
+  }
+  b->count = kept;
+  return SANDNET_HT_OK;
+}
+
+// The canonical entry of an address among `by_addr` (sorted by by_addr_then_preference).
+static const pending_name *canonical_of(const pending_name *const *by_addr, size_t n,
+                                        const unsigned char ipv4[4]) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {  // first entry whose address is >= ipv4
+    size_t mid = lo + (hi - lo) / 2;
+    if (memcmp(by_addr[mid]->ipv4, ipv4, 4) < 0) lo = mid + 1; else hi = mid;
+  }
+  return by_addr[lo];
+}
+
+int sandnet_hosts_builder_finish(sandnet_hosts_builder *b, unsigned char **image, size_t *image_size) {
+  if (b == NULL || image == NULL || image_size == NULL) return SANDNET_HT_ERR_ARGUMENT;
+  *image = NULL;
+  *image_size = 0;
+  int rc = sort_and_dedupe(b);
+  if (rc != SANDNET_HT_OK) return rc;
+
+  uint64_t strings_size = 0;
+  for (size_t i = 0; i < b->count; i++) {
+    b->names[i].string_off = (uint32_t)strings_size;
+    strings_size += b->names[i].len;
+  }
+  const pending_name **by_addr = (const pending_name **)malloc((b->count ? b->count : 1) * sizeof(*by_addr));
+  if (by_addr == NULL) return SANDNET_HT_ERR_NO_MEMORY;
+  for (size_t i = 0; i < b->count; i++) by_addr[i] = &b->names[i];
+  qsort(by_addr, b->count, sizeof(*by_addr), by_addr_then_preference);
+  size_t addr_count = 0;
+  for (size_t i = 0; i < b->count; i++)
+    if (i == 0 || memcmp(by_addr[i - 1]->ipv4, by_addr[i]->ipv4, 4) != 0) addr_count++;
+
+  uint64_t name_index_off = SANDNET_HOSTS_TABLE_HEADER_SIZE;
+  uint64_t addr_index_off = name_index_off + (uint64_t)b->count * SANDNET_HOSTS_TABLE_NAME_ENTRY_SIZE;
+  uint64_t strings_off = addr_index_off + (uint64_t)addr_count * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
+  uint64_t total = strings_off + strings_size;
+  if (total > SANDNET_HOSTS_TABLE_MAX_SIZE) {
+    free(by_addr);
+    return SANDNET_HT_ERR_ARGUMENT;
+  }
+  unsigned char *out = (unsigned char *)calloc(1, (size_t)total);
+  if (out == NULL) {
+    free(by_addr);
+    return SANDNET_HT_ERR_NO_MEMORY;
+  }
+
+  memcpy(out + HT_OFF_MAGIC, SANDNET_HOSTS_TABLE_MAGIC, 8);
+  ht_put32(out + HT_OFF_VERSION, SANDNET_HOSTS_TABLE_VERSION);
+  ht_put32(out + HT_OFF_HEADER_SIZE, SANDNET_HOSTS_TABLE_HEADER_SIZE);
+  ht_put64(out + HT_OFF_TOTAL_SIZE, total);
+  ht_put32(out + HT_OFF_NAME_COUNT, (uint32_t)b->count);
+  ht_put32(out + HT_OFF_NAME_INDEX, (uint32_t)name_index_off);
+  ht_put32(out + HT_OFF_ADDR_COUNT, (uint32_t)addr_count);
+  ht_put32(out + HT_OFF_ADDR_INDEX, (uint32_t)addr_index_off);
+  ht_put32(out + HT_OFF_STRINGS, (uint32_t)strings_off);
+  ht_put32(out + HT_OFF_STRINGS_SIZE, (uint32_t)strings_size);
+  ht_put64(out + HT_OFF_GENERATION, b->generation);
+
+  for (size_t i = 0; i < b->count; i++) {
+    const pending_name *n = &b->names[i];
+    const pending_name *canon = canonical_of(by_addr, b->count, n->ipv4);
+    unsigned char *e = out + name_index_off + i * SANDNET_HOSTS_TABLE_NAME_ENTRY_SIZE;
+    ht_put32(e + HT_NAME_OFF, n->string_off);
+    ht_put16(e + HT_NAME_LEN, n->len);
+    ht_put16(e + HT_NAME_CANON_LEN, canon->len);
+    ht_put32(e + HT_NAME_CANON_OFF, canon->string_off);
+    memcpy(e + HT_NAME_IPV4, n->ipv4, 4);
+    memcpy(out + strings_off + n->string_off, n->name, n->len);
+  }
+  unsigned char *e = out + addr_index_off;
+  for (size_t i = 0; i < b->count; i++) {
+    if (i > 0 && memcmp(by_addr[i - 1]->ipv4, by_addr[i]->ipv4, 4) == 0) continue;
+    memcpy(e + HT_ADDR_IPV4, by_addr[i]->ipv4, 4);
+    ht_put32(e + HT_ADDR_CANON_OFF, by_addr[i]->string_off);
+    ht_put16(e + HT_ADDR_CANON_LEN, by_addr[i]->len);
+    e += SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
+  }
+  free(by_addr);
+  ht_put32(out + HT_OFF_CRC, sandnet_hosts_table_checksum(out, (size_t)total));
+  *image = out;
+  *image_size = (size_t)total;
+  return SANDNET_HT_OK;
+}

@@ -1,0 +1,133 @@
+// Cached mmap of the hosts table, revalidated on every call with one stat().
+//
+// guestd replaces the table only by rename(), never by writing in place, so a mapping of an
+// inode stays intact for as long as we hold it; a new (dev, ino, mtime, size) means a new
+// file, which we map, validate once (checksum, bounds, order) and swap in. A table that
+// fails validation is remembered by identity too, so a bad file costs one check, not one
+// per lookup.
+#include "nss/table_cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+typedef struct file_identity {
+  dev_t dev;
+  ino_t ino;
+  off_t size;
+  struct timespec mtime;
+} file_identity;
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static struct {
+  int present;  // identity/path below describe the last file we looked at
+  char path[PATH_MAX];
+  file_identity identity;
+  int error;    // 0 when `table` is usable, else the errno to report
+  void *map;
+  size_t map_size;
+  sandnet_hosts_table table;
+} cache;
+
+// A fork() while another thread holds the lock must not leave the child's copy locked.
+static void lock_before_fork(void) { pthread_mutex_lock(&cache_lock); }
+static void unlock_after_fork(void) { pthread_mutex_unlock(&cache_lock); }
+static void register_atfork(void) { pthread_atfork(lock_before_fork, unlock_after_fork, unlock_after_fork); }
+
+static const char *table_path(void) {
+  // secure_getenv: a setuid program must not let its caller choose which names it trusts.
+  const char *path = secure_getenv(SANDNET_HOSTS_TABLE_ENV);
+  if (path == NULL || path[0] != '/') return SANDNET_HOSTS_TABLE_DEFAULT_PATH;
+  return path;
+}
+
+static file_identity identity_of(const struct stat *st) {
+  file_identity id = {st->st_dev, st->st_ino, st->st_size, st->st_mtim};
+  return id;
+}
+
+static int same_identity(const file_identity *a, const file_identity *b) {
+  return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+         a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+static void drop_mapping(void) {
+  if (cache.map != NULL) munmap(cache.map, cache.map_size);
+  cache.map = NULL;
+  cache.map_size = 0;
+  memset(&cache.table, 0, sizeof cache.table);
+}
+
+// Maps and validates `path`; records the outcome (usable table or error) in the cache.
+static void load(const char *path) {
+  drop_mapping();
+  cache.present = 0;
+  size_t path_len = strlen(path);
+  if (path_len >= sizeof cache.path) {
+    cache.error = ENAMETOOLONG;
+    return;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) {
+    cache.error = errno;
+    return;
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    cache.error = errno;
+    close(fd);
+    return;
+  }
+  memcpy(cache.path, path, path_len + 1);
+  cache.identity = identity_of(&st);
+  cache.present = 1;
+  cache.error = EINVAL;
+  if (!S_ISREG(st.st_mode) || st.st_size <= 0 || st.st_size > SANDNET_HOSTS_TABLE_MAX_SIZE) {
+    close(fd);
+    return;
+  }
+  void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+  close(fd);
+  if (map == MAP_FAILED) {
+    cache.error = errno;
+    cache.present = 0;  // transient (e.g. ENOMEM): retry next call
+    return;
+  }
+  if (sandnet_hosts_table_open(map, (size_t)st.st_size, &cache.table) != SANDNET_HT_OK) {
+    munmap(map, (size_t)st.st_size);
+    memset(&cache.table, 0, sizeof cache.table);
+    return;
+  }
+  cache.map = map;
+  cache.map_size = (size_t)st.st_size;
+  cache.error = 0;
+}
+
+int sandnet_nss_with_table(void (*lookup)(const sandnet_hosts_table *table, void *ctx), void *ctx) {
+  int saved_errno = errno;
+  pthread_once(&atfork_once, register_atfork);
+  const char *path = table_path();
+  struct stat st;
+  if (stat(path, &st) != 0) {
+    int error = errno;
+    errno = saved_errno;
+    return error;
+  }
+  file_identity now = identity_of(&st);
+
+  pthread_mutex_lock(&cache_lock);
+  if (!cache.present || strcmp(cache.path, path) != 0 || !same_identity(&cache.identity, &now))
+    load(path);
+  int error = cache.error;
+  if (error == 0) lookup(&cache.table, ctx);
+  pthread_mutex_unlock(&cache_lock);
+  errno = saved_errno;
+  return error;
+}
