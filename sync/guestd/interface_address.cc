@@ -1,0 +1,126 @@
+#include "sync/guestd/interface_address.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+#include <vector>
+
+namespace sandnet::guestd {
+namespace {
+
+[[noreturn]] void fail(int error, const std::string& what) {
+  throw std::system_error(error, std::generic_category(), what);
+}
+
+// One rtnetlink request: header, fixed payload, attributes; sent and acknowledged.
+class NetlinkRequest {
+ public:
+  NetlinkRequest(uint16_t type, uint16_t flags, const void* payload, size_t payload_size) {
+    buffer_.resize(NLMSG_SPACE(payload_size));
+    auto* h = header();
+    h->nlmsg_len = static_cast<uint32_t>(NLMSG_LENGTH(payload_size));
+    h->nlmsg_type = type;
+    h->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+    h->nlmsg_seq = 1;
+    std::memcpy(NLMSG_DATA(h), payload, payload_size);
+  }
+  void add_attribute(uint16_t type, const void* data, size_t size) {
+    size_t at = NLMSG_ALIGN(header()->nlmsg_len);
+    buffer_.resize(at + RTA_SPACE(size));
+    auto* rta = reinterpret_cast<rtattr*>(buffer_.data() + at);
+    rta->rta_type = type;
+    rta->rta_len = static_cast<uint16_t>(RTA_LENGTH(size));
+    std::memcpy(RTA_DATA(rta), data, size);
+    header()->nlmsg_len = static_cast<uint32_t>(at + RTA_SPACE(size));
+  }
+  void execute(const std::string& what) {
+    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0) fail(errno, "netlink socket");
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    if (sendto(fd, buffer_.data(), header()->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+      int e = errno;
+      close(fd);
+      fail(e, what);
+    }
+    alignas(nlmsghdr) char reply[4096];
+    ssize_t n = recv(fd, reply, sizeof reply, 0);
+    int e = errno;
+    close(fd);
+    if (n < 0) fail(e, what);
+    auto* h = reinterpret_cast<nlmsghdr*>(reply);
+    if (!NLMSG_OK(h, static_cast<size_t>(n)) || h->nlmsg_type != NLMSG_ERROR) fail(EPROTO, what);
+    int error = -static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
+    if (error != 0) fail(error, what);
+  }
+
+ private:
+  nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buffer_.data()); }
+  std::vector<char> buffer_;
+};
+
+in_addr parse_ipv4(const std::string& text) {
+  in_addr a{};
+  if (inet_pton(AF_INET, text.c_str(), &a) != 1) throw std::invalid_argument("not an IPv4 address: " + text);
+  return a;
+}
+
+}  // namespace
+
+void configure_interface(const std::string& device, const std::string& cidr,
+                         const std::optional<std::string>& host_link_local) {
+  size_t slash = cidr.find('/');
+  if (slash == std::string::npos) throw std::invalid_argument("expected ADDRESS/PREFIX: " + cidr);
+  in_addr address = parse_ipv4(cidr.substr(0, slash));
+  int prefix = -1;
+  try {
+    prefix = std::stoi(cidr.substr(slash + 1));
+  } catch (const std::exception&) {
+  }
+  if (prefix < 1 || prefix > 32) throw std::invalid_argument("bad prefix length in " + cidr);
+  unsigned index = if_nametoindex(device.c_str());
+  if (index == 0) fail(errno, "interface " + device);
+
+  ifaddrmsg ifa{};
+  ifa.ifa_family = AF_INET;
+  ifa.ifa_prefixlen = static_cast<unsigned char>(prefix);
+  ifa.ifa_index = index;
+  NetlinkRequest add_address(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, &ifa, sizeof ifa);
+  add_address.add_attribute(IFA_LOCAL, &address, sizeof address);
+  add_address.add_attribute(IFA_ADDRESS, &address, sizeof address);
+  add_address.execute("add " + cidr + " to " + device);
+
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = static_cast<int>(index);
+  ifi.ifi_flags = IFF_UP;
+  ifi.ifi_change = IFF_UP;
+  NetlinkRequest up(RTM_NEWLINK, 0, &ifi, sizeof ifi);
+  up.execute("set " + device + " up");
+
+  if (host_link_local) {
+    in_addr host = parse_ipv4(*host_link_local);
+    rtmsg rt{};
+    rt.rtm_family = AF_INET;
+    rt.rtm_dst_len = 32;
+    rt.rtm_table = RT_TABLE_MAIN;
+    rt.rtm_protocol = RTPROT_STATIC;
+    rt.rtm_scope = RT_SCOPE_LINK;
+    rt.rtm_type = RTN_UNICAST;
+    NetlinkRequest route(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &rt, sizeof rt);
+    route.add_attribute(RTA_DST, &host, sizeof host);
+    uint32_t oif = index;
+    route.add_attribute(RTA_OIF, &oif, sizeof oif);
+    route.execute("route " + *host_link_local + " dev " + device);
+  }
+}
+
+}  // namespace sandnet::guestd

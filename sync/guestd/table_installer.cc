@@ -1,0 +1,44 @@
+#include "sync/guestd/table_installer.h"
+
+#include <spdlog/spdlog.h>
+
+#include <system_error>
+
+#include "common/hosts_table/hosts_table.hpp"
+#include "sync/guestd/atomic_file.h"
+#include "sync/guestd/etc_hosts_block.h"
+
+namespace sandnet::guestd {
+
+using table_push::PushStatus;
+
+PushStatus TableInstaller::install(std::span<const unsigned char> bytes) {
+  hosts_table::View view;
+  if (int rc = view.open(bytes); rc != SANDNET_HT_OK) {
+    spdlog::warn("rejected table ({} bytes): {}; keeping the previous one", bytes.size(),
+                 sandnet_hosts_table_strerror(rc));
+    return PushStatus::kInvalidTable;
+  }
+  try {
+    std::filesystem::create_directories(options_.table_path.parent_path());
+    // World-readable: every process of the guest resolves through it.
+    replace_file_atomically(options_.table_path, bytes, 0644);
+  } catch (const std::exception& e) {
+    spdlog::error("cannot store table: {}", e.what());
+    return PushStatus::kWriteFailed;
+  }
+  spdlog::info("installed table generation {} with {} names at {}", view.generation(), view.size(),
+               options_.table_path.string());
+  if (options_.hosts_file) {
+    try {
+      mirror_into_hosts_file(*options_.hosts_file, *view.get());
+    } catch (const std::exception& e) {
+      // The NSS table is in place; only the fallback for non-NSS programs is stale.
+      spdlog::error("cannot update {}: {}", options_.hosts_file->string(), e.what());
+      return PushStatus::kWriteFailed;
+    }
+  }
+  return PushStatus::kOk;
+}
+
+}  // namespace sandnet::guestd
