@@ -1,16 +1,25 @@
-// Cached mmap of the hosts table, revalidated on every call with one stat().
+// Cached mmap of the hosts table.
 //
-// guestd replaces the table only by rename(), never by writing in place, so a mapping of an
-// inode stays intact for as long as we hold it; a new (dev, ino, mtime, size) means a new
-// file, which we map, validate once (checksum, bounds, order) and swap in. A table that
-// fails validation is remembered by identity too, so a bad file costs one check, not one
-// per lookup.
+// guestd replaces the table only by rename(), never by truncating or rewriting it, so a
+// mapping of an inode stays intact for as long as we hold it. A new (dev, ino, mtime, size)
+// at the path means a new file, which we map, validate once (checksum, bounds, order) and
+// swap in. A table that fails validation is remembered by identity too, so a bad file costs
+// one check, not one per lookup.
+//
+// When to look at the path again: a stat() per lookup would cost about as much as glibc's
+// whole NSS dispatch on a VM (syscalls are slow there), so a usable mapping is trusted
+// without any system call until either guestd marks it superseded (one header word it sets
+// in the old file right after the rename; we see it through the shared mapping) or
+// kRecheckSeconds have passed (CLOCK_MONOTONIC_COARSE is read from the vDSO), which bounds
+// staleness when some other tool replaced the file without marking it. Without a usable
+// table we stat() on every call, so a table that appears is used at once.
 #include "nss/table_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -24,6 +33,8 @@ typedef struct file_identity {
   struct timespec mtime;
 } file_identity;
 
+enum { kRecheckSeconds = 1 };
+
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static struct {
@@ -34,6 +45,7 @@ static struct {
   void *map;
   size_t map_size;
   sandnet_hosts_table table;
+  time_t checked_at;  // CLOCK_MONOTONIC_COARSE seconds of the last stat() of the path
 } cache;
 
 // A fork() while another thread holds the lock must not leave the child's copy locked.
@@ -110,21 +122,39 @@ static void load(const char *path) {
   cache.error = 0;
 }
 
+static time_t coarse_now(void) {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) return 0;
+  return ts.tv_sec;
+}
+
+// True when the cached mapping can answer without looking at the file system.
+static int cache_is_fresh(const char *path, time_t now) {
+  return cache.present && cache.error == 0 && strcmp(cache.path, path) == 0 &&
+         !sandnet_hosts_table_is_superseded(&cache.table) && now - cache.checked_at < kRecheckSeconds;
+}
+
 int sandnet_nss_with_table(void (*lookup)(const sandnet_hosts_table *table, void *ctx), void *ctx) {
   int saved_errno = errno;
   pthread_once(&atfork_once, register_atfork);
   const char *path = table_path();
-  struct stat st;
-  if (stat(path, &st) != 0) {
-    int error = errno;
-    errno = saved_errno;
-    return error;
-  }
-  file_identity now = identity_of(&st);
+  time_t now = coarse_now();
 
   pthread_mutex_lock(&cache_lock);
-  if (!cache.present || strcmp(cache.path, path) != 0 || !same_identity(&cache.identity, &now))
-    load(path);
+  if (!cache_is_fresh(path, now)) {
+    pthread_mutex_unlock(&cache_lock);  // no lock held across the system call
+    struct stat st;
+    if (stat(path, &st) != 0) {
+      int error = errno;
+      errno = saved_errno;
+      return error;
+    }
+    file_identity seen = identity_of(&st);
+    pthread_mutex_lock(&cache_lock);
+    if (!cache.present || strcmp(cache.path, path) != 0 || !same_identity(&cache.identity, &seen))
+      load(path);
+    cache.checked_at = now;
+  }
   int error = cache.error;
   if (error == 0) lookup(&cache.table, ctx);
   pthread_mutex_unlock(&cache_lock);

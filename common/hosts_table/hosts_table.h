@@ -85,6 +85,13 @@ int sandnet_hosts_table_find_addr(const sandnet_hosts_table *table, const unsign
 int sandnet_hosts_table_name_at(const sandnet_hosts_table *table, uint32_t index,
                                 sandnet_hosts_entry *out);
 
+// Replacement signal. A table file is never rewritten in place except for one header word,
+// "superseded", which the writer sets in the OLD file right after renaming a new one over
+// its path. Readers holding a mapping see it without a system call and remap; the checksum
+// does not cover it. `fd` must be open for writing on the old file.
+int sandnet_hosts_table_is_superseded(const sandnet_hosts_table *table);
+int sandnet_hosts_table_mark_superseded(int fd);  // 0 or -1 with errno
+
 // Writes the normalised form of `name` (lower-case, one trailing dot removed) into out,
 // which must hold SANDNET_HOSTS_TABLE_MAX_NAME bytes. Returns its length, or 0 when `name`
 // cannot be a stored name (empty, too long, bad characters or labels).

@@ -13,7 +13,7 @@ enum {
   HT_OFF_HEADER_SIZE = 12,
   HT_OFF_TOTAL_SIZE = 16,
   HT_OFF_CRC = 24,
-  HT_OFF_FLAGS = 28,
+  HT_OFF_SUPERSEDED = 28,  // set in place by the writer once a newer file replaced this one
   HT_OFF_NAME_COUNT = 32,
   HT_OFF_NAME_INDEX = 36,
   HT_OFF_ADDR_COUNT = 40,
@@ -56,7 +56,7 @@ static inline int ht_compare_names(const char *a, size_t alen, const char *b, si
   return alen < blen ? -1 : (alen > blen ? 1 : 0);
 }
 
-// CRC of the whole image with the CRC field counted as zero.
+// CRC of the whole image with the CRC and superseded fields counted as zero.
 uint32_t sandnet_hosts_table_checksum(const unsigned char *image, size_t size);
 
 #endif

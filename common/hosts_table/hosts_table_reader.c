@@ -1,6 +1,7 @@
 // Hosts-table reader: validate once, then binary-search. Never trusts a byte of the image
 // before checking it: the file may be torn, truncated, stale or hostile.
 #include <string.h>
+#include <unistd.h>
 
 #include "common/hosts_table/crc32c.h"
 #include "common/hosts_table/hosts_table.h"
@@ -26,10 +27,10 @@ const char *sandnet_hosts_table_strerror(int error) {
 }
 
 uint32_t sandnet_hosts_table_checksum(const unsigned char *image, size_t size) {
-  static const unsigned char kZero[4] = {0, 0, 0, 0};
+  static const unsigned char kZero[8] = {0};
   uint32_t crc = sandnet_crc32c_update(0, image, HT_OFF_CRC);
-  crc = sandnet_crc32c_update(crc, kZero, sizeof kZero);
-  return sandnet_crc32c_update(crc, image + HT_OFF_CRC + 4, size - HT_OFF_CRC - 4);
+  crc = sandnet_crc32c_update(crc, kZero, sizeof kZero);  // CRC and superseded fields
+  return sandnet_crc32c_update(crc, image + HT_OFF_CRC + 8, size - HT_OFF_CRC - 8);
 }
 
 static int is_label_char(unsigned char c) {
@@ -107,8 +108,7 @@ int sandnet_hosts_table_open(const void *data, size_t size, sandnet_hosts_table 
   if (p == NULL || size < SANDNET_HOSTS_TABLE_HEADER_SIZE) return SANDNET_HT_ERR_TRUNCATED;
   if (memcmp(p + HT_OFF_MAGIC, SANDNET_HOSTS_TABLE_MAGIC, 8) != 0) return SANDNET_HT_ERR_MAGIC;
   if (ht_get32(p + HT_OFF_VERSION) != SANDNET_HOSTS_TABLE_VERSION ||
-      ht_get32(p + HT_OFF_HEADER_SIZE) != SANDNET_HOSTS_TABLE_HEADER_SIZE ||
-      ht_get32(p + HT_OFF_FLAGS) != 0)
+      ht_get32(p + HT_OFF_HEADER_SIZE) != SANDNET_HOSTS_TABLE_HEADER_SIZE)
     return SANDNET_HT_ERR_VERSION;
   uint64_t total = ht_get64(p + HT_OFF_TOTAL_SIZE);
   if (total > SANDNET_HOSTS_TABLE_MAX_SIZE || size > SANDNET_HOSTS_TABLE_MAX_SIZE)
@@ -201,4 +201,18 @@ int sandnet_hosts_table_name_at(const sandnet_hosts_table *t, uint32_t index,
   if (t == NULL || index >= t->name_count) return 0;
   fill_from_name_entry(t, t->name_index + (size_t)index * SANDNET_HOSTS_TABLE_NAME_ENTRY_SIZE, out);
   return 1;
+}
+
+int sandnet_hosts_table_is_superseded(const sandnet_hosts_table *t) {
+  // The writer changes this word in place (see sandnet_hosts_table_mark_superseded), so read
+  // it once, atomically, from the shared mapping.
+  if (t == NULL || t->base == NULL) return 0;
+  const unsigned char *word = t->base + HT_OFF_SUPERSEDED;
+  if ((uintptr_t)word % sizeof(uint32_t) != 0) return ht_get32(word) != 0;  // not an mmap
+  return __atomic_load_n((const uint32_t *)(const void *)word, __ATOMIC_RELAXED) != 0;
+}
+
+int sandnet_hosts_table_mark_superseded(int fd) {
+  static const unsigned char kOne[4] = {1, 0, 0, 0};
+  return pwrite(fd, kOne, sizeof kOne, HT_OFF_SUPERSEDED) == (ssize_t)sizeof kOne ? 0 : -1;
 }

@@ -5,8 +5,8 @@
 #include <system_error>
 
 #include "common/hosts_table/hosts_table.hpp"
-#include "sync/guestd/atomic_file.h"
 #include "sync/guestd/etc_hosts_block.h"
+#include "sync/guestd/table_file.h"
 
 namespace sandnet::guestd {
 
@@ -21,8 +21,7 @@ PushStatus TableInstaller::install(std::span<const unsigned char> bytes) {
   }
   try {
     std::filesystem::create_directories(options_.table_path.parent_path());
-    // World-readable: every process of the guest resolves through it.
-    replace_file_atomically(options_.table_path, bytes, 0644);
+    replace_table_file(options_.table_path, bytes);
   } catch (const std::exception& e) {
     spdlog::error("cannot store table: {}", e.what());
     return PushStatus::kWriteFailed;

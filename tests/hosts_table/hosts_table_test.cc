@@ -34,9 +34,9 @@ int open_image(const Image& image, sandnet_hosts_table* t) {
 // Rewrites the checksum so that structural checks, not the CRC, must catch a change.
 void reseal(Image& image) {
   uint32_t crc = sandnet_crc32c_update(0, image.data(), 24);
-  const unsigned char zero[4] = {0, 0, 0, 0};
-  crc = sandnet_crc32c_update(crc, zero, 4);
-  crc = sandnet_crc32c_update(crc, image.data() + 28, image.size() - 28);
+  const unsigned char zero[8] = {0};
+  crc = sandnet_crc32c_update(crc, zero, 8);  // CRC and superseded fields
+  crc = sandnet_crc32c_update(crc, image.data() + 32, image.size() - 32);
   for (int i = 0; i < 4; i++) image[24 + i] = static_cast<unsigned char>(crc >> (8 * i));
 }
 
@@ -181,12 +181,23 @@ TEST(HostsTableReader, RefusesEverySingleBitFlip) {
   Image image = sample_table();
   sandnet_hosts_table t;
   for (size_t byte = 0; byte < image.size(); byte++) {
+    if (byte >= 28 && byte < 32) continue;  // the superseded word, see below
     for (int bit = 0; bit < 8; bit++) {
       Image flipped = image;
       flipped[byte] ^= static_cast<unsigned char>(1u << bit);
       ASSERT_NE(open_image(flipped, &t), SANDNET_HT_OK) << "byte " << byte << " bit " << bit;
     }
   }
+}
+
+TEST(HostsTableReader, SupersededWordIsOutsideTheChecksum) {
+  Image image = sample_table();
+  sandnet_hosts_table t;
+  ASSERT_EQ(open_image(image, &t), SANDNET_HT_OK);
+  EXPECT_EQ(sandnet_hosts_table_is_superseded(&t), 0);
+  image[28] = 1;  // what sandnet_hosts_table_mark_superseded() writes into an old file
+  ASSERT_EQ(open_image(image, &t), SANDNET_HT_OK);
+  EXPECT_EQ(sandnet_hosts_table_is_superseded(&t), 1);
 }
 
 TEST(HostsTableReader, RefusesTornTable) {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/hosts_table/hosts_table.hpp"
+#include "sync/guestd/table_file.h"
 
 namespace sandnet::nss_test {
 
@@ -34,12 +35,9 @@ inline void write_bytes(const std::filesystem::path& path, const std::vector<uns
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
-// Writes beside `path` and renames over it, so readers see either the old or the new file.
+// Replaces the table exactly as guestd does (rename, then mark the old file superseded).
 inline void replace_file(const std::filesystem::path& path, const std::vector<unsigned char>& bytes) {
-  std::filesystem::path tmp = path;
-  tmp += ".tmp." + std::to_string(getpid()) + "." + std::to_string(rand());
-  write_bytes(tmp, bytes);
-  std::filesystem::rename(tmp, path);
+  guestd::replace_table_file(path, bytes);
 }
 
 // The peers every NSS test uses: brave-otter (dev, prod), calm-heron (dev), me (prod).

@@ -34,6 +34,7 @@ void enter_private_nss_namespace(const PrivateNssConfig& config, const std::file
   // Nothing we mount from here on propagates back to the host's namespace.
   check(mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr), "make / private");
 
+  std::filesystem::create_directories(scratch);
   auto nsswitch = scratch / "nsswitch.conf";
   std::ofstream(nsswitch) << "hosts: " << config.hosts_sources << "\n";
   bind_file(nsswitch, "/etc/nsswitch.conf");
