@@ -108,6 +108,7 @@ static sandnet_answer forward_answer(const found_host *h) {
 NSS_EXPORT enum nss_status _nss_sandnet_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat,
                                                          char *buffer, size_t buflen, int *errnop,
                                                          int *h_errnop, int32_t *ttlp) {
+  if (pat == NULL) return fail(NSS_STATUS_UNAVAIL, EINVAL, NO_RECOVERY, errnop, h_errnop);
   name_query q;
   enum nss_status status = find_by_name(name, &q, errnop, h_errnop);
   if (status != NSS_STATUS_SUCCESS) return status;
