@@ -50,6 +50,13 @@ int run(int argc, char** argv) {
   std::string tmpl = scratch_root + "/sandnet-nss-bench-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
   std::filesystem::path scratch = tmpl;
+  struct RemoveOnExit {
+    std::filesystem::path dir;
+    ~RemoveOnExit() {
+      std::error_code ec;
+      std::filesystem::remove_all(dir, ec);
+    }
+  } remove_scratch{scratch};
 
   const std::vector<Source> order = {Source::kFloor, Source::kSandnet, Source::kFiles};
   nlohmann::json results = nlohmann::json::array();
@@ -89,8 +96,6 @@ int run(int argc, char** argv) {
       std::fflush(stdout);
     }
   }
-  std::error_code ec;
-  std::filesystem::remove_all(scratch, ec);
   nlohmann::json doc = {{"benchmark", "nss getaddrinfo"},
                         {"unit", "ns per getaddrinfo(AF_UNSPEC, SOCK_STREAM)"},
                         {"trial_ms", trial_ms},
