@@ -1,0 +1,116 @@
+// sandnet-api: the control plane. `serve` runs the REST API; `users` and `keys` administer
+// tenants directly on the database file (safe while the server runs).
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/auth.h"
+#include "api/serve.h"
+#include "api/sqlite_store.h"
+#include "common/dns_label.h"
+
+using namespace sandnet::api;
+
+namespace {
+
+void add_serve(CLI::App& app, ServeConfig& config, std::string& config_file, int& rc) {
+  CLI::App* serve = app.add_subcommand("serve", "serve the REST API");
+  auto* listen = serve->add_option("--listen", config.listen, "ADDR:PORT (default 127.0.0.1:8080)");
+  auto* db = serve->add_option("--db", config.db, "SQLite database file (default sandnet.db)");
+  serve->add_option("--config", config_file, "JSON config file (flags override it)")
+      ->check(CLI::ExistingFile);
+  std::string cert, key, pool, log_level;
+  auto* cert_opt = serve->add_option("--tls-cert", cert, "PEM certificate: serve HTTPS");
+  auto* key_opt = serve->add_option("--tls-key", key, "PEM private key for --tls-cert");
+  auto* pool_opt = serve->add_option("--ip-pool", pool, "overlay pool CIDR (default 10.42.0.0/16)");
+  auto* level_opt = serve->add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  serve->callback([&, listen, db, cert_opt, key_opt, pool_opt, level_opt, cert, key, pool,
+                   log_level]() mutable {
+    // Flags win over the file: remember them, load the file, re-apply the flags.
+    ServeConfig flags = config;
+    if (!config_file.empty()) apply_config_file(config_file, config);
+    if (listen->count()) config.listen = flags.listen;
+    if (db->count()) config.db = flags.db;
+    if (cert_opt->count()) config.server.tls_cert = *cert_opt->results().begin();
+    if (key_opt->count()) config.server.tls_key = *key_opt->results().begin();
+    if (level_opt->count()) config.log_level = *level_opt->results().begin();
+    if (pool_opt->count()) {
+      auto parsed = parse_ipv4_pool(*pool_opt->results().begin());
+      if (!parsed) throw CLI::ValidationError("--ip-pool", "must be a CIDR from /8 to /29");
+      config.server.ipam.pool = *parsed;
+    }
+    rc = run_serve(config);
+  });
+}
+
+void add_admin(CLI::App& app, std::string& db_path) {
+  CLI::App* users = app.add_subcommand("users", "manage users")->require_subcommand(1);
+  users->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  users->fallthrough();  // "users create NAME --db F" as well as "users --db F create NAME"
+  static std::string name;
+  CLI::App* create = users->add_subcommand("create", "create a user and print a new API key");
+  create->add_option("NAME", name, "user name (DNS label)")->required();
+  create->fallthrough();
+  create->callback([&db_path] {
+    if (!sandnet::is_dns_label(name)) throw CLI::ValidationError("NAME", "must be a DNS label");
+    SqliteStore store(db_path);
+    UserId id = store.create_user(name);
+    std::cout << issue_api_key(store, id).token << std::endl;
+  });
+  users->add_subcommand("list", "list users")->fallthrough()->callback([&db_path] {
+    SqliteStore store(db_path);
+    for (const User& u : store.list_users()) {
+      std::cout << u.name << "\tcreated " << u.created_at << "\tactive keys " << u.active_keys
+                << "\n";
+    }
+  });
+
+  CLI::App* keys = app.add_subcommand("keys", "manage API keys")->require_subcommand(1);
+  keys->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  keys->fallthrough();
+  static std::string user, key_id;
+  CLI::App* kcreate = keys->add_subcommand("create", "print a new API key for USER");
+  kcreate->add_option("USER", user)->required();
+  kcreate->fallthrough();
+  kcreate->callback([&db_path] {
+    SqliteStore store(db_path);
+    std::optional<User> u = store.find_user(user);
+    if (!u) throw std::runtime_error("no user '" + user + "'");
+    std::cout << issue_api_key(store, u->id).token << std::endl;
+  });
+  CLI::App* revoke = keys->add_subcommand("revoke", "revoke a key by its id (sk_<KEYID>_...)");
+  revoke->add_option("KEYID", key_id)->required();
+  revoke->fallthrough();
+  revoke->callback([&db_path] {
+    SqliteStore store(db_path);
+    if (!store.revoke_api_key(key_id)) {
+      throw std::runtime_error("no active key '" + key_id + "'");
+    }
+    std::cout << "revoked " << key_id << std::endl;
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sandnet-api: the sandnet control plane"};
+  app.set_version_flag("--version", std::string(SANDNET_VERSION));
+  app.require_subcommand(1);
+  ServeConfig config;
+  std::string config_file;
+  std::string db_path = "sandnet.db";
+  int rc = 0;
+  add_serve(app, config, config_file, rc);
+  add_admin(app, db_path);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sandnet-api: %s\n", e.what());
+    return 1;
+  }
+  return rc;
+}
