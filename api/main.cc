@@ -15,29 +15,33 @@ using namespace sandnet::api;
 
 namespace {
 
-void add_serve(CLI::App& app, ServeConfig& config, std::string& config_file, int& rc) {
+// Flag values that override the config file; they must outlive parsing.
+struct ServeFlags {
+  std::string config_file, cert, key, pool, log_level;
+};
+
+void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
   CLI::App* serve = app.add_subcommand("serve", "serve the REST API");
   auto* listen = serve->add_option("--listen", config.listen, "ADDR:PORT (default 127.0.0.1:8080)");
   auto* db = serve->add_option("--db", config.db, "SQLite database file (default sandnet.db)");
-  serve->add_option("--config", config_file, "JSON config file (flags override it)")
+  serve->add_option("--config", f.config_file, "JSON config file (flags override it)")
       ->check(CLI::ExistingFile);
-  std::string cert, key, pool, log_level;
-  auto* cert_opt = serve->add_option("--tls-cert", cert, "PEM certificate: serve HTTPS");
-  auto* key_opt = serve->add_option("--tls-key", key, "PEM private key for --tls-cert");
-  auto* pool_opt = serve->add_option("--ip-pool", pool, "overlay pool CIDR (default 10.42.0.0/16)");
-  auto* level_opt = serve->add_option("--log-level", log_level, "trace|debug|info|warn|error");
-  serve->callback([&, listen, db, cert_opt, key_opt, pool_opt, level_opt, cert, key, pool,
-                   log_level]() mutable {
+  auto* cert_opt = serve->add_option("--tls-cert", f.cert, "PEM certificate: serve HTTPS");
+  auto* key_opt = serve->add_option("--tls-key", f.key, "PEM private key for --tls-cert");
+  auto* pool_opt =
+      serve->add_option("--ip-pool", f.pool, "overlay pool CIDR (default 10.42.0.0/16)");
+  auto* level_opt = serve->add_option("--log-level", f.log_level, "trace|debug|info|warn|error");
+  serve->callback([&config, &f, &rc, listen, db, cert_opt, key_opt, pool_opt, level_opt] {
     // Flags win over the file: remember them, load the file, re-apply the flags.
     ServeConfig flags = config;
-    if (!config_file.empty()) apply_config_file(config_file, config);
+    if (!f.config_file.empty()) apply_config_file(f.config_file, config);
     if (listen->count()) config.listen = flags.listen;
     if (db->count()) config.db = flags.db;
-    if (cert_opt->count()) config.server.tls_cert = *cert_opt->results().begin();
-    if (key_opt->count()) config.server.tls_key = *key_opt->results().begin();
-    if (level_opt->count()) config.log_level = *level_opt->results().begin();
+    if (cert_opt->count()) config.server.tls_cert = f.cert;
+    if (key_opt->count()) config.server.tls_key = f.key;
+    if (level_opt->count()) config.log_level = f.log_level;
     if (pool_opt->count()) {
-      auto parsed = parse_ipv4_pool(*pool_opt->results().begin());
+      auto parsed = parse_ipv4_pool(f.pool);
       if (!parsed) throw CLI::ValidationError("--ip-pool", "must be a CIDR from /8 to /29");
       config.server.ipam.pool = *parsed;
     }
@@ -99,10 +103,10 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string(SANDNET_VERSION));
   app.require_subcommand(1);
   ServeConfig config;
-  std::string config_file;
+  ServeFlags flags;
   std::string db_path = "sandnet.db";
   int rc = 0;
-  add_serve(app, config, config_file, rc);
+  add_serve(app, config, flags, rc);
   add_admin(app, db_path);
   try {
     app.parse(argc, argv);

@@ -1,5 +1,7 @@
 #include "api/server.h"
 
+#include <sys/socket.h>
+
 #include <chrono>
 #include <stdexcept>
 
@@ -21,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 thread_local std::string tl_route;
 thread_local Clock::time_point tl_start;
 thread_local bool tl_started = false;
+thread_local bool tl_observed = false;
 
 const char* const kJsonType = "application/json";
 
@@ -101,11 +104,19 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
 void ApiServer::install_handlers() {
   httplib::Server& http = *http_;
   http.set_payload_max_length(options_.max_body_bytes);
+  // httplib listens with a backlog of 5, which drops connections under a burst of clients;
+  // remember the socket so bind() can raise it (Linux applies a repeated listen() call).
+  http.set_socket_options([this](int fd) {
+    int on = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    listen_fd_ = fd;
+  });
 
   http.set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
     tl_route = "unmatched";
     tl_start = Clock::now();
     tl_started = true;
+    tl_observed = false;
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
@@ -120,6 +131,10 @@ void ApiServer::install_handlers() {
       spdlog::error("{} {}: {}", req.method, req.path, e.what());
       reply = {500, jsend_error("internal", "internal server error")};
     }
+    // Counted before the answer leaves, so a client that saw it also sees it in /metrics.
+    metrics_.observe(tl_route, req.method, reply.status,
+                     std::chrono::duration<double>(Clock::now() - tl_start).count());
+    tl_observed = true;
     if (reply.replayed) res.set_header("Idempotent-Replayed", "true");
     if (!reply.text.empty()) {
       res.status = reply.status;
@@ -156,12 +171,13 @@ void ApiServer::install_handlers() {
         write_json(res, 500, jsend_error("internal", "internal server error"));
       });
 
+  // Requests httplib answered without reaching a handler (413, unparsable) are counted here.
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     double seconds = tl_started
                          ? std::chrono::duration<double>(Clock::now() - tl_start).count()
                          : 0.0;
-    metrics_.observe(tl_started ? tl_route : "unmatched", req.method, res.status, seconds);
-    tl_started = false;
+    if (!tl_observed) metrics_.observe("unmatched", req.method, res.status, seconds);
+    tl_started = tl_observed = false;
     spdlog::debug("{} {} -> {} ({:.3f} ms)", req.method, req.path, res.status, seconds * 1e3);
   });
 }
@@ -175,6 +191,9 @@ int ApiServer::bind() {
   }
   if (port <= 0) {
     throw std::runtime_error(fmt::format("cannot listen on {}:{}", options_.host, options_.port));
+  }
+  if (listen_fd_ >= 0 && ::listen(listen_fd_, SOMAXCONN) != 0) {
+    spdlog::warn("cannot raise the listen backlog");
   }
   return port;
 }

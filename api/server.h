@@ -46,6 +46,7 @@ class ApiServer {
   ApiRouter router_;
   Metrics metrics_;
   std::unique_ptr<httplib::Server> http_;
+  int listen_fd_ = -1;
 };
 
 }  // namespace sandnet::api

@@ -212,12 +212,13 @@ void SqliteTx::delete_sandbox(const std::string& sandbox_id) {
 }
 
 bool SqliteTx::attach(const std::string& sandbox_id, const std::string& network_id) {
-  Stmt s = conn_.prepare(
-      "INSERT INTO members(network_id, sandbox_id, revision) VALUES (?, ?, ?)"
-      " ON CONFLICT(network_id, sandbox_id) DO NOTHING");
+  // Checked first so that a no-op attach takes no revision.
+  Stmt exists = conn_.prepare("SELECT 1 FROM members WHERE network_id = ? AND sandbox_id = ?");
+  exists.bind(1, network_id).bind(2, sandbox_id);
+  if (exists.step()) return false;
+  Stmt s = conn_.prepare("INSERT INTO members(network_id, sandbox_id, revision) VALUES (?, ?, ?)");
   s.bind(1, network_id).bind(2, sandbox_id).bind(3, revision());
   s.run();
-  if (conn_.changes() == 0) return false;
   log_change("member_attached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
   return true;
 }
@@ -232,15 +233,16 @@ bool SqliteTx::detach(const std::string& sandbox_id, const std::string& network_
 }
 
 bool SqliteTx::set_sandbox_status(const std::string& sandbox_id, const std::string& host,
-                                      const std::string& status) {
-  Stmt s = conn_.prepare(
-      "UPDATE sandboxes SET status = ?, host = ?, revision = ? WHERE id = ?"
-      " AND (status <> ? OR host <> ?)");
+                                  const std::string& status) {
+  Stmt current = conn_.prepare("SELECT user_id, status, host FROM sandboxes WHERE id = ?");
+  current.bind(1, sandbox_id);
+  if (!current.step()) return false;
+  UserId user = current.int_at(0);
+  if (current.text_at(1) == status && current.text_at(2) == host) return true;  // no change
+  Stmt s = conn_.prepare("UPDATE sandboxes SET status = ?, host = ?, revision = ? WHERE id = ?");
   s.bind(1, status).bind(2, host).bind(3, revision()).bind(4, sandbox_id);
-  s.bind(5, status).bind(6, host);
   s.run();
-  if (conn_.changes() == 0) return owner_of_sandbox(sandbox_id) != 0;  // unchanged or missing
-  log_change("sandbox_status", owner_of_sandbox(sandbox_id), "", sandbox_id);
+  log_change("sandbox_status", user, "", sandbox_id);
   return true;
 }
 
