@@ -51,6 +51,8 @@ void apply_config_file(const std::string& path, ServeConfig& config) {
       config.server.ipam.pool = *pool;
     } else if (key == "ip_quarantine_seconds") {
       config.server.ipam.quarantine_ms = typed(value, key, uint).get<int64_t>() * 1000;
+    } else if (key == "threads") {
+      config.server.threads = typed(value, key, uint).get<int>();
     } else if (key == "max_body_bytes") {
       config.server.max_body_bytes = typed(value, key, uint).get<size_t>();
     } else {
@@ -78,6 +80,9 @@ void finalize(ServeConfig& config) {
     throw std::runtime_error("TLS needs both a certificate and a key");
   }
   if (config.server.max_body_bytes == 0) throw std::runtime_error("max_body_bytes must be > 0");
+  if (config.server.threads < 1 || config.server.threads > 1024) {
+    throw std::runtime_error("threads must be 1-1024");
+  }
 }
 
 }  // namespace sandnet::api

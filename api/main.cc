@@ -18,6 +18,7 @@ namespace {
 // Flag values that override the config file; they must outlive parsing.
 struct ServeFlags {
   std::string config_file, cert, key, pool, log_level;
+  int threads = 8;
 };
 
 void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
@@ -31,7 +32,8 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
   auto* pool_opt =
       serve->add_option("--ip-pool", f.pool, "overlay pool CIDR (default 10.42.0.0/16)");
   auto* level_opt = serve->add_option("--log-level", f.log_level, "trace|debug|info|warn|error");
-  serve->callback([&config, &f, &rc, listen, db, cert_opt, key_opt, pool_opt, level_opt] {
+  auto* threads_opt = serve->add_option("--threads", f.threads, "HTTP worker threads (default 8)");
+  serve->callback([&config, &f, &rc, listen, db, cert_opt, key_opt, pool_opt, level_opt, threads_opt] {
     // Flags win over the file: remember them, load the file, re-apply the flags.
     ServeConfig flags = config;
     if (!f.config_file.empty()) apply_config_file(f.config_file, config);
@@ -40,6 +42,7 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
     if (cert_opt->count()) config.server.tls_cert = f.cert;
     if (key_opt->count()) config.server.tls_key = f.key;
     if (level_opt->count()) config.log_level = f.log_level;
+    if (threads_opt->count()) config.server.threads = f.threads;
     if (pool_opt->count()) {
       auto parsed = parse_ipv4_pool(f.pool);
       if (!parsed) throw CLI::ValidationError("--ip-pool", "must be a CIDR from /8 to /29");

@@ -46,7 +46,8 @@ std::pair<std::string, std::string> describe_status(int status) {
 
 void write_json(httplib::Response& res, int status, const nlohmann::json& body) {
   res.status = status;
-  res.set_content(body.dump(), kJsonType);
+  // replace: a stray invalid UTF-8 byte must never turn an answer into an exception.
+  res.set_content(body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), kJsonType);
 }
 
 }  // namespace
@@ -104,6 +105,13 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
 void ApiServer::install_handlers() {
   httplib::Server& http = *http_;
   http.set_payload_max_length(options_.max_body_bytes);
+  int threads = options_.threads;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  // httplib sends headers and body in separate writes: without TCP_NODELAY, Nagle plus the
+  // client's delayed ACK add ~40 ms to every keep-alive request.
+  http.set_tcp_nodelay(true);
+  // httplib's default closes a keep-alive connection after 5 requests.
+  http.set_keep_alive_max_count(1000);
   // httplib listens with a backlog of 5, which drops connections under a burst of clients;
   // remember the socket so bind() can raise it (Linux applies a repeated listen() call).
   http.set_socket_options([this](int fd) {

@@ -21,6 +21,9 @@ struct ServerOptions {
   std::string tls_cert;  // both set: HTTPS
   std::string tls_key;
   size_t max_body_bytes = 64 * 1024;
+  // httplib serves one connection per worker thread for as long as it is kept alive, so
+  // this bounds concurrent clients (others queue until a connection closes).
+  int threads = 8;
   IpamConfig ipam;
 };
 

@@ -51,8 +51,13 @@ void reject_unknown_fields(const json& obj, std::initializer_list<std::string_vi
                            const std::string& prefix = "") {
   for (const auto& [key, value] : obj.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
-      // Do not echo arbitrarily long or binary keys back verbatim.
-      std::string shown = key.size() > 64 ? key.substr(0, 64) + "..." : key;
+      // Do not echo arbitrarily long keys back verbatim; cut on a UTF-8 boundary.
+      std::string shown = key;
+      if (shown.size() > 64) {
+        size_t cut = 64;
+        while (cut > 0 && (static_cast<unsigned char>(shown[cut]) & 0xC0) == 0x80) --cut;
+        shown = shown.substr(0, cut) + "...";
+      }
       throw invalid_field(prefix + shown, "unknown_field",
                           fmt::format("unknown field '{}'", prefix + shown));
     }
