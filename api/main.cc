@@ -52,18 +52,24 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
   });
 }
 
-void add_admin(CLI::App& app, std::string& db_path) {
+// Admin positional arguments; they must outlive parsing.
+struct AdminArgs {
+  std::string db_path = "sandnet.db";
+  std::string name, user, key_id;
+};
+
+void add_admin(CLI::App& app, AdminArgs& a) {
+  std::string& db_path = a.db_path;
   CLI::App* users = app.add_subcommand("users", "manage users")->require_subcommand(1);
   users->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
   users->fallthrough();  // "users create NAME --db F" as well as "users --db F create NAME"
-  static std::string name;
   CLI::App* create = users->add_subcommand("create", "create a user and print a new API key");
-  create->add_option("NAME", name, "user name (DNS label)")->required();
+  create->add_option("NAME", a.name, "user name (DNS label)")->required();
   create->fallthrough();
-  create->callback([&db_path] {
-    if (!sandnet::is_dns_label(name)) throw CLI::ValidationError("NAME", "must be a DNS label");
-    SqliteStore store(db_path);
-    UserId id = store.create_user(name);
+  create->callback([&a] {
+    if (!sandnet::is_dns_label(a.name)) throw CLI::ValidationError("NAME", "must be a DNS label");
+    SqliteStore store(a.db_path);
+    UserId id = store.create_user(a.name);
     std::cout << issue_api_key(store, id).token << std::endl;
   });
   users->add_subcommand("list", "list users")->fallthrough()->callback([&db_path] {
@@ -77,25 +83,24 @@ void add_admin(CLI::App& app, std::string& db_path) {
   CLI::App* keys = app.add_subcommand("keys", "manage API keys")->require_subcommand(1);
   keys->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
   keys->fallthrough();
-  static std::string user, key_id;
   CLI::App* kcreate = keys->add_subcommand("create", "print a new API key for USER");
-  kcreate->add_option("USER", user)->required();
+  kcreate->add_option("USER", a.user)->required();
   kcreate->fallthrough();
-  kcreate->callback([&db_path] {
-    SqliteStore store(db_path);
-    std::optional<User> u = store.find_user(user);
-    if (!u) throw std::runtime_error("no user '" + user + "'");
+  kcreate->callback([&a] {
+    SqliteStore store(a.db_path);
+    std::optional<User> u = store.find_user(a.user);
+    if (!u) throw std::runtime_error("no user '" + a.user + "'");
     std::cout << issue_api_key(store, u->id).token << std::endl;
   });
   CLI::App* revoke = keys->add_subcommand("revoke", "revoke a key by its id (sk_<KEYID>_...)");
-  revoke->add_option("KEYID", key_id)->required();
+  revoke->add_option("KEYID", a.key_id)->required();
   revoke->fallthrough();
-  revoke->callback([&db_path] {
-    SqliteStore store(db_path);
-    if (!store.revoke_api_key(key_id)) {
-      throw std::runtime_error("no active key '" + key_id + "'");
+  revoke->callback([&a] {
+    SqliteStore store(a.db_path);
+    if (!store.revoke_api_key(a.key_id)) {
+      throw std::runtime_error("no active key '" + a.key_id + "'");
     }
-    std::cout << "revoked " << key_id << std::endl;
+    std::cout << "revoked " << a.key_id << std::endl;
   });
 }
 
@@ -107,10 +112,10 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   ServeConfig config;
   ServeFlags flags;
-  std::string db_path = "sandnet.db";
+  AdminArgs admin;
   int rc = 0;
   add_serve(app, config, flags, rc);
-  add_admin(app, db_path);
+  add_admin(app, admin);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
