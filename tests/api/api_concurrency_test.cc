@@ -4,6 +4,7 @@
 #include <atomic>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "tests/api/api_fixture.h"
@@ -47,6 +48,39 @@ TEST_F(ConcurrencyTest, TwentyConcurrentCreatesOfOneNameGiveOneSuccess) {
     EXPECT_EQ(other.load(), 0) << route;
     EXPECT_EQ(alice().get(route).body["data"]["pagination"]["total"], 1) << route;
   }
+}
+
+TEST_F(ConcurrencyTest, ConcurrentSandboxCreatesGetDistinctAddresses) {
+  std::mutex mu;
+  std::set<std::string> ips;
+  std::atomic<int> ok{0};
+  run_parallel(20, [&](int i) {
+    Response r = alice().post("/v1/sandboxes", json{{"name", "sb" + std::to_string(i)}}.dump());
+    if (r.status != 200) return;
+    ++ok;
+    std::lock_guard<std::mutex> lock(mu);
+    ips.insert(r.body["data"]["ip"].get<std::string>());
+  });
+  EXPECT_EQ(ok.load(), 20);
+  EXPECT_EQ(ips.size(), 20u);
+}
+
+// Concurrent retries of one request with one Idempotency-Key: one network, every answer the
+// same success.
+TEST_F(ConcurrencyTest, ConcurrentRetriesWithOneIdempotencyKeyCreateOnce) {
+  std::mutex mu;
+  std::set<std::string> bodies;
+  std::atomic<int> ok{0};
+  run_parallel(10, [&](int) {
+    Response r = alice().post("/v1/networks", R"({"name":"once"})", {{"Idempotency-Key", "k"}});
+    if (r.status != 200) return;
+    ++ok;
+    std::lock_guard<std::mutex> lock(mu);
+    bodies.insert(r.body.dump());
+  });
+  EXPECT_EQ(ok.load(), 10);
+  EXPECT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(alice().get("/v1/networks").body["data"]["pagination"]["total"], 1);
 }
 
 int64_t count_changes(const std::string& db, const std::string& kind) {
