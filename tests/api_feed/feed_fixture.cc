@@ -40,7 +40,9 @@ Response HostClient::post(const std::string& path, const std::string& body,
 
 std::set<std::string> ids_of(const nlohmann::json& records) {
   std::set<std::string> out;
-  for (const auto& r : records) out.insert(r.is_string() ? r.get<std::string>() : r["id"].get<std::string>());
+  for (const auto& r : records) {
+    out.insert(r.is_string() ? r.get<std::string>() : r["id"].get<std::string>());
+  }
   return out;
 }
 

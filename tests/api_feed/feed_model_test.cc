@@ -37,7 +37,9 @@ TEST_F(FeedModelTest, ChangesReplayToTheSnapshot) {
   std::mt19937 rng(4242);
   auto pick = [&](size_t n) { return static_cast<size_t>(rng() % n); };
   std::vector<std::string> nets;
-  for (int i = 0; i < 4; ++i) nets.push_back(make_network(alice(), "net" + std::to_string(i))["id"]);
+  for (int i = 0; i < 4; ++i) {
+    nets.push_back(make_network(alice(), "net" + std::to_string(i))["id"]);
+  }
   std::vector<std::string> sbs;
   for (int i = 0; i < 10; ++i) sbs.push_back(sandbox_id("sb" + std::to_string(i)));
   int next_name = 10;
