@@ -149,5 +149,24 @@ TEST_F(FeedRuntimeTest, WaitAppliedTimesOutWithPendingHosts) {
   EXPECT_EQ(d.body["data"]["applied"], false);
 }
 
+TEST_F(FeedRuntimeTest, ApiRestartKeepsAppliedRevisionsAndTheChangeLog) {
+  make_network(alice(), "backend");
+  std::string a = make_sandbox(alice(), "brave-otter", {"backend"})["id"];
+  plug(h1(), a);
+  int64_t r = revision();
+  ASSERT_EQ(h1().applied(r).status, 200);
+  std::string b = sandbox_id("clever-fox");
+  attach(b, "backend");
+  ASSERT_EQ(server_->terminate(), 0);
+  start();
+  h1_ = std::make_unique<HostClient>(server_->port(), "h1", h1_token_);
+  EXPECT_EQ(member("backend", a)["applied"], true);
+  // The agent resumes from its revision: the change made before the restart is not lost.
+  Response c = h1().feed(r, 5);
+  ASSERT_EQ(c.status, 200) << c.raw;
+  EXPECT_EQ(c.body["data"]["type"], "changes");
+  EXPECT_EQ(ids_of(c.body["data"]["sandboxes"]), (std::set<std::string>{b}));
+}
+
 }  // namespace
 }  // namespace sandnet::test
