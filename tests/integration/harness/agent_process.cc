@@ -74,6 +74,10 @@ void AgentProcess::kill9() {
   if (child_) child_->kill_now();
 }
 
+void AgentProcess::send_signal(int sig) {
+  if (child_) child_->send_signal(sig);
+}
+
 std::string AgentProcess::write_state(const std::string& json) {
   return write_file_atomically(paths_.state_file, json);
 }

@@ -44,6 +44,7 @@ class AgentProcess {
   // SIGTERM and wait (bounded) for the exit; returns false if it had to be killed.
   bool stop(std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
   void kill9();
+  void send_signal(int sig);  // e.g. SIGHUP to reload
 
   // Replaces the state file; returns its sha256.
   std::string write_state(const std::string& json);

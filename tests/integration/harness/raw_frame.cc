@@ -123,9 +123,10 @@ PacketSocket::PacketSocket(const std::string& netns, const std::string& ifname) 
 
 PacketSocket::~PacketSocket() { close(fd_); }
 
-void PacketSocket::send(const Frame& frame) {
-  if (::send(fd_, frame.data(), frame.size(), 0) != static_cast<ssize_t>(frame.size()))
-    throw std::runtime_error(std::string("AF_PACKET send: ") + std::strerror(errno));
+bool PacketSocket::send(const Frame& frame) {
+  if (::send(fd_, frame.data(), frame.size(), 0) == static_cast<ssize_t>(frame.size())) return true;
+  if (errno == ENOBUFS) return false;
+  throw std::runtime_error(std::string("AF_PACKET send: ") + std::strerror(errno));
 }
 
 bool PacketSocket::saw(const std::function<bool(const Frame&)>& match, std::chrono::milliseconds timeout) {
@@ -142,6 +143,17 @@ bool PacketSocket::saw(const std::function<bool(const Frame&)>& match, std::chro
     if (n <= 0 || from.sll_pkttype == PACKET_OUTGOING) continue;
     if (match(Frame(buf.begin(), buf.begin() + n))) return true;
   }
+}
+
+std::vector<Frame> PacketSocket::collect(std::chrono::milliseconds window) {
+  std::vector<Frame> frames;
+  saw(
+      [&](const Frame& f) {
+        frames.push_back(f);
+        return false;
+      },
+      window);
+  return frames;
 }
 
 }  // namespace sandnet::testing

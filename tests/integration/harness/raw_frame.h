@@ -37,9 +37,13 @@ class PacketSocket {
   PacketSocket(const PacketSocket&) = delete;
   PacketSocket& operator=(const PacketSocket&) = delete;
 
-  void send(const Frame& frame);
+  // False when the kernel dropped the frame on the way out (ENOBUFS: e.g. a TC egress
+  // program on this device said drop); throws on other errors.
+  bool send(const Frame& frame);
   // True as soon as an incoming frame matches; false when the timeout passes without one.
   bool saw(const std::function<bool(const Frame&)>& match, std::chrono::milliseconds timeout);
+  // Every incoming frame during the window (frames already queued included).
+  std::vector<Frame> collect(std::chrono::milliseconds window);
 
  private:
   int fd_ = -1;

@@ -35,7 +35,8 @@ std::string probe_pair(const Sandbox& from, const Sandbox& to, bool expect_allow
 std::vector<std::string> matrix_mismatches(const Topology& topo, const Policy& allowed, const MatrixOptions& options) {
   std::vector<std::unique_ptr<TcpEchoServer>> servers;
   if (options.tcp)
-    for (const auto& sb : topo.sandboxes()) servers.push_back(std::make_unique<TcpEchoServer>(sb->netns, sb->ip, options.tcp_port));
+    for (const auto& sb : topo.sandboxes())
+      if (!sb->tap_deleted) servers.push_back(std::make_unique<TcpEchoServer>(sb->netns, sb->ip, options.tcp_port));
 
   std::vector<std::future<std::string>> results;
   for (const auto& from : topo.sandboxes())

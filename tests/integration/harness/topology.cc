@@ -133,7 +133,9 @@ std::string Topology::host_link_mac(const std::string& ifname) const {
 }
 
 void Topology::delete_tap(const std::string& label) {
-  run_checked({"ip", "-n", host_netns(), "link", "delete", sandbox(label).tap});
+  Sandbox& sb = sandbox(label);
+  run_checked({"ip", "-n", host_netns(), "link", "delete", sb.tap});
+  sb.tap_deleted = true;
 }
 
 }  // namespace sandnet::testing

@@ -29,6 +29,7 @@ struct Sandbox {
   std::string guest_if;    // "eth0", in the sandbox namespace
   std::string ip;          // overlay address, 10.42.0.N
   std::string mac;         // guest MAC, 02:00:0a:2a:00:NN (mirrors the IP)
+  bool tap_deleted = false;  // delete_tap() removed its veth: it has no interface any more
 };
 
 struct OutsideNet {
