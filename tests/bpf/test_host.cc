@@ -27,10 +27,10 @@ bool enter_private_netns() {
 
 uint32_t add_device(const std::string& name, const MacAddr& mac) {
   // veth, because this kernel has no dummy driver; the peer end is unused.
-  auto cmd = fmt::format(
-      "ip link add {0} address {1} type veth peer name {0}p && ip link set {0} up && "
-      "ip link set {0}p up",
-      name, format_mac(mac));
+  // Both ends stay down: no background traffic (IPv6 ND...) can reach the
+  // programs and disturb counters; test_run and TCX work on down devices.
+  auto cmd = fmt::format("ip link add {0} address {1} type veth peer name {0}p", name,
+                         format_mac(mac));
   if (std::system(cmd.c_str()) != 0) {
     std::fprintf(stderr, "failed: %s\n", cmd.c_str());
     std::abort();
