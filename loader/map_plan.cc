@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <unordered_map>
@@ -21,7 +22,7 @@ bool operator==(const MapImage& a, const MapImage& b) {
 
 size_t Plan::writes() const {
   return put_networks.size() + put_sets.size() + put_pairs.size() + put_endpoints.size() +
-         put_taps.size() + del_endpoints.size() + del_taps.size() + del_pairs.size() +
+         put_taps.size() + settle_endpoints.size() + settle_taps.size() + del_endpoints.size() + del_taps.size() + del_pairs.size() +
          del_sets.size() + del_networks.size();
 }
 
@@ -154,11 +155,71 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   }
   target.pairs = intersecting_pairs(target.set_nets, local_sets);
 
-  // The transition: old and new sets side by side, so that an endpoint
-  // switched before its peer still finds its pair.
+  // Phase 2 entries: for each key whose set changes neither by only growing
+  // nor by only shrinking, a transit entry on the union of old and new.
+  auto contents = [&](uint32_t set_id, const std::map<uint32_t, NetIndexList>& sets) {
+    auto it = sets.find(set_id);
+    return it == sets.end() ? NetIndexList{} : it->second;
+  };
+  auto includes = [](const NetIndexList& big, const NetIndexList& small) {
+    return std::includes(big.begin(), big.end(), small.begin(), small.end());
+  };
+  std::map<uint32_t, NetIndexList> transit_sets;
+  // Returns the set id an entry moves to in phase 2a, or nullopt if it
+  // moves straight to its final set in phase 2b.
+  auto step = [&](uint32_t old_set, uint32_t new_set) -> std::optional<uint32_t> {
+    if (old_set == new_set) return new_set;
+    NetIndexList x = contents(old_set, current.set_nets), y = contents(new_set, target.set_nets);
+    if (includes(y, x)) return new_set;      // only grows: final at once
+    if (includes(x, y)) return std::nullopt;  // only shrinks: after the others grew
+    NetIndexList u;
+    std::set_union(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(u));
+    auto [it, fresh] = set_id_of.emplace(u, 0);
+    if (fresh) it->second = set_ids.next();
+    if (!target.set_nets.count(it->second)) transit_sets[it->second] = u;
+    return it->second;
+  };
+  for (auto& [k, v] : target.endpoints) {
+    auto it = current.endpoints.find(k);
+    if (it != current.endpoints.end() && same_bytes(it->second, v)) continue;
+    auto via = it == current.endpoints.end() ? std::optional<uint32_t>(v.set_id)
+                                             : step(it->second.set_id, v.set_id);
+    if (via && *via == v.set_id) {
+      plan.put_endpoints.emplace_back(k, v);
+      continue;
+    }
+    if (via) {
+      sn_endpoint t = v;
+      t.set_id = *via;
+      plan.put_endpoints.emplace_back(k, t);
+    }
+    plan.settle_endpoints.emplace_back(k, v);
+  }
+  std::set<uint32_t> transit_local;
+  for (auto& [k, v] : target.taps) {
+    auto it = current.taps.find(k);
+    if (it != current.taps.end() && same_bytes(it->second, v)) continue;
+    auto via = it == current.taps.end() ? std::optional<uint32_t>(v.set_id)
+                                        : step(it->second.set_id, v.set_id);
+    if (via && *via == v.set_id) {
+      plan.put_taps.emplace_back(k, v);
+      continue;
+    }
+    if (via) {
+      sn_tap t = v;
+      t.set_id = *via;
+      plan.put_taps.emplace_back(k, t);
+      transit_local.insert(*via);
+    }
+    plan.settle_taps.emplace_back(k, v);
+  }
+
+  // Pairs for every combination of entries that can meet during the update.
   std::map<uint32_t, NetIndexList> all_sets = current.set_nets;
   all_sets.insert(target.set_nets.begin(), target.set_nets.end());
+  all_sets.insert(transit_sets.begin(), transit_sets.end());
   std::set<uint32_t> all_local = local_sets;
+  all_local.insert(transit_local.begin(), transit_local.end());
   for (auto& [_, t] : current.taps)
     if (t.set_id) all_local.insert(t.set_id);
   auto transition_pairs = intersecting_pairs(all_sets, all_local);
@@ -169,8 +230,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
                  "local taps", "max_local_taps");
   check_capacity(target.networks.size(), union_size(current.networks, target.networks),
                  cap.max_networks, "networks", "max_networks");
-  check_capacity(target.set_nets.size(), union_size(current.set_nets, target.set_nets),
-                 cap.max_sets, "network sets", "max_sets");
+  check_capacity(target.set_nets.size(), union_size(current.set_nets, all_sets), cap.max_sets,
+                 "network sets", "max_sets");
   check_capacity(target.pairs.size(), union_size(current.pairs, transition_pairs), cap.max_pairs,
                  "set pairs", "max_pairs");
 
@@ -179,23 +240,14 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     auto it = current.networks.find(k);
     if (it == current.networks.end() || it->second != v) plan.put_networks.emplace_back(k, v);
   }
-  for (auto& [k, v] : target.set_nets) {
+  for (auto& [k, v] : all_sets) {
+    if (!target.set_nets.count(k) && !transit_sets.count(k)) continue;
     auto it = current.set_nets.find(k);
     if (it == current.set_nets.end() || it->second != v) plan.put_sets.emplace_back(k, v);
   }
   for (auto& [k, v] : transition_pairs) {
     auto it = current.pairs.find(k);
     if (it == current.pairs.end() || it->second != v) plan.put_pairs.emplace_back(k, v);
-  }
-  // Phase 2: switch.
-  for (auto& [k, v] : target.endpoints) {
-    auto it = current.endpoints.find(k);
-    if (it == current.endpoints.end() || !same_bytes(it->second, v))
-      plan.put_endpoints.emplace_back(k, v);
-  }
-  for (auto& [k, v] : target.taps) {
-    auto it = current.taps.find(k);
-    if (it == current.taps.end() || !same_bytes(it->second, v)) plan.put_taps.emplace_back(k, v);
   }
   // Phase 3: break.
   for (auto& [k, _] : current.endpoints)
@@ -207,7 +259,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   for (auto& [k, _] : transition_pairs) pair_keys.insert(k);
   for (auto& k : pair_keys)
     if (!target.pairs.count(k)) plan.del_pairs.push_back(k);
-  for (auto& [k, _] : current.set_nets)
+  for (auto& [k, _] : all_sets)
     if (!target.set_nets.count(k)) plan.del_sets.push_back(k);
   for (auto& [k, _] : current.networks)
     if (!target.networks.count(k)) plan.del_networks.push_back(k);

@@ -8,10 +8,16 @@
 // restarted agent computes the very same entries and writes nothing.
 //
 // Ordering is make-before-break: phase 1 adds every new network, set and
-// pair (including pairs between old and new sets, for the moment endpoints
-// switch), phase 2 switches endpoint and tap entries, phase 3 deletes what
-// the target no longer has. A packet allowed before and after is never
-// dropped; nothing revoked passes once phase 3 is done.
+// pair (pairs over old, new and transit sets); phase 2a moves each endpoint
+// and tap entry whose set changes to a superset of its old set (the union
+// old+new, the "transit" set, or directly the new set when it only grows);
+// phase 2b moves them to their final set (a subset of what 2a left); phase 3
+// deletes what the target no longer has. At every instant each entry's set
+// contains its old set during 2a and its new set during 2b, so a packet
+// allowed before and after the update is never dropped; nothing revoked
+// passes once phase 3 is done (briefly, during the update, two sandboxes
+// may reach each other through a network one is leaving and the other
+// joining).
 #pragma once
 #include <functional>
 #include <optional>
@@ -41,9 +47,12 @@ struct Plan {
   std::vector<std::pair<uint32_t, std::string>> put_networks;
   std::vector<std::pair<uint32_t, NetIndexList>> put_sets;
   std::vector<std::pair<SetPair, uint32_t>> put_pairs;
-  // Phase 2: switch.
+  // Phase 2a: switch to a superset of the old set (or the final entry).
   std::vector<std::pair<uint32_t, sn_endpoint>> put_endpoints;
   std::vector<std::pair<uint32_t, sn_tap>> put_taps;
+  // Phase 2b: settle on the final entry.
+  std::vector<std::pair<uint32_t, sn_endpoint>> settle_endpoints;
+  std::vector<std::pair<uint32_t, sn_tap>> settle_taps;
   // Phase 3: break.
   std::vector<uint32_t> del_endpoints;
   std::vector<uint32_t> del_taps;

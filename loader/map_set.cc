@@ -140,6 +140,8 @@ size_t MapSet::apply(const Plan& p) {
   }
   for (auto& [k, v] : p.put_endpoints) put(fds_.endpoints.get(), k, v, "endpoints");
   for (auto& [k, v] : p.put_taps) put(fds_.taps.get(), k, v, "taps");
+  for (auto& [k, v] : p.settle_endpoints) put(fds_.endpoints.get(), k, v, "endpoints");
+  for (auto& [k, v] : p.settle_taps) put(fds_.taps.get(), k, v, "taps");
   for (auto k : p.del_endpoints) del(fds_.endpoints.get(), k, "endpoints");
   for (auto k : p.del_taps) del(fds_.taps.get(), k, "taps");
   for (auto& k : p.del_pairs) {
