@@ -108,6 +108,7 @@ TEST(HarnessBaseline, TcpProbeTellsRefusedFromEchoed) {
   EXPECT_EQ(tcp_probe(a.netns, b.ip, 7200, milliseconds(3000)), TcpOutcome::kEchoed);
   TcpEchoClient flow(a.netns, b.ip, 7200, milliseconds(3000));
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(flow.exchange(milliseconds(3000)));
+  EXPECT_TRUE(flow.exchange_bulk(8 << 20, milliseconds(60000))) << "8 MiB did not all come back";
 }
 
 TEST(HarnessBaseline, PingStreamCountsEveryReply) {

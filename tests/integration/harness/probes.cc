@@ -197,38 +197,42 @@ TcpEchoServer::~TcpEchoServer() {
 }
 
 void TcpEchoServer::serve() {
-  std::vector<int> clients;
+  // Per client: bytes read but not yet echoed. A client with pending bytes is not read from
+  // until they are written (backpressure), so bulk transfers echo every byte.
+  std::map<int, std::string> clients;
   for (;;) {
     std::vector<pollfd> fds{{stop_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}};
-    for (int c : clients) fds.push_back({c, POLLIN, 0});
+    for (const auto& [fd, pending] : clients)
+      fds.push_back({fd, static_cast<short>(pending.empty() ? POLLIN : POLLOUT), 0});
     if (poll(fds.data(), fds.size(), -1) < 0 && errno != EINTR) break;
     if (fds[0].revents) break;
-    std::vector<int> still_open;
     if (fds[1].revents & POLLIN) {
       int c = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-      if (c >= 0) still_open.push_back(c);
+      if (c >= 0) clients[c];
     }
     for (size_t i = 2; i < fds.size(); ++i) {
-      int c = fds[i].fd;
-      if (fds[i].revents == 0) {
-        still_open.push_back(c);
-        continue;
+      if (fds[i].revents == 0) continue;
+      const int c = fds[i].fd;
+      std::string& pending = clients[c];
+      bool closed = false;
+      if (pending.empty()) {
+        char buf[65536];
+        ssize_t n = read(c, buf, sizeof buf);
+        if (n > 0) pending.assign(buf, static_cast<size_t>(n));
+        else if (n == 0 || (errno != EAGAIN && errno != EINTR)) closed = true;
       }
-      char buf[4096];
-      ssize_t n = read(c, buf, sizeof buf);
-      if (n > 0) {
-        // Best effort: a test sends a few bytes at a time, far below the socket buffer.
-        (void)!send(c, buf, static_cast<size_t>(n), MSG_NOSIGNAL | MSG_DONTWAIT);
-        still_open.push_back(c);
-      } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
-        still_open.push_back(c);
-      } else {
+      if (!pending.empty() && !closed) {
+        ssize_t w = send(c, pending.data(), pending.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (w > 0) pending.erase(0, static_cast<size_t>(w));
+        else if (w < 0 && errno != EAGAIN && errno != EINTR) closed = true;
+      }
+      if (closed) {
         close(c);
+        clients.erase(c);
       }
     }
-    clients = std::move(still_open);
   }
-  for (int c : clients) close(c);
+  for (const auto& [fd, pending] : clients) close(fd);
 }
 
 const char* to_string(TcpOutcome outcome) {
@@ -325,6 +329,29 @@ bool TcpEchoClient::exchange(milliseconds timeout) {
       return false;
     }
     received_ += static_cast<uint64_t>(got);
+  }
+  return true;
+}
+
+bool TcpEchoClient::exchange_bulk(size_t bytes, milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::vector<char> chunk(64 * 1024, 'x');
+  const uint64_t target = sent_ + bytes;
+  char buf[64 * 1024];
+  while (received_ < target) {
+    short events = POLLIN;
+    if (sent_ < target) events |= POLLOUT;
+    if (!wait_fd(fd_, events, deadline)) return false;
+    if (sent_ < target) {
+      size_t n = std::min<uint64_t>(chunk.size(), target - sent_);
+      ssize_t w = send(fd_, chunk.data(), n, MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (w > 0) sent_ += static_cast<uint64_t>(w);
+      else if (w < 0 && errno != EAGAIN && errno != EINTR) return false;
+    }
+    ssize_t got = recv(fd_, buf, sizeof buf, MSG_DONTWAIT);
+    if (got == 0) return false;
+    if (got > 0) received_ += static_cast<uint64_t>(got);
+    else if (errno != EAGAIN && errno != EINTR) return false;
   }
   return true;
 }

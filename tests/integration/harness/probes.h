@@ -71,6 +71,9 @@ class TcpEchoClient {
   // Sends a message and waits until every byte sent so far has come back; false on timeout.
   // Once a flow is cut it stays false: the echo can never catch up again.
   bool exchange(milliseconds timeout);
+  // Streams `bytes` through the echo and reads them all back; false on timeout. Exercises
+  // full-size and GSO segments, which small exchanges never produce.
+  bool exchange_bulk(size_t bytes, milliseconds timeout);
 
  private:
   int fd_ = -1;
