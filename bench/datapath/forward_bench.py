@@ -14,7 +14,7 @@ Usage: forward_bench.py --build BUILD_DIR [--duration 60] [--out FILE]
 """
 import argparse, json, os, statistics, subprocess, sys, threading, time
 
-P = "snfb"
+P = f"snfb{os.getpid() % 100000}"  # per run: concurrent runs never share names
 NS_H, NS_A, NS_B = f"{P}-h", f"{P}-a", f"{P}-b"
 GW = "02:53:4e:00:00:01"
 A_IP, B_IP, A_MAC, B_MAC = "10.42.0.1", "10.42.0.2", "02:00:0a:2a:00:01", "02:00:0a:2a:00:02"
@@ -34,6 +34,8 @@ def ns(name, cmd, check=True):
 def cleanup():
     for n in (NS_A, NS_B, NS_H):
         sh(f"ip netns del {n}", check=False)
+    if os.path.exists(f"/tmp/{P}-nft.conf"):
+        os.remove(f"/tmp/{P}-nft.conf")
 
 
 def setup(nets_a):
@@ -68,7 +70,7 @@ def setup(nets_a):
     for i in range(64):
         rules.append(f"    ip saddr @n{i} ip daddr @n{i} accept")
     rules.append("  }\n}")
-    with open("/tmp/snfb-nft.conf", "w") as f:
+    with open(f"/tmp/{P}-nft.conf", "w") as f:
         f.write("\n".join(rules) + "\n")
 
 
@@ -77,7 +79,8 @@ class Switcher:
         self.proc = subprocess.Popen(
             [f"{build}/bench/datapath/dp_fwd_switch", "--netns", f"/run/netns/{NS_H}",
              "--tap-a", f"{P}-ta", "--tap-b", f"{P}-tb", "--ip-a", A_IP, "--ip-b", B_IP,
-             "--mac-a", A_MAC, "--mac-b", B_MAC, "--gateway-mac", GW, "--nets-a", str(nets_a)],
+             "--mac-a", A_MAC, "--mac-b", B_MAC, "--gateway-mac", GW, "--nets-a", str(nets_a),
+             "--bpffs-root", f"/sys/fs/bpf/sandnet-bench-{P}"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def cmd(self, line):
@@ -89,7 +92,7 @@ class Switcher:
 
     def set(self, config, on):
         if config == "nft":
-            ns(NS_H, "nft -f /tmp/snfb-nft.conf" if on else "nft delete table ip sbench")
+            ns(NS_H, f"nft -f /tmp/{P}-nft.conf" if on else "nft delete table ip sbench")
         elif config in ("empty", "sandnet"):
             self.cmd(f"{config} {'on' if on else 'off'}")
 
