@@ -44,6 +44,10 @@ void DatapathTest::TearDown() {
   }
   report += "---- bpftool net (host netns)\n" +
             run_command({"bpftool", "net", "show"}, {.netns = topo_->host_netns()}).output;
+  // Per-tap RX/TX errors, including "otherhost": frames the host stack refused because their
+  // destination MAC was not the tap's when they came in.
+  report += "---- ip -s -s link (host netns)\n" +
+            run_command({"ip", "-s", "-s", "link", "show"}, {.netns = topo_->host_netns()}).output;
   std::fprintf(stderr, "%s\n", report.c_str());
   // Debugging aid (docs/testing.md): keep the failed topology alive to poke at it.
   if (const char* pause = std::getenv("SANDNET_TEST_PAUSE_ON_FAILURE")) {
