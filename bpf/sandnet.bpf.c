@@ -26,6 +26,18 @@ static __always_inline int sn_forward(struct __sk_buff *skb, __u32 ifindex)
 	return bpf_redirect(ifindex, 0);
 }
 
+/* Up the host stack, addressed to the tap itself. The device already
+ * classified the frame by its original destination MAC (a guest with a
+ * stale gateway-MAC neighbour entry would be PACKET_OTHERHOST and dropped
+ * by ip_rcv), hence the type change too. */
+static __always_inline int sn_to_host(struct __sk_buff *skb, struct ethhdr *eth,
+				      const struct sn_tap *tap)
+{
+	sn_mac_copy(eth->h_dest, tap->tap_mac);
+	bpf_skb_change_type(skb, 0 /* PACKET_HOST */);
+	return TC_ACT_OK;
+}
+
 static __always_inline int sn_ingress_arp(struct __sk_buff *skb, struct ethhdr *eth, void *data_end,
 					  const struct sn_config *cfg, const struct sn_tap *tap,
 					  struct sn_pkt *pkt)
@@ -49,19 +61,21 @@ static __always_inline int sn_ingress_arp(struct __sk_buff *skb, struct ethhdr *
 	if (arp->op == bpf_htons(ARPOP_REPLY)) {
 		/* The one reply a guest may send: telling the host (which asked
 		 * from its link-local address) its own, verified, address. */
-		if (target == cfg->host_ll) {
-			sn_mac_copy(eth->h_dest, tap->tap_mac);
-			return TC_ACT_OK;
-		}
+		if (target == cfg->host_ll)
+			return sn_to_host(skb, eth, tap);
 		return sn_drop(pkt, SN_DROP_ARP_REPLY, cfg->sample_every);
 	}
 	if (arp->op != bpf_htons(ARPOP_REQUEST))
 		return sn_drop(pkt, SN_DROP_MALFORMED_ARP, cfg->sample_every);
-	if (target != cfg->host_ll) {
-		dst = sn_endpoint_lookup(target);
-		if (!dst || sn_policy_verdict(tap->set_id, dst) >= 0)
-			return sn_drop(pkt, SN_DROP_ARP_NOT_PEER, cfg->sample_every);
+	if (target == cfg->host_ll) {
+		/* The host is the tap itself: its own MAC, so that the host
+		 * stack sees replies as PACKET_HOST. */
+		sn_arp_answer(eth, arp, tap->tap_mac);
+		return sn_forward(skb, skb->ifindex);
 	}
+	dst = sn_endpoint_lookup(target);
+	if (!dst || sn_policy_verdict(tap->set_id, dst) >= 0)
+		return sn_drop(pkt, SN_DROP_ARP_NOT_PEER, cfg->sample_every);
 	sn_arp_answer(eth, arp, cfg->gw_mac);
 	return sn_forward(skb, skb->ifindex);
 }
@@ -89,8 +103,7 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 		reason = sn_host_reply_check(ip, data_end);
 		if (reason >= 0)
 			return sn_drop(pkt, reason, cfg->sample_every);
-		sn_mac_copy(eth->h_dest, tap->tap_mac); /* up the host stack */
-		return TC_ACT_OK;
+		return sn_to_host(skb, eth, tap);
 	}
 	if (!sn_in_overlay(cfg, ip->daddr))
 		return sn_drop(pkt, SN_DROP_OVERLAY_TO_OUTSIDE, cfg->sample_every);

@@ -84,8 +84,10 @@ int run_agent(const AgentOptions& o) {
   std::filesystem::path state(o.state_file);
   std::string dir = state.has_parent_path() ? state.parent_path().string() : ".";
   std::string base = state.filename().string();
+  // Rename-replace (IN_MOVED_TO) and in-place writes once closed
+  // (IN_CLOSE_WRITE); not IN_CREATE, which would read a still empty file.
   if (!sigfd.valid() || !ino.valid() ||
-      inotify_add_watch(ino.get(), dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0) {
+      inotify_add_watch(ino.get(), dir.c_str(), IN_CLOSE_WRITE | IN_MOVED_TO) < 0) {
     spdlog::critical("cannot watch {}: {}", dir, std::strerror(errno));
     return 1;
   }

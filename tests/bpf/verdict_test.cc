@@ -60,12 +60,13 @@ auto forwarded_to(const Guest& (*peer)(VerdictWorld&)) {
   };
 }
 
-// An ARP reply "target is at the gateway MAC", back to the requester.
+// An ARP reply "target is at <the gateway MAC, or the tap's own MAC for
+// the host link-local address>", back to the requester.
 auto arp_answered(uint32_t target) {
   return [target](VerdictWorld& w, const Frame& in, const RunResult& r) {
     const Guest& req = w.a;
-    Frame want = arp_frame(req.mac, w.config.gateway_mac, 2, w.config.gateway_mac, target, req.mac,
-                           req.ip_be);
+    MacAddr at = target == w.config.host_link_local_be ? req.tap_mac : w.config.gateway_mac;
+    Frame want = arp_frame(req.mac, at, 2, at, target, req.mac, req.ip_be);
     ASSERT_EQ(r.out.size(), in.size());
     EXPECT_EQ(r.out, want);
     EXPECT_EQ(r.mark, SN_MARK_FORWARDED);
