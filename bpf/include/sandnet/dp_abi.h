@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/*
+ * The binary contract between the BPF programs (bpf/ sources) and user space
+ * (loader/, cli/): map key/value layouts, drop reasons, pin names.
+ * C so that both the BPF target and C++ include it. Changing a layout means
+ * bumping SN_LAYOUT_VERSION, which is part of every pin path (Calico-style).
+ */
+#ifndef SANDNET_DP_ABI_H
+#define SANDNET_DP_ABI_H
+
+#include <linux/types.h>
+
+#define SN_LAYOUT_VERSION 1
+#define SN_LAYOUT_DIR "v1"
+
+#define SN_MAX_NETS_PER_SET 64
+#define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
+
+/* skb->mark value set on every packet our ingress program redirects, so
+ * the egress program of the target tap can tell "forwarded by sandnet" from
+ * "sent by the host stack". Only CAP_NET_ADMIN can set marks (SO_MARK); veth
+ * and tap scrub the mark of packets coming from a guest. */
+#define SN_MARK_FORWARDED 0x534e0001u
+
+/* One enum of drop reasons, used everywhere (Cilium drop.h style).
+ * Every map miss that should not happen is its own reason. Append only:
+ * the numbers are in the counters map and in ring-buffer events. */
+enum sn_drop_reason {
+	SN_DROP_MALFORMED_ETH = 0,   /* frame shorter than an Ethernet header */
+	SN_DROP_NO_CONFIG,           /* agent has not written the config map yet */
+	SN_DROP_UNKNOWN_TAP,         /* program runs on a device with no tap entry */
+	SN_DROP_SPOOF_MAC,           /* source MAC is not the tap's guest MAC */
+	SN_DROP_SPOOF_IP,            /* source IP (or ARP sender IP) is not the tap's */
+	SN_DROP_UNSUPPORTED_L3,      /* not IPv4 nor ARP (IPv6, VLAN...): overlay is IPv4-only */
+	SN_DROP_MALFORMED_ARP,       /* truncated ARP or not Ethernet/IPv4 ARP */
+	SN_DROP_ARP_REPLY,           /* guests may not answer ARP (no poisoning) */
+	SN_DROP_ARP_GRATUITOUS,      /* gratuitous ARP / ARP probe from a guest */
+	SN_DROP_ARP_NOT_PEER,        /* ARP request for an address that is not a peer */
+	SN_DROP_MALFORMED_IP,        /* truncated IPv4 header, bad version/ihl/length */
+	SN_DROP_IP_OPTIONS,          /* IPv4 header with options (ihl > 5) */
+	SN_DROP_OVERLAY_TO_OUTSIDE,  /* overlay source, non-overlay destination */
+	SN_DROP_OUTSIDE_TO_OVERLAY,  /* host/outside traffic towards a guest (egress) */
+	SN_DROP_NO_ENDPOINT,         /* destination overlay IP has no endpoint */
+	SN_DROP_NO_NETWORK,          /* source or destination is in no network */
+	SN_DROP_NO_SHARED_NETWORK,   /* both in networks, none shared */
+	SN_DROP_REMOTE_HOST,         /* destination lives on another host (not yet) */
+	SN_DROP_HOST_ORIGINATE,      /* guest tries to open a flow to the host link-local */
+	SN_DROP_FRAGMENT_TO_HOST,    /* fragment towards the host link-local address */
+	SN_DROP__MAX
+};
+
+/* Hooks, part of the counters key and of events. */
+enum sn_hook {
+	SN_HOOK_INGRESS = 0, /* tap ingress = packets from the guest */
+	SN_HOOK_EGRESS = 1,  /* tap egress = packets to the guest */
+};
+
+/* config[0]: written by the agent once; zero config = fail closed. */
+struct sn_config {
+	__u32 version;        /* SN_LAYOUT_VERSION once written */
+	__u32 overlay_net;    /* network byte order */
+	__u32 overlay_mask;   /* network byte order */
+	__u32 host_ll;        /* host link-local address, network byte order */
+	__u32 sample_every;   /* emit 1 drop event in N per CPU; 0 = never */
+	__u8 gw_mac[6];       /* the single gateway MAC answered in ARP */
+	__u8 pad[2];
+};
+
+/* endpoints: overlay IPv4 (network order) -> where it lives and its set. */
+struct sn_endpoint {
+	__u32 ifindex;  /* local tap; 0 for a remote endpoint */
+	__u32 host_id;  /* 0 = this host */
+	__u8 mac[6];    /* guest MAC */
+	__u8 pad[2];
+	__u32 set_id;   /* network-set identity; 0 = in no network */
+	__u32 flags;    /* reserved */
+};
+
+/* taps: ifindex -> the guest behind it, for anti-spoofing and the source set. */
+struct sn_tap {
+	__u32 ip;        /* guest overlay IPv4, network order */
+	__u32 set_id;    /* same as the endpoint's, saves a lookup per packet */
+	__u8 mac[6];     /* guest MAC (what the guest sends from) */
+	__u8 tap_mac[6]; /* the host-side device MAC: dst for host-bound replies */
+};
+
+/* set_pairs: {src set, dst set} -> the allowing network (one of them). */
+struct sn_pair_key {
+	__u32 src_set;
+	__u32 dst_set;
+};
+struct sn_pair_val {
+	__u32 net_index;
+};
+
+/* set_nets: set_id -> its networks (for inspection and `why`). */
+struct sn_set_nets {
+	__u32 count;
+	__u32 nets[SN_MAX_NETS_PER_SET]; /* sorted net indexes */
+};
+
+/* networks: net_index -> API id. */
+struct sn_network {
+	char id[SN_NET_ID_LEN];
+};
+
+/* drop_counts (per-CPU, Calico-style): {ifindex, hook} -> count per reason. */
+struct sn_counter_key {
+	__u32 ifindex;
+	__u32 hook;
+};
+struct sn_counters {
+	__u64 drops[SN_DROP__MAX];
+};
+
+/* drop_events ring buffer record. */
+struct sn_drop_event {
+	__u64 ts_ns;
+	__u32 ifindex;
+	__u32 reason;
+	__u32 saddr;      /* network order, 0 when not IPv4/ARP */
+	__u32 daddr;
+	__u16 ethertype;  /* host order */
+	__u8 proto;
+	__u8 hook;
+};
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
+/* IPv4 header validation and overlay membership. */
+#ifndef SN_BPF_IPV4_H
+#define SN_BPF_IPV4_H
+
+#include "common.h"
+
+#define SN_IP_FRAG_MASK 0x3fff /* MF flag + fragment offset */
+
+/* Returns the reason to drop, or -1 when the header is a sane option-less
+ * IPv4 header fully inside the frame. Options are refused: no overlay guest
+ * needs them and source routing / record route are attack surface. */
+static __always_inline int sn_ipv4_check(struct iphdr *ip, void *data_end)
+{
+	if ((void *)(ip + 1) > data_end)
+		return SN_DROP_MALFORMED_IP;
+	if (ip->version != 4 || ip->ihl < 5)
+		return SN_DROP_MALFORMED_IP;
+	if (bpf_ntohs(ip->tot_len) < ip->ihl * 4)
+		return SN_DROP_MALFORMED_IP;
+	if ((void *)ip + bpf_ntohs(ip->tot_len) > data_end)
+		return SN_DROP_MALFORMED_IP;
+	if (ip->ihl != 5)
+		return SN_DROP_IP_OPTIONS;
+	return -1;
+}
+
+static __always_inline int sn_ipv4_is_fragment(const struct iphdr *ip)
+{
+	return (ip->frag_off & bpf_htons(SN_IP_FRAG_MASK)) != 0;
+}
+
+static __always_inline int sn_in_overlay(const struct sn_config *cfg, __u32 addr)
+{
+	return (addr & cfg->overlay_mask) == cfg->overlay_net;
+}
+
+#endif

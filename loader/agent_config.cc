@@ -1,0 +1,98 @@
+#include "loader/agent_config.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <stdexcept>
+
+#include "sandnet/dp_abi.h"
+
+namespace sandnet::dp {
+namespace {
+
+using nlohmann::json;
+
+uint32_t read_u32(const json& v, const char* name, uint32_t min, uint32_t max) {
+  if (!v.is_number_unsigned())
+    throw std::runtime_error(fmt::format("config: {} must be a non-negative integer", name));
+  auto n = v.get<uint64_t>();
+  if (n < min || n > max)
+    throw std::runtime_error(fmt::format("config: {} must be in [{}, {}]", name, min, max));
+  return static_cast<uint32_t>(n);
+}
+
+std::string read_str(const json& v, const char* name) {
+  if (!v.is_string()) throw std::runtime_error(fmt::format("config: {} must be a string", name));
+  return v.get<std::string>();
+}
+
+}  // namespace
+
+AgentConfig default_agent_config() {
+  AgentConfig c;
+  c.overlay = *parse_cidr("10.42.0.0/16");
+  c.host_link_local_be = *parse_ipv4("169.254.0.1");
+  return c;
+}
+
+AgentConfig parse_agent_config(std::string_view text) {
+  AgentConfig c = default_agent_config();
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw std::runtime_error("config: not a JSON object");
+  constexpr uint32_t kBig = 1u << 26;
+  for (auto& [key, v] : j.items()) {
+    if (key == "overlay_cidr") {
+      auto cidr = parse_cidr(read_str(v, "overlay_cidr"));
+      if (!cidr || cidr->prefix < 8)
+        throw std::runtime_error("config: overlay_cidr must be an IPv4 CIDR of /8 or longer");
+      c.overlay = *cidr;
+    } else if (key == "host_link_local") {
+      auto ip = parse_ipv4(read_str(v, "host_link_local"));
+      if (!ip) throw std::runtime_error("config: host_link_local must be an IPv4 address");
+      c.host_link_local_be = *ip;
+    } else if (key == "gateway_mac") {
+      auto mac = parse_mac(read_str(v, "gateway_mac"));
+      if (!mac || !is_unicast_mac(*mac))
+        throw std::runtime_error("config: gateway_mac must be a unicast MAC");
+      c.gateway_mac = *mac;
+    } else if (key == "drop_sample_every") {
+      c.drop_sample_every = read_u32(v, "drop_sample_every", 0, 1u << 30);
+    } else if (key == "attach_mode") {
+      auto m = read_str(v, "attach_mode");
+      if (m == "auto") c.attach_mode = AttachMode::kAuto;
+      else if (m == "tcx") c.attach_mode = AttachMode::kTcx;
+      else if (m == "clsact") c.attach_mode = AttachMode::kClsact;
+      else throw std::runtime_error("config: attach_mode must be auto, tcx or clsact");
+    } else if (key == "max_endpoints") {
+      c.capacity.max_endpoints = read_u32(v, "max_endpoints", 1, kBig);
+    } else if (key == "max_local_taps") {
+      c.capacity.max_local_taps = read_u32(v, "max_local_taps", 1, kBig);
+    } else if (key == "max_networks") {
+      c.capacity.max_networks = read_u32(v, "max_networks", 1, kBig);
+    } else if (key == "max_sets") {
+      c.capacity.max_sets = read_u32(v, "max_sets", 1, kBig);
+    } else if (key == "max_pairs") {
+      c.capacity.max_pairs = read_u32(v, "max_pairs", 1, kBig);
+    } else if (key == "max_nets_per_sandbox") {
+      c.capacity.max_nets_per_sandbox =
+          read_u32(v, "max_nets_per_sandbox", 1, SN_MAX_NETS_PER_SET);
+    } else {
+      throw std::runtime_error(fmt::format("config: unknown field '{}'", key));
+    }
+  }
+  if (c.overlay.contains(c.host_link_local_be))
+    throw std::runtime_error("config: host_link_local must be outside overlay_cidr");
+  return c;
+}
+
+AgentConfig load_agent_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error(fmt::format("config: cannot read {}", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return parse_agent_config(ss.str());
+}
+
+}  // namespace sandnet::dp

@@ -1,0 +1,38 @@
+// Agent configuration (--config FILE, JSON). Every field optional; defaults
+// are sized for the capacity targets.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "loader/net_addr.h"
+
+namespace sandnet::dp {
+
+// Map capacities, fixed at map creation. Changing one later means purging
+// the pinned maps (see docs/datapath.md, "Upgrades").
+struct Capacity {
+  uint32_t max_endpoints = 131072;    // every endpoint this host knows, local or peer
+  uint32_t max_local_taps = 4096;     // local sandboxes (taps)
+  uint32_t max_networks = 16384;
+  uint32_t max_sets = 131072;         // distinct network sets
+  uint32_t max_pairs = 1048576;       // intersecting {local set, any set} pairs
+  uint32_t max_nets_per_sandbox = 64; // hard limit of the layout (SN_MAX_NETS_PER_SET)
+};
+
+enum class AttachMode { kAuto, kTcx, kClsact };
+
+struct AgentConfig {
+  Ipv4Cidr overlay{};             // overlay_cidr, default 10.42.0.0/16
+  uint32_t host_link_local_be = 0;  // host_link_local, default 169.254.0.1
+  MacAddr gateway_mac{0x02, 0x53, 0x4e, 0x00, 0x00, 0x01};
+  uint32_t drop_sample_every = 16;  // 1 drop event in N per CPU; 0 = none
+  AttachMode attach_mode = AttachMode::kAuto;
+  Capacity capacity{};
+};
+
+AgentConfig default_agent_config();
+// Throws std::runtime_error with a message naming the bad field.
+AgentConfig parse_agent_config(std::string_view json_text);
+AgentConfig load_agent_config(const std::string& path);
+
+}  // namespace sandnet::dp

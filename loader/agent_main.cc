@@ -1,0 +1,44 @@
+// sandnet-agent: loads the BPF datapath, attaches it to the local taps and
+// keeps the maps equal to the desired-state file. See docs/datapath.md.
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "loader/agent_config.h"
+#include "loader/agent_loop.h"
+#include "loader/pin_paths.h"
+#include "loader/tap_attacher.h"
+
+int main(int argc, char** argv) {
+  using namespace sandnet::dp;
+  CLI::App app{"sandnet-agent: the host datapath of sandnet"};
+  app.set_version_flag("--version", std::string(SANDNET_VERSION));
+  std::string state_file, config_file, log_level = "info";
+  std::string bpffs_root = kDefaultBpffsRoot, run_dir = "/run/sandnet";
+  app.add_option("--state-file", state_file, "desired-state JSON (docs/state-file.md)");
+  app.add_option("--bpffs-root", bpffs_root, "where maps and links are pinned")->capture_default_str();
+  app.add_option("--run-dir", run_dir, "where status.json is written")->capture_default_str();
+  app.add_option("--config", config_file, "agent configuration JSON (docs/datapath.md)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  auto* purge = app.add_subcommand("purge", "detach every pinned link and remove the pin directory");
+  purge->add_option("--bpffs-root", bpffs_root, "pin directory to remove")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  try {
+    if (*purge) {
+      purge_datapath(bpffs_root);
+      spdlog::info("purged {}", bpffs_root);
+      return 0;
+    }
+    if (state_file.empty()) {
+      spdlog::critical("--state-file is required");
+      return 2;
+    }
+    AgentOptions opts{state_file, bpffs_root, run_dir,
+                      config_file.empty() ? default_agent_config() : load_agent_config(config_file)};
+    return run_agent(opts);
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+}

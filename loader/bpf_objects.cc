@@ -1,0 +1,117 @@
+#include "loader/bpf_objects.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "loader/pin_paths.h"
+#include "sandnet_bpf.skel.h"
+
+namespace sandnet::dp {
+namespace {
+
+int libbpf_to_spdlog(enum libbpf_print_level level, const char* format, va_list args) {
+  if (level == LIBBPF_DEBUG) return 0;
+  char buf[1024];
+  int n = vsnprintf(buf, sizeof buf, format, args);
+  std::string_view msg(buf, n > 0 ? std::min<size_t>(static_cast<size_t>(n), sizeof buf - 1) : 0);
+  while (!msg.empty() && msg.back() == '\n') msg.remove_suffix(1);
+  if (level == LIBBPF_WARN) spdlog::warn("libbpf: {}", msg);
+  else spdlog::info("libbpf: {}", msg);
+  return n;
+}
+
+// Refuses, with a message an operator can act on, a pinned map that libbpf
+// would not reuse (different layout or capacity).
+void check_pinned_compatible(const std::string& path, bpf_map* map) {
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) return;  // not pinned yet: libbpf creates it
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  int rc = bpf_obj_get_info_by_fd(fd, &info, &len);
+  close(fd);
+  if (rc != 0) throw std::runtime_error(fmt::format("cannot inspect pinned map {}", path));
+  if (info.type != bpf_map__type(map) || info.key_size != bpf_map__key_size(map) ||
+      info.value_size != bpf_map__value_size(map))
+    throw std::runtime_error(fmt::format(
+        "pinned map {} has another layout (key {} value {} bytes, expected {} / {}); "
+        "run `sandnet-agent purge` to rebuild",
+        path, info.key_size, info.value_size, bpf_map__key_size(map), bpf_map__value_size(map)));
+  if (info.max_entries != bpf_map__max_entries(map))
+    throw std::runtime_error(fmt::format(
+        "pinned map {} holds {} entries but the configuration asks for {}; restore the "
+        "configuration or run `sandnet-agent purge` (drops enforcement until reloaded)",
+        path, info.max_entries, bpf_map__max_entries(map)));
+}
+
+UniqueFd dup_fd(const bpf_map* map) {
+  int fd = fcntl(bpf_map__fd(map), F_DUPFD_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error(fmt::format("dup: {}", std::strerror(errno)));
+  return UniqueFd(fd);
+}
+
+}  // namespace
+
+void route_libbpf_logs() {
+  static bool done = [] {
+    libbpf_set_print(libbpf_to_spdlog);
+    return true;
+  }();
+  (void)done;
+}
+
+std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Capacity& cap) {
+  route_libbpf_logs();
+  std::unique_ptr<BpfObjects> self(new BpfObjects());
+  self->skel_ = sandnet_bpf__open();
+  if (!self->skel_) throw std::runtime_error("cannot open the BPF skeleton");
+  auto& m = self->skel_->maps;
+  bpf_map__set_max_entries(m.endpoints, cap.max_endpoints);
+  bpf_map__set_max_entries(m.taps, cap.max_local_taps);
+  bpf_map__set_max_entries(m.set_pairs, cap.max_pairs);
+  bpf_map__set_max_entries(m.set_nets, cap.max_sets);
+  bpf_map__set_max_entries(m.networks, cap.max_networks);
+  bpf_map__set_max_entries(m.drop_counts, cap.max_local_taps * 2 + 64);
+
+  std::error_code ec;
+  std::filesystem::create_directories(layout_dir(root), ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", layout_dir(root), ec.message()));
+  bpf_map* all[] = {m.config,   m.endpoints,   m.taps,       m.set_pairs,  m.set_nets,
+                    m.networks, m.drop_counts, m.sample_ctr, m.drop_events};
+  for (bpf_map* map : all) {
+    auto path = map_pin(root, bpf_map__name(map));
+    check_pinned_compatible(path, map);
+    if (bpf_map__set_pin_path(map, path.c_str()) != 0)
+      throw std::runtime_error("cannot set pin path " + path);
+  }
+  int err = sandnet_bpf__load(self->skel_);
+  if (err) throw std::runtime_error(fmt::format("loading the BPF programs failed: {}", std::strerror(-err)));
+
+  MapFds fds;
+  fds.config = dup_fd(m.config);
+  fds.endpoints = dup_fd(m.endpoints);
+  fds.taps = dup_fd(m.taps);
+  fds.set_pairs = dup_fd(m.set_pairs);
+  fds.set_nets = dup_fd(m.set_nets);
+  fds.networks = dup_fd(m.networks);
+  fds.drop_counts = dup_fd(m.drop_counts);
+  fds.drop_events = dup_fd(m.drop_events);
+  self->maps_ = std::make_unique<MapSet>(std::move(fds));
+  return self;
+}
+
+BpfObjects::~BpfObjects() { sandnet_bpf__destroy(skel_); }
+
+int BpfObjects::ingress_prog_fd() const { return bpf_program__fd(skel_->progs.tap_ingress); }
+int BpfObjects::egress_prog_fd() const { return bpf_program__fd(skel_->progs.tap_egress); }
+
+}  // namespace sandnet::dp

@@ -1,0 +1,38 @@
+// The kernel side of the datapath objects (Katran's BpfAdapter role): loads
+// the skeleton with capacities from configuration, adopts maps already
+// pinned under <root>/v1 (or creates and pins them), and owns the loaded
+// programs. Destroying it closes fds only: pins keep maps alive.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "loader/agent_config.h"
+#include "loader/map_set.h"
+
+struct sandnet_bpf;
+
+namespace sandnet::dp {
+
+class BpfObjects {
+ public:
+  // Throws std::runtime_error; a pinned map whose layout or capacity differs
+  // from the configuration is refused with a message saying so.
+  static std::unique_ptr<BpfObjects> load(const std::string& bpffs_root, const Capacity& capacity);
+  ~BpfObjects();
+  BpfObjects(const BpfObjects&) = delete;
+  BpfObjects& operator=(const BpfObjects&) = delete;
+
+  MapSet& maps() { return *maps_; }
+  int ingress_prog_fd() const;
+  int egress_prog_fd() const;
+
+ private:
+  BpfObjects() = default;
+  sandnet_bpf* skel_ = nullptr;
+  std::unique_ptr<MapSet> maps_;
+};
+
+// Routes libbpf's messages to spdlog (once per process).
+void route_libbpf_logs();
+
+}  // namespace sandnet::dp

@@ -1,0 +1,69 @@
+#include "loader/datapath.h"
+
+#include <spdlog/spdlog.h>
+
+#include "loader/tap_resolver.h"
+
+namespace sandnet::dp {
+
+sn_config make_bpf_config(const AgentConfig& c) {
+  sn_config cfg{};
+  cfg.version = SN_LAYOUT_VERSION;
+  cfg.overlay_net = c.overlay.net_be;
+  cfg.overlay_mask = c.overlay.mask_be;
+  cfg.host_ll = c.host_link_local_be;
+  cfg.sample_every = c.drop_sample_every;
+  std::copy(c.gateway_mac.begin(), c.gateway_mac.end(), cfg.gw_mac);
+  return cfg;
+}
+
+Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver resolver)
+    : config_(config),
+      root_(std::move(root)),
+      resolver_(resolver ? std::move(resolver) : TapResolver(resolve_tap)),
+      objects_(BpfObjects::load(root_, config.capacity)),
+      attacher_(root_, config.attach_mode) {
+  auto want = make_bpf_config(config_);
+  auto have = maps().read_config();
+  if (!have || !same_bytes(*have, want)) {
+    maps().write_config(want);
+    config_writes_ = 1;
+  }
+  current_ = maps().read_image();  // adopt whatever a previous agent left
+  spdlog::info("datapath at {}: adopted {} endpoints, {} taps, {} sets, {} pairs ({})", root_,
+               current_.endpoints.size(), current_.taps.size(), current_.set_nets.size(),
+               current_.pairs.size(), attacher_.uses_tcx() ? "tcx" : "clsact");
+}
+
+ApplyResult Datapath::apply(const DesiredState& desired) {
+  ApplyResult r;
+  Plan plan = plan_update(desired, current_, resolver_, config_.capacity);
+  r.warnings = plan.warnings;
+  try {
+    r.map_writes = maps().apply(plan);
+  } catch (...) {
+    current_ = maps().read_image();  // partially applied: re-read the truth
+    throw;
+  }
+  current_ = std::move(plan.target);
+  // Taps get their programs once their entries exist (a packet before that
+  // would only meet UNKNOWN_TAP), and lose them after their entries are gone.
+  for (auto& [ifindex, _] : current_.taps)
+    attacher_.attach(ifindex, objects_->ingress_prog_fd(), objects_->egress_prog_fd(), r.attach);
+  if (attacher_.uses_tcx()) {
+    for (uint32_t ifindex : attacher_.pinned_ifindexes()) {
+      if (!current_.taps.count(ifindex)) {
+        attacher_.detach(ifindex);
+        ++r.detached;
+      }
+    }
+  } else {
+    for (auto k : plan.del_taps) {
+      attacher_.detach(k);
+      ++r.detached;
+    }
+  }
+  return r;
+}
+
+}  // namespace sandnet::dp

@@ -1,0 +1,269 @@
+#include "loader/map_plan.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <iterator>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+namespace sandnet::dp {
+
+bool operator==(const MapImage& a, const MapImage& b) {
+  auto same_map = [](const auto& x, const auto& y) {
+    return x.size() == y.size() && std::equal(x.begin(), x.end(), y.begin(), [](auto& p, auto& q) {
+             return p.first == q.first && same_bytes(p.second, q.second);
+           });
+  };
+  return same_map(a.endpoints, b.endpoints) && same_map(a.taps, b.taps) && a.pairs == b.pairs &&
+         a.set_nets == b.set_nets && a.networks == b.networks;
+}
+
+size_t Plan::writes() const {
+  return put_networks.size() + put_sets.size() + put_pairs.size() + put_endpoints.size() +
+         put_taps.size() + settle_endpoints.size() + settle_taps.size() + del_endpoints.size() + del_taps.size() + del_pairs.size() +
+         del_sets.size() + del_networks.size();
+}
+
+namespace {
+
+// Hands out the smallest id >= 1 that is neither in use now nor taken in
+// this update, so that ids of entries deleted in phase 3 are never reused
+// while old entries still point at them.
+class IdAllocator {
+ public:
+  template <typename Map>
+  explicit IdAllocator(const Map& in_use) {
+    for (auto& [id, _] : in_use) taken_.insert(id);
+  }
+  uint32_t next() {
+    while (taken_.count(cursor_)) ++cursor_;
+    taken_.insert(cursor_);
+    return cursor_;
+  }
+
+ private:
+  std::set<uint32_t> taken_;
+  uint32_t cursor_ = 1;
+};
+
+// For every src set with a local member and every set sharing a network with
+// it: the pair and the smallest shared network index (deterministic, so the
+// value never changes while both sets exist).
+std::map<SetPair, uint32_t> intersecting_pairs(const std::map<uint32_t, NetIndexList>& sets,
+                                               const std::set<uint32_t>& src_sets) {
+  std::unordered_map<uint32_t, std::vector<uint32_t>> sets_of_net;
+  for (auto& [set_id, nets] : sets)
+    for (uint32_t n : nets) sets_of_net[n].push_back(set_id);
+  std::map<SetPair, uint32_t> pairs;
+  for (uint32_t src : src_sets) {
+    auto it = sets.find(src);
+    if (it == sets.end()) continue;
+    for (uint32_t n : it->second) {  // ascending: first hit is the smallest shared net
+      for (uint32_t dst : sets_of_net[n]) pairs.emplace(SetPair{src, dst}, n);
+    }
+  }
+  return pairs;
+}
+
+void check_capacity(size_t target, size_t peak, uint32_t cap, const char* what, const char* knob) {
+  if (target > cap)
+    throw CapacityError(fmt::format("over capacity: {} {} (config {} = {})", target, what, knob, cap));
+  if (peak > cap)
+    throw CapacityError(fmt::format(
+        "over capacity: the update needs {} {} at its peak, old and new side by side "
+        "(config {} = {}); apply it in smaller steps",
+        peak, what, knob, cap));
+}
+
+template <typename K, typename V>
+size_t union_size(const std::map<K, V>& a, const std::map<K, V>& b) {
+  size_t n = a.size();
+  for (auto& [k, _] : b) n += a.count(k) ? 0 : 1;
+  return n;
+}
+
+}  // namespace
+
+Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& resolve,
+                 const Capacity& cap) {
+  Plan plan;
+  MapImage& target = plan.target;
+
+  // Adopt network indexes and set ids from what the maps hold.
+  std::map<std::string, uint32_t> net_index_of;
+  for (auto& [index, id] : current.networks) net_index_of.emplace(id, index);
+  std::map<NetIndexList, uint32_t> set_id_of;
+  for (auto& [set_id, nets] : current.set_nets) set_id_of.emplace(nets, set_id);
+  IdAllocator net_ids(current.networks), set_ids(current.set_nets);
+
+  std::map<std::string, NetIndexList> nets_of_sandbox;
+  for (auto& net : desired.networks) {
+    auto [it, fresh] = net_index_of.emplace(net.id, 0);
+    if (fresh) it->second = net_ids.next();
+    target.networks[it->second] = net.id;
+    for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
+  }
+
+  std::set<uint32_t> local_sets;
+  for (auto& ep : desired.endpoints) {
+    NetIndexList nets = nets_of_sandbox[ep.sandbox_id];
+    std::sort(nets.begin(), nets.end());
+    if (nets.size() > cap.max_nets_per_sandbox)
+      throw CapacityError(fmt::format("over capacity: sandbox {} is in {} networks (config "
+                                      "max_nets_per_sandbox = {})",
+                                      ep.sandbox_id, nets.size(), cap.max_nets_per_sandbox));
+    std::optional<TapInfo> tap;
+    if (ep.local()) {
+      tap = resolve(ep.tap);
+      if (!tap) {
+        plan.warnings.push_back(fmt::format("endpoint {}: tap {} does not exist; not installed",
+                                            ep.sandbox_id, ep.tap));
+        continue;
+      }
+    }
+    uint32_t set_id = 0;
+    if (!nets.empty()) {
+      auto [it, fresh] = set_id_of.emplace(nets, 0);
+      if (fresh) it->second = set_ids.next();
+      set_id = it->second;
+      target.set_nets[set_id] = nets;
+    }
+    sn_endpoint e{};
+    e.ifindex = tap ? tap->ifindex : 0;
+    e.host_id = 0;
+    if (!ep.local()) {  // FNV-1a of the host name; only "not local" matters for now
+      uint32_t h = 2166136261u;
+      for (unsigned char c : ep.host) h = (h ^ c) * 16777619u;
+      e.host_id = h | 1;
+    }
+    std::copy(ep.mac.begin(), ep.mac.end(), e.mac);
+    e.set_id = set_id;
+    target.endpoints[ep.ip_be] = e;
+    if (tap) {
+      sn_tap t{};
+      t.ip = ep.ip_be;
+      t.set_id = set_id;
+      std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
+      std::copy(tap->mac.begin(), tap->mac.end(), t.tap_mac);
+      if (target.taps.count(tap->ifindex))
+        throw StateError(fmt::format("endpoint {}: tap {} is already used", ep.sandbox_id, ep.tap));
+      target.taps[tap->ifindex] = t;
+      if (set_id) local_sets.insert(set_id);
+    }
+  }
+  target.pairs = intersecting_pairs(target.set_nets, local_sets);
+
+  // Phase 2 entries: for each key whose set changes neither by only growing
+  // nor by only shrinking, a transit entry on the union of old and new.
+  auto contents = [&](uint32_t set_id, const std::map<uint32_t, NetIndexList>& sets) {
+    auto it = sets.find(set_id);
+    return it == sets.end() ? NetIndexList{} : it->second;
+  };
+  auto includes = [](const NetIndexList& big, const NetIndexList& small) {
+    return std::includes(big.begin(), big.end(), small.begin(), small.end());
+  };
+  std::map<uint32_t, NetIndexList> transit_sets;
+  // Returns the set id an entry moves to in phase 2a, or nullopt if it
+  // moves straight to its final set in phase 2b.
+  auto step = [&](uint32_t old_set, uint32_t new_set) -> std::optional<uint32_t> {
+    if (old_set == new_set) return new_set;
+    NetIndexList x = contents(old_set, current.set_nets), y = contents(new_set, target.set_nets);
+    if (includes(y, x)) return new_set;      // only grows: final at once
+    if (includes(x, y)) return std::nullopt;  // only shrinks: after the others grew
+    NetIndexList u;
+    std::set_union(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(u));
+    auto [it, fresh] = set_id_of.emplace(u, 0);
+    if (fresh) it->second = set_ids.next();
+    if (!target.set_nets.count(it->second)) transit_sets[it->second] = u;
+    return it->second;
+  };
+  for (auto& [k, v] : target.endpoints) {
+    auto it = current.endpoints.find(k);
+    if (it != current.endpoints.end() && same_bytes(it->second, v)) continue;
+    auto via = it == current.endpoints.end() ? std::optional<uint32_t>(v.set_id)
+                                             : step(it->second.set_id, v.set_id);
+    if (via && *via == v.set_id) {
+      plan.put_endpoints.emplace_back(k, v);
+      continue;
+    }
+    if (via) {
+      sn_endpoint t = v;
+      t.set_id = *via;
+      plan.put_endpoints.emplace_back(k, t);
+    }
+    plan.settle_endpoints.emplace_back(k, v);
+  }
+  std::set<uint32_t> transit_local;
+  for (auto& [k, v] : target.taps) {
+    auto it = current.taps.find(k);
+    if (it != current.taps.end() && same_bytes(it->second, v)) continue;
+    auto via = it == current.taps.end() ? std::optional<uint32_t>(v.set_id)
+                                        : step(it->second.set_id, v.set_id);
+    if (via && *via == v.set_id) {
+      plan.put_taps.emplace_back(k, v);
+      continue;
+    }
+    if (via) {
+      sn_tap t = v;
+      t.set_id = *via;
+      plan.put_taps.emplace_back(k, t);
+      transit_local.insert(*via);
+    }
+    plan.settle_taps.emplace_back(k, v);
+  }
+
+  // Pairs for every combination of entries that can meet during the update.
+  std::map<uint32_t, NetIndexList> all_sets = current.set_nets;
+  all_sets.insert(target.set_nets.begin(), target.set_nets.end());
+  all_sets.insert(transit_sets.begin(), transit_sets.end());
+  std::set<uint32_t> all_local = local_sets;
+  all_local.insert(transit_local.begin(), transit_local.end());
+  for (auto& [_, t] : current.taps)
+    if (t.set_id) all_local.insert(t.set_id);
+  auto transition_pairs = intersecting_pairs(all_sets, all_local);
+
+  check_capacity(target.endpoints.size(), union_size(current.endpoints, target.endpoints),
+                 cap.max_endpoints, "endpoints", "max_endpoints");
+  check_capacity(target.taps.size(), union_size(current.taps, target.taps), cap.max_local_taps,
+                 "local taps", "max_local_taps");
+  check_capacity(target.networks.size(), union_size(current.networks, target.networks),
+                 cap.max_networks, "networks", "max_networks");
+  check_capacity(target.set_nets.size(), union_size(current.set_nets, all_sets), cap.max_sets,
+                 "network sets", "max_sets");
+  check_capacity(target.pairs.size(), union_size(current.pairs, transition_pairs), cap.max_pairs,
+                 "set pairs", "max_pairs");
+
+  // Phase 1: make.
+  for (auto& [k, v] : target.networks) {
+    auto it = current.networks.find(k);
+    if (it == current.networks.end() || it->second != v) plan.put_networks.emplace_back(k, v);
+  }
+  for (auto& [k, v] : all_sets) {
+    if (!target.set_nets.count(k) && !transit_sets.count(k)) continue;
+    auto it = current.set_nets.find(k);
+    if (it == current.set_nets.end() || it->second != v) plan.put_sets.emplace_back(k, v);
+  }
+  for (auto& [k, v] : transition_pairs) {
+    auto it = current.pairs.find(k);
+    if (it == current.pairs.end() || it->second != v) plan.put_pairs.emplace_back(k, v);
+  }
+  // Phase 3: break.
+  for (auto& [k, _] : current.endpoints)
+    if (!target.endpoints.count(k)) plan.del_endpoints.push_back(k);
+  for (auto& [k, _] : current.taps)
+    if (!target.taps.count(k)) plan.del_taps.push_back(k);
+  std::set<SetPair> pair_keys;
+  for (auto& [k, _] : current.pairs) pair_keys.insert(k);
+  for (auto& [k, _] : transition_pairs) pair_keys.insert(k);
+  for (auto& k : pair_keys)
+    if (!target.pairs.count(k)) plan.del_pairs.push_back(k);
+  for (auto& [k, _] : all_sets)
+    if (!target.set_nets.count(k)) plan.del_sets.push_back(k);
+  for (auto& [k, _] : current.networks)
+    if (!target.networks.count(k)) plan.del_networks.push_back(k);
+  return plan;
+}
+
+}  // namespace sandnet::dp

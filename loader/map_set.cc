@@ -1,0 +1,156 @@
+#include "loader/map_set.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "loader/pin_paths.h"
+
+namespace sandnet::dp {
+namespace {
+
+[[noreturn]] void sys_fail(const std::string& what, int err) {
+  throw std::runtime_error(fmt::format("{}: {}", what, std::strerror(err)));
+}
+
+UniqueFd open_pin(const std::string& root, const char* name) {
+  auto path = map_pin(root, name);
+  int fd = bpf_obj_get(path.c_str());
+  if (fd < 0) sys_fail("cannot open pinned map " + path, errno);
+  return UniqueFd(fd);
+}
+
+// Calls fn(key) for every key of a hash map.
+template <typename K, typename Fn>
+void for_each_key(int fd, Fn fn) {
+  K key{}, next{};
+  const K* prev = nullptr;
+  while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+    fn(next);
+    key = next;
+    prev = &key;
+  }
+}
+
+template <typename K, typename V>
+void put(int fd, const K& key, const V& value, const char* map) {
+  if (bpf_map_update_elem(fd, &key, &value, BPF_ANY) != 0)
+    sys_fail(fmt::format("update of map {}", map), errno);
+}
+
+template <typename K>
+void del(int fd, const K& key, const char* map) {
+  if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT)
+    sys_fail(fmt::format("delete from map {}", map), errno);
+}
+
+}  // namespace
+
+MapSet MapSet::open_pinned(const std::string& root) {
+  MapFds f;
+  f.config = open_pin(root, "config");
+  f.endpoints = open_pin(root, "endpoints");
+  f.taps = open_pin(root, "taps");
+  f.set_pairs = open_pin(root, "set_pairs");
+  f.set_nets = open_pin(root, "set_nets");
+  f.networks = open_pin(root, "networks");
+  f.drop_counts = open_pin(root, "drop_counts");
+  f.drop_events = open_pin(root, "drop_events");
+  return MapSet(std::move(f));
+}
+
+MapImage MapSet::read_image() const {
+  MapImage img;
+  for_each_key<uint32_t>(fds_.endpoints.get(), [&](uint32_t k) {
+    sn_endpoint v{};
+    if (bpf_map_lookup_elem(fds_.endpoints.get(), &k, &v) == 0) img.endpoints[k] = v;
+  });
+  for_each_key<uint32_t>(fds_.taps.get(), [&](uint32_t k) {
+    sn_tap v{};
+    if (bpf_map_lookup_elem(fds_.taps.get(), &k, &v) == 0) img.taps[k] = v;
+  });
+  for_each_key<sn_pair_key>(fds_.set_pairs.get(), [&](const sn_pair_key& k) {
+    sn_pair_val v{};
+    if (bpf_map_lookup_elem(fds_.set_pairs.get(), &k, &v) == 0)
+      img.pairs[{k.src_set, k.dst_set}] = v.net_index;
+  });
+  for_each_key<uint32_t>(fds_.set_nets.get(), [&](uint32_t k) {
+    sn_set_nets v{};
+    if (bpf_map_lookup_elem(fds_.set_nets.get(), &k, &v) == 0)
+      img.set_nets[k] = NetIndexList(v.nets, v.nets + std::min<uint32_t>(v.count, SN_MAX_NETS_PER_SET));
+  });
+  for_each_key<uint32_t>(fds_.networks.get(), [&](uint32_t k) {
+    sn_network v{};
+    if (bpf_map_lookup_elem(fds_.networks.get(), &k, &v) == 0)
+      img.networks[k] = std::string(v.id, strnlen(v.id, sizeof v.id));
+  });
+  return img;
+}
+
+std::optional<sn_config> MapSet::read_config() const {
+  uint32_t zero = 0;
+  sn_config cfg{};
+  if (bpf_map_lookup_elem(fds_.config.get(), &zero, &cfg) != 0) sys_fail("read of map config", errno);
+  if (cfg.version == 0) return std::nullopt;
+  return cfg;
+}
+
+void MapSet::write_config(const sn_config& cfg) {
+  uint32_t zero = 0;
+  put(fds_.config.get(), zero, cfg, "config");
+}
+
+std::map<std::pair<uint32_t, uint32_t>, sn_counters> MapSet::read_counters() const {
+  std::map<std::pair<uint32_t, uint32_t>, sn_counters> out;
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) sys_fail("cannot count CPUs", -ncpu);
+  std::vector<sn_counters> per_cpu(static_cast<size_t>(ncpu));  // sizeof is a multiple of 8
+  int fd = fds_.drop_counts.get();
+  for_each_key<sn_counter_key>(fd, [&](const sn_counter_key& k) {
+    if (bpf_map_lookup_elem(fd, &k, per_cpu.data()) != 0) return;
+    sn_counters sum{};
+    for (auto& c : per_cpu)
+      for (int r = 0; r < SN_DROP__MAX; ++r) sum.drops[r] += c.drops[r];
+    out[{k.ifindex, k.hook}] = sum;
+  });
+  return out;
+}
+
+size_t MapSet::apply(const Plan& p) {
+  for (auto& [k, v] : p.put_networks) {
+    sn_network n{};
+    std::strncpy(n.id, v.c_str(), sizeof n.id - 1);
+    put(fds_.networks.get(), k, n, "networks");
+  }
+  for (auto& [k, v] : p.put_sets) {
+    sn_set_nets s{};
+    s.count = static_cast<uint32_t>(std::min<size_t>(v.size(), SN_MAX_NETS_PER_SET));
+    std::copy(v.begin(), v.begin() + s.count, s.nets);
+    put(fds_.set_nets.get(), k, s, "set_nets");
+  }
+  for (auto& [k, v] : p.put_pairs) {
+    sn_pair_key key{k.first, k.second};
+    sn_pair_val val{v};
+    put(fds_.set_pairs.get(), key, val, "set_pairs");
+  }
+  for (auto& [k, v] : p.put_endpoints) put(fds_.endpoints.get(), k, v, "endpoints");
+  for (auto& [k, v] : p.put_taps) put(fds_.taps.get(), k, v, "taps");
+  for (auto& [k, v] : p.settle_endpoints) put(fds_.endpoints.get(), k, v, "endpoints");
+  for (auto& [k, v] : p.settle_taps) put(fds_.taps.get(), k, v, "taps");
+  for (auto k : p.del_endpoints) del(fds_.endpoints.get(), k, "endpoints");
+  for (auto k : p.del_taps) del(fds_.taps.get(), k, "taps");
+  for (auto& k : p.del_pairs) {
+    sn_pair_key key{k.first, k.second};
+    del(fds_.set_pairs.get(), key, "set_pairs");
+  }
+  for (auto k : p.del_sets) del(fds_.set_nets.get(), k, "set_nets");
+  for (auto k : p.del_networks) del(fds_.networks.get(), k, "networks");
+  return p.writes();
+}
+
+}  // namespace sandnet::dp

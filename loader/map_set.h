@@ -1,0 +1,41 @@
+// Typed reads and writes of the datapath maps, given their fds: used by the
+// agent (fds from the loaded skeleton) and by sandnetctl (fds from the pins).
+// This is the only code that turns a Plan into map syscalls.
+#pragma once
+#include <map>
+#include <optional>
+#include <string>
+
+#include "loader/map_image.h"
+#include "loader/map_plan.h"
+#include "loader/unique_fd.h"
+
+namespace sandnet::dp {
+
+struct MapFds {
+  UniqueFd config, endpoints, taps, set_pairs, set_nets, networks, drop_counts, drop_events;
+};
+
+class MapSet {
+ public:
+  explicit MapSet(MapFds fds) : fds_(std::move(fds)) {}
+  // Opens <root>/v1/<map> for each map; throws std::runtime_error if absent.
+  static MapSet open_pinned(const std::string& bpffs_root);
+
+  MapImage read_image() const;
+  std::optional<sn_config> read_config() const;  // nullopt while never written
+  void write_config(const sn_config& cfg);
+  // Summed over CPUs, per {ifindex, hook}.
+  std::map<std::pair<uint32_t, uint32_t>, sn_counters> read_counters() const;
+
+  // Executes the three phases in order. Throws on the first failing syscall,
+  // with the map and key in the message. Returns the number of writes.
+  size_t apply(const Plan& plan);
+
+  const MapFds& fds() const { return fds_; }
+
+ private:
+  MapFds fds_;
+};
+
+}  // namespace sandnet::dp

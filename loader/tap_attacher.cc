@@ -1,0 +1,179 @@
+#include "loader/tap_attacher.h"
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <vector>
+
+#include "loader/bpf_objects.h"
+#include "loader/map_set.h"
+#include "loader/pin_paths.h"
+#include "loader/tc_features.h"
+#include "loader/tcx_link.h"
+#include "loader/unique_fd.h"
+
+namespace sandnet::dp {
+namespace {
+
+constexpr uint32_t kClsactHandle = 0x534e;  // "SN"
+constexpr uint32_t kClsactPriority = 0x534e;
+
+std::string link_pin(const std::string& root, uint32_t ifindex, const char* dir) {
+  return fmt::format("{}/{}_{}", links_dir(root), ifindex, dir);
+}
+
+struct ProgIdentity {
+  uint8_t tag[BPF_TAG_SIZE] = {};
+  std::vector<uint32_t> map_ids;
+};
+
+bool identify(int prog_fd, ProgIdentity& out) {
+  uint32_t ids[64] = {};
+  bpf_prog_info info{};
+  info.nr_map_ids = 64;
+  info.map_ids = reinterpret_cast<uint64_t>(ids);
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return false;
+  std::memcpy(out.tag, info.tag, BPF_TAG_SIZE);
+  out.map_ids.assign(ids, ids + std::min<uint32_t>(info.nr_map_ids, 64));
+  std::sort(out.map_ids.begin(), out.map_ids.end());
+  return true;
+}
+
+}  // namespace
+
+bool same_program(int prog_fd, uint32_t prog_id) {
+  UniqueFd other(bpf_prog_get_fd_by_id(prog_id));
+  ProgIdentity a, b;
+  if (!other.valid() || !identify(prog_fd, a) || !identify(other.get(), b)) return false;
+  return std::memcmp(a.tag, b.tag, BPF_TAG_SIZE) == 0 && a.map_ids == b.map_ids;
+}
+
+TapAttacher::TapAttacher(std::string root, AttachMode mode) : root_(std::move(root)) {
+  switch (mode) {
+    case AttachMode::kTcx:
+      if (!tcx_supported()) throw std::runtime_error("attach_mode tcx: the kernel has no TCX");
+      tcx_ = true;
+      break;
+    case AttachMode::kClsact: tcx_ = false; break;
+    case AttachMode::kAuto: tcx_ = tcx_supported(); break;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(links_dir(root_), ec);
+}
+
+void TapAttacher::attach(uint32_t ifindex, int in_fd, int eg_fd, AttachStats& s) {
+  if (tcx_) {
+    attach_tcx(ifindex, in_fd, kBpfTcxIngress, "ingress", s);
+    attach_tcx(ifindex, eg_fd, kBpfTcxEgress, "egress", s);
+  } else {
+    attach_clsact(ifindex, in_fd, true, s);
+    attach_clsact(ifindex, eg_fd, false, s);
+  }
+}
+
+void TapAttacher::attach_tcx(uint32_t ifindex, int prog_fd, int attach_type, const char* dir,
+                             AttachStats& s) {
+  auto pin = link_pin(root_, ifindex, dir);
+  UniqueFd link(bpf_obj_get(pin.c_str()));
+  if (link.valid()) {
+    TcxLinkInfo info;
+    if (tcx_link_info(link.get(), info) && info.link_type == kBpfLinkTypeTcx &&
+        info.ifindex == ifindex && static_cast<int>(info.attach_type) == attach_type) {
+      if (same_program(prog_fd, info.prog_id)) {
+        ++s.kept;
+        return;
+      }
+      if (bpf_link_update(link.get(), prog_fd, nullptr) == 0) {  // atomic switch
+        ++s.updated;
+        return;
+      }
+      spdlog::warn("link {}: update failed ({}), recreating", pin, std::strerror(errno));
+    }
+    unlink(pin.c_str());  // stale (device gone or recreated): replace
+  }
+  UniqueFd fresh(tcx_link_create(prog_fd, ifindex, attach_type));
+  if (!fresh.valid())
+    throw std::runtime_error(
+        fmt::format("TCX attach {} to ifindex {}: {}", dir, ifindex, std::strerror(errno)));
+  if (bpf_obj_pin(fresh.get(), pin.c_str()) != 0)
+    throw std::runtime_error(fmt::format("pin {}: {}", pin, std::strerror(errno)));
+  ++s.created;
+}
+
+void TapAttacher::attach_clsact(uint32_t ifindex, int prog_fd, bool ingress, AttachStats& s) {
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex),
+              .attach_point = ingress ? BPF_TC_INGRESS : BPF_TC_EGRESS);
+  int err = bpf_tc_hook_create(&hook);
+  if (err && err != -EEXIST)
+    throw std::runtime_error(fmt::format("clsact on ifindex {}: {}", ifindex, std::strerror(-err)));
+  LIBBPF_OPTS(bpf_tc_opts, query, .handle = kClsactHandle, .priority = kClsactPriority);
+  if (bpf_tc_query(&hook, &query) == 0 && same_program(prog_fd, query.prog_id)) {
+    ++s.kept;
+    return;
+  }
+  LIBBPF_OPTS(bpf_tc_opts, opts, .prog_fd = prog_fd, .flags = BPF_TC_F_REPLACE,
+              .handle = kClsactHandle, .priority = kClsactPriority);
+  err = bpf_tc_attach(&hook, &opts);
+  if (err)
+    throw std::runtime_error(fmt::format("tc attach to ifindex {}: {}", ifindex, std::strerror(-err)));
+  ++s.created;
+}
+
+void TapAttacher::detach(uint32_t ifindex) {
+  if (tcx_) {
+    for (const char* dir : {"ingress", "egress"}) {
+      auto pin = link_pin(root_, ifindex, dir);
+      UniqueFd link(bpf_obj_get(pin.c_str()));
+      if (link.valid()) bpf_link_detach(link.get());
+      unlink(pin.c_str());
+    }
+    return;
+  }
+  for (auto point : {BPF_TC_INGRESS, BPF_TC_EGRESS}) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex), .attach_point = point);
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kClsactHandle, .priority = kClsactPriority);
+    bpf_tc_detach(&hook, &opts);  // the clsact qdisc stays: others may use it
+  }
+}
+
+std::set<uint32_t> TapAttacher::pinned_ifindexes() const {
+  std::set<uint32_t> out;
+  std::error_code ec;
+  for (auto& entry : std::filesystem::directory_iterator(links_dir(root_), ec)) {
+    auto name = entry.path().filename().string();
+    out.insert(static_cast<uint32_t>(std::strtoul(name.c_str(), nullptr, 10)));
+  }
+  return out;
+}
+
+void purge_datapath(const std::string& root) {
+  route_libbpf_logs();
+  std::error_code ec;
+  std::set<uint32_t> tcx_attached;
+  for (auto& entry : std::filesystem::directory_iterator(links_dir(root), ec)) {
+    UniqueFd link(bpf_obj_get(entry.path().c_str()));
+    if (link.valid()) bpf_link_detach(link.get());
+    tcx_attached.insert(static_cast<uint32_t>(std::strtoul(entry.path().filename().c_str(), nullptr, 10)));
+  }
+  // clsact filters are not pinned: find them through the taps map.
+  try {
+    auto maps = MapSet::open_pinned(root);
+    TapAttacher clsact(root, AttachMode::kClsact);
+    for (auto& [ifindex, _] : maps.read_image().taps)
+      if (!tcx_attached.count(ifindex)) clsact.detach(ifindex);
+  } catch (const std::exception&) {
+    // no maps pinned: nothing attached through clsact either
+  }
+  std::filesystem::remove_all(root, ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot remove {}: {}", root, ec.message()));
+}
+
+}  // namespace sandnet::dp

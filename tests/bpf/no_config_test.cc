@@ -1,0 +1,34 @@
+// Fail closed: programs whose config entry was never written drop everything.
+#include <gtest/gtest.h>
+#include <linux/pkt_cls.h>
+
+#include "loader/bpf_objects.h"
+#include "prog_runner.h"
+#include "verdict_world.h"
+
+namespace sandnet::dp::testkit {
+namespace {
+
+TEST(FailClosed, NoConfigDropsBothDirections) {
+  VerdictWorld& w = VerdictWorld::get();  // for the devices
+  BpffsRoot root("noconf");
+  Capacity cap;
+  cap.max_endpoints = cap.max_sets = cap.max_networks = cap.max_pairs = 64;
+  cap.max_local_taps = 8;
+  auto objects = BpfObjects::load(root.path(), cap);
+  Ipv4Spec s;
+  s.src_be = w.a.ip_be;
+  s.dst_be = w.b.ip_be;
+  Frame f = ipv4_frame(w.config.gateway_mac, w.a.mac, s);
+  for (int prog : {objects->ingress_prog_fd(), objects->egress_prog_fd()}) {
+    RunResult r = run_prog(prog, w.a.ifindex, f);
+    ASSERT_EQ(r.rc, 0);
+    EXPECT_EQ(r.retval, static_cast<uint32_t>(TC_ACT_SHOT));
+  }
+  auto counters = objects->maps().read_counters();
+  EXPECT_EQ((counters[{w.a.ifindex, SN_HOOK_INGRESS}].drops[SN_DROP_NO_CONFIG]), 1u);
+  EXPECT_EQ((counters[{w.a.ifindex, SN_HOOK_EGRESS}].drops[SN_DROP_NO_CONFIG]), 1u);
+}
+
+}  // namespace
+}  // namespace sandnet::dp::testkit

@@ -1,0 +1,165 @@
+// The loader against the real kernel: apply / re-apply / diff, adoption by a
+// restarted loader with zero writes, capacity refusal, detach, clsact
+// fallback and the atomic program upgrade of an existing link.
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "empty_bpf.skel.h"
+#include "kernel_world.h"
+#include "loader/pin_paths.h"
+#include "loader/tc_features.h"
+#include "loader/tcx_link.h"
+
+namespace sandnet::dp {
+namespace {
+
+using namespace kworld;
+
+size_t count_links(const std::string& root) {
+  size_t n = 0;
+  std::error_code ec;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator(links_dir(root), ec)) ++n;
+  return n;
+}
+
+uint32_t link_id(const std::string& pin) {
+  UniqueFd fd(bpf_obj_get(pin.c_str()));
+  bpf_link_info info{};
+  uint32_t len = sizeof info;
+  if (!fd.valid() || bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return 0;
+  return info.id;
+}
+
+TEST(LoaderKernel, ApplyReapplyAndDiff) {
+  testkit::BpffsRoot root("ld-apply");
+  Datapath dp(small_config(), root.path());
+  auto r1 = dp.apply(state(4, {{1, {0, 1}}, {2, {1, 2}}}));
+  EXPECT_GT(r1.map_writes, 0u);
+  EXPECT_EQ(r1.attach.created, 8u);  // ingress + egress on 4 taps
+  MapImage img = dp.maps().read_image();
+  EXPECT_EQ(img.endpoints.size(), 4u);
+  EXPECT_EQ(img.taps.size(), 4u);
+  EXPECT_EQ(img.networks.size(), 2u);
+  EXPECT_EQ(img.taps.at(taps()[3]).set_id, 0u);
+
+  auto r2 = dp.apply(state(4, {{1, {0, 1}}, {2, {1, 2}}}));
+  EXPECT_EQ(r2.map_writes, 0u);
+  EXPECT_EQ(r2.attach.kept, 8u);
+  EXPECT_TRUE(dp.maps().read_image() == img);
+
+  // Sandbox 3 joins net 2: only its endpoint and tap entries plus the new
+  // pairs are written.
+  auto r3 = dp.apply(state(4, {{1, {0, 1}}, {2, {1, 2, 3}}}));
+  MapImage after = dp.maps().read_image();
+  EXPECT_NE(after.taps.at(taps()[3]).set_id, 0u);
+  EXPECT_EQ(after.taps.at(taps()[0]).set_id, img.taps.at(taps()[0]).set_id);
+  EXPECT_LE(r3.map_writes, 2u + after.pairs.size());
+}
+
+TEST(LoaderKernel, RestartedLoaderAdoptsEverythingAndWritesNothing) {
+  testkit::BpffsRoot root("ld-adopt");
+  auto desired = state(4, {{1, {0, 1}}, {2, {1, 2}}, {3, {3}}});
+  MapImage before;
+  std::map<std::string, uint32_t> links_before;
+  {
+    Datapath dp(small_config(), root.path());
+    dp.apply(desired);
+    before = dp.maps().read_image();
+    for (auto& e : std::filesystem::directory_iterator(links_dir(root.path())))
+      links_before[e.path().string()] = link_id(e.path().string());
+  }  // the "agent" exits: fds closed, pins stay
+  Datapath again(small_config(), root.path());
+  EXPECT_EQ(again.config_writes(), 0u);
+  auto r = again.apply(desired);
+  EXPECT_EQ(r.map_writes, 0u);
+  EXPECT_EQ(r.attach.created, 0u);
+  EXPECT_EQ(r.attach.updated, 0u);
+  EXPECT_EQ(r.attach.kept, 8u);
+  EXPECT_TRUE(again.maps().read_image() == before);
+  for (auto& [pin, id] : links_before) EXPECT_EQ(link_id(pin), id) << pin;
+}
+
+TEST(LoaderKernel, OverCapacityIsRefusedAndTheOldStateKept) {
+  testkit::BpffsRoot root("ld-cap");
+  AgentConfig cfg = small_config();
+  cfg.capacity.max_endpoints = 3;
+  Datapath dp(cfg, root.path());
+  dp.apply(state(3, {{1, {0, 1, 2}}}));
+  MapImage before = dp.maps().read_image();
+  EXPECT_THROW(dp.apply(state(4, {{1, {0, 1, 2, 3}}})), CapacityError);
+  EXPECT_TRUE(dp.maps().read_image() == before);
+  EXPECT_EQ(count_links(root.path()), 6u);
+}
+
+TEST(LoaderKernel, PinnedMapsWithAnotherCapacityAreRefused) {
+  testkit::BpffsRoot root("ld-recap");
+  { Datapath dp(small_config(), root.path()); }
+  AgentConfig bigger = small_config();
+  bigger.capacity.max_endpoints = 128;
+  try {
+    Datapath dp(bigger, root.path());
+    FAIL() << "accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("purge"), std::string::npos) << e.what();
+  }
+}
+
+TEST(LoaderKernel, RemovedEndpointIsDetached) {
+  testkit::BpffsRoot root("ld-detach");
+  Datapath dp(small_config(), root.path());
+  dp.apply(state(4, {{1, {0, 1}}}));
+  EXPECT_EQ(count_links(root.path()), 8u);
+  auto r = dp.apply(state(3, {{1, {0, 1}}}));
+  EXPECT_EQ(r.detached, 1u);
+  EXPECT_EQ(count_links(root.path()), 6u);
+  EXPECT_FALSE(dp.maps().read_image().taps.count(taps()[3]));
+}
+
+TEST(LoaderKernel, ExistingLinkWithAnotherProgramIsUpgradedInPlace) {
+  if (!tcx_supported()) GTEST_SKIP() << "no TCX";
+  testkit::BpffsRoot root("ld-upgrade");
+  Datapath dp(small_config(), root.path());
+  auto* empty = empty_bpf__open_and_load();
+  ASSERT_NE(empty, nullptr);
+  // An "old version" already attached and pinned where ours would be.
+  std::string pin = fmt::format("{}/{}_ingress", links_dir(root.path()), taps()[0]);
+  UniqueFd link(tcx_link_create(bpf_program__fd(empty->progs.empty_tc), taps()[0], kBpfTcxIngress));
+  ASSERT_TRUE(link.valid());
+  ASSERT_EQ(bpf_obj_pin(link.get(), pin.c_str()), 0);
+  uint32_t id = link_id(pin);
+  auto r = dp.apply(state(1, {{1, {0}}}));
+  EXPECT_EQ(r.attach.updated, 1u);
+  EXPECT_EQ(r.attach.created, 1u);  // the egress link
+  EXPECT_EQ(link_id(pin), id) << "the link must be updated, not replaced";
+  TcxLinkInfo info;
+  ASSERT_TRUE(tcx_link_info(link.get(), info));
+  EXPECT_TRUE(same_program(dp.objects().ingress_prog_fd(), info.prog_id));
+  empty_bpf__destroy(empty);
+}
+
+TEST(LoaderKernel, ClsactFallbackAttachesAndPurgeDetaches) {
+  testkit::BpffsRoot root("ld-clsact");
+  AgentConfig cfg = small_config();
+  cfg.attach_mode = AttachMode::kClsact;
+  {
+    Datapath dp(cfg, root.path());
+    auto r = dp.apply(state(2, {{1, {0, 1}}}));
+    EXPECT_EQ(r.attach.created, 4u);
+    EXPECT_EQ(count_links(root.path()), 0u);  // tc filters are not pinned
+    auto r2 = dp.apply(state(2, {{1, {0, 1}}}));
+    EXPECT_EQ(r2.attach.kept, 4u);
+  }
+  LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(taps()[0]), .attach_point = BPF_TC_INGRESS);
+  LIBBPF_OPTS(bpf_tc_opts, q, .handle = 0x534e, .priority = 0x534e);
+  EXPECT_EQ(bpf_tc_query(&hook, &q), 0);
+  purge_datapath(root.path());
+  LIBBPF_OPTS(bpf_tc_opts, q2, .handle = 0x534e, .priority = 0x534e);
+  EXPECT_NE(bpf_tc_query(&hook, &q2), 0);
+  EXPECT_FALSE(std::filesystem::exists(root.path()));
+}
+
+}  // namespace
+}  // namespace sandnet::dp

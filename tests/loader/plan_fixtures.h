@@ -1,0 +1,73 @@
+// Small builders for desired states and an emulation of the BPF verdict on
+// a MapImage, so plan tests can check reachability without a kernel.
+#pragma once
+#include <fmt/format.h>
+
+#include <map>
+#include <string>
+
+#include "loader/desired_state.h"
+#include "loader/map_plan.h"
+
+namespace sandnet::dp::planfx {
+
+inline std::string sb(int i) { return fmt::format("sb_01J{:023d}", i); }
+inline std::string net(int i) { return fmt::format("net-01J{:023d}", i); }
+inline uint32_t ip_of(int i) { return *parse_ipv4(fmt::format("10.42.{}.{}", i / 250, i % 250 + 1)); }
+inline std::string tap_of(int i) { return fmt::format("t{}", i); }
+
+// Endpoint i on tap t<i> with ifindex 100+i (local) or remote.
+inline EndpointSpec endpoint(int i, bool local = true) {
+  EndpointSpec e;
+  e.sandbox_id = sb(i);
+  e.ip_be = ip_of(i);
+  e.mac = {0x02, 0, 0, 0, static_cast<uint8_t>(i >> 8), static_cast<uint8_t>(i)};
+  if (local) e.tap = tap_of(i);
+  else e.host = "other-host";
+  return e;
+}
+
+// Sandboxes 0..n-1 (local), networks given as lists of sandbox numbers.
+inline DesiredState state(int n, const std::map<int, std::vector<int>>& nets) {
+  DesiredState s;
+  for (int i = 0; i < n; ++i) s.endpoints.push_back(endpoint(i));
+  for (auto& [id, members] : nets) {
+    NetworkSpec ns{net(id), {}};
+    for (int m : members) ns.members.push_back(sb(m));
+    s.networks.push_back(ns);
+  }
+  return s;
+}
+
+inline TapResolver fake_taps() {
+  return [](const std::string& name) -> std::optional<TapInfo> {
+    if (name.size() < 2 || name[0] != 't') return std::nullopt;
+    int i = std::stoi(name.substr(1));
+    return TapInfo{static_cast<uint32_t>(100 + i), {0x0e, 0, 0, 0, 0, static_cast<uint8_t>(i)}};
+  };
+}
+
+// What tap_ingress decides for an IPv4 packet from local sandbox `from` to `to`.
+inline bool allowed(const MapImage& img, int from, int to) {
+  auto tap = img.taps.find(100 + from);
+  auto dst = img.endpoints.find(ip_of(to));
+  if (tap == img.taps.end() || dst == img.endpoints.end()) return false;
+  if (tap->second.set_id == 0 || dst->second.set_id == 0) return false;
+  return img.pairs.count({tap->second.set_id, dst->second.set_id}) > 0;
+}
+
+// Applies one phase's operations to an image, in plan order.
+inline void apply_phase1(MapImage& img, const Plan& p) {
+  for (auto& [k, v] : p.put_networks) img.networks[k] = v;
+  for (auto& [k, v] : p.put_sets) img.set_nets[k] = v;
+  for (auto& [k, v] : p.put_pairs) img.pairs[k] = v;
+}
+inline void apply_phase3(MapImage& img, const Plan& p) {
+  for (auto k : p.del_endpoints) img.endpoints.erase(k);
+  for (auto k : p.del_taps) img.taps.erase(k);
+  for (auto& k : p.del_pairs) img.pairs.erase(k);
+  for (auto k : p.del_sets) img.set_nets.erase(k);
+  for (auto k : p.del_networks) img.networks.erase(k);
+}
+
+}  // namespace sandnet::dp::planfx

@@ -1,0 +1,221 @@
+// The plan/diff logic, without a kernel: ids, pairs, idempotence, adoption,
+// make-before-break ordering and capacity refusal.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "plan_fixtures.h"
+
+namespace sandnet::dp {
+namespace {
+
+using namespace planfx;
+
+Capacity big() {
+  Capacity c;
+  return c;
+}
+
+Plan plan(const DesiredState& s, const MapImage& current = {}, Capacity cap = big()) {
+  return plan_update(s, current, fake_taps(), cap);
+}
+
+TEST(Plan, FreshStateFillsEveryMap) {
+  // 0,1 in net 1; 1,2 in net 2; 3 in none; 4 alone in net 3.
+  auto p = plan(state(5, {{1, {0, 1}}, {2, {1, 2}}, {3, {4}}}));
+  EXPECT_EQ(p.target.endpoints.size(), 5u);
+  EXPECT_EQ(p.target.taps.size(), 5u);
+  EXPECT_EQ(p.target.networks.size(), 3u);
+  EXPECT_EQ(p.target.set_nets.size(), 4u);  // {1} {1,2} {2} {3}
+  EXPECT_EQ(p.target.endpoints.at(ip_of(3)).set_id, 0u);
+  EXPECT_TRUE(allowed(p.target, 0, 1));
+  EXPECT_TRUE(allowed(p.target, 1, 0));
+  EXPECT_TRUE(allowed(p.target, 1, 2));
+  EXPECT_TRUE(allowed(p.target, 2, 1));
+  EXPECT_FALSE(allowed(p.target, 0, 2));
+  EXPECT_FALSE(allowed(p.target, 2, 0));
+  EXPECT_FALSE(allowed(p.target, 3, 0));
+  EXPECT_FALSE(allowed(p.target, 0, 3));
+  EXPECT_FALSE(allowed(p.target, 4, 0));
+  EXPECT_TRUE(allowed(p.target, 4, 4));
+  EXPECT_EQ(p.writes(), p.target.endpoints.size() + p.target.taps.size() + p.target.networks.size() +
+                            p.target.set_nets.size() + p.target.pairs.size());
+  EXPECT_TRUE(p.del_endpoints.empty() && p.del_pairs.empty());
+}
+
+TEST(Plan, PairValueIsTheSmallestSharedNetwork) {
+  auto p = plan(state(2, {{1, {0, 1}}, {2, {0, 1}}, {3, {0}}}));
+  auto s0 = p.target.taps.at(100).set_id, s1 = p.target.taps.at(101).set_id;
+  uint32_t net1 = 0;
+  for (auto& [idx, id] : p.target.networks)
+    if (id == net(1)) net1 = idx;
+  EXPECT_EQ(p.target.pairs.at({s0, s1}), net1);
+}
+
+TEST(Plan, ReapplyingWritesNothing) {
+  auto s = state(20, {{1, {0, 1, 2, 3}}, {2, {3, 4, 5}}, {3, {7}}, {4, {8, 9, 10, 0}}});
+  auto first = plan(s);
+  auto again = plan(s, first.target);
+  EXPECT_EQ(again.writes(), 0u);
+  EXPECT_TRUE(again.target == first.target);
+}
+
+TEST(Plan, AdoptsIdsWhateverTheInputOrder) {
+  auto s = state(30, {{1, {0, 1, 2}}, {2, {2, 3}}, {3, {4, 5, 6}}, {4, {6, 0}}, {5, {9}}});
+  auto first = plan(s);
+  std::mt19937 rng(7);
+  for (int round = 0; round < 5; ++round) {
+    auto shuffled = s;
+    std::shuffle(shuffled.endpoints.begin(), shuffled.endpoints.end(), rng);
+    std::shuffle(shuffled.networks.begin(), shuffled.networks.end(), rng);
+    for (auto& n : shuffled.networks) std::shuffle(n.members.begin(), n.members.end(), rng);
+    EXPECT_EQ(plan(shuffled, first.target).writes(), 0u);
+  }
+}
+
+TEST(Plan, RemovingAMemberRevokesOnlyThatMember) {
+  auto before = plan(state(3, {{1, {0, 1, 2}}}));
+  auto p = plan(state(3, {{1, {1, 2}}}), before.target);
+  EXPECT_FALSE(allowed(p.target, 0, 1));
+  EXPECT_FALSE(allowed(p.target, 1, 0));
+  EXPECT_TRUE(allowed(p.target, 1, 2));
+  // Only endpoint 0's entries change (set 0 = none); nothing else is rewritten.
+  EXPECT_EQ(p.put_endpoints.size() + p.settle_endpoints.size(), 1u);
+  EXPECT_EQ(p.put_taps.size() + p.settle_taps.size(), 1u);
+  EXPECT_TRUE(p.put_pairs.empty());
+  EXPECT_TRUE(p.put_sets.empty());
+}
+
+TEST(Plan, IdsOfDeletedEntriesAreNotReusedInTheSameUpdate) {
+  auto before = plan(state(2, {{1, {0}}, {2, {1}}}));
+  auto p = plan(state(2, {{3, {0}}, {4, {1}}}), before.target);
+  for (auto& [k, _] : p.put_networks) EXPECT_FALSE(before.target.networks.count(k));
+  for (auto& [k, _] : p.put_sets) EXPECT_FALSE(before.target.set_nets.count(k));
+}
+
+// Make-before-break: walk every intermediate map state of an update (phase 1,
+// then each endpoint/tap switch one by one, in the plan's order and reversed)
+// and check that every pair allowed before AND after stays allowed.
+void check_transition(const DesiredState& from, const DesiredState& to, int n) {
+  auto p0 = plan(from);
+  auto p = plan(to, p0.target);
+  for (bool reversed : {false, true}) {
+    MapImage img = p0.target;
+    apply_phase1(img, p);
+    // Within a sub-phase any order may be seen; sub-phases are ordered.
+    std::vector<std::function<void()>> grow, settle;
+    for (auto& [k, v] : p.put_endpoints) grow.push_back([&img, k = k, v = v] { img.endpoints[k] = v; });
+    for (auto& [k, v] : p.put_taps) grow.push_back([&img, k = k, v = v] { img.taps[k] = v; });
+    for (auto& [k, v] : p.settle_endpoints) settle.push_back([&img, k = k, v = v] { img.endpoints[k] = v; });
+    for (auto& [k, v] : p.settle_taps) settle.push_back([&img, k = k, v = v] { img.taps[k] = v; });
+    if (reversed) {
+      std::reverse(grow.begin(), grow.end());
+      std::reverse(settle.begin(), settle.end());
+    }
+    auto switches = grow;
+    switches.insert(switches.end(), settle.begin(), settle.end());
+    auto check = [&](const char* when) {
+      for (int a = 0; a < n; ++a)
+        for (int b = 0; b < n; ++b)
+          if (allowed(p0.target, a, b) && allowed(p.target, a, b))
+            EXPECT_TRUE(allowed(img, a, b)) << a << "->" << b << " dropped " << when;
+    };
+    check("after phase 1");
+    for (auto& sw : switches) {
+      sw();
+      check("during phase 2");
+    }
+    apply_phase3(img, p);
+    EXPECT_TRUE(img == p.target);
+    for (int a = 0; a < n; ++a)
+      for (int b = 0; b < n; ++b)
+        EXPECT_EQ(allowed(img, a, b), allowed(p.target, a, b)) << a << "->" << b;
+  }
+}
+
+TEST(Plan, MakeBeforeBreakWhenBothEndsChangeSets) {
+  // A: {1} -> {1,2}; B: {1,3} -> {1,3,4}: A-B allowed throughout via net 1.
+  check_transition(state(4, {{1, {0, 1}}, {3, {1, 2}}}),
+                   state(4, {{1, {0, 1}}, {2, {0, 3}}, {3, {1, 2}}, {4, {1}}}), 4);
+}
+
+TEST(Plan, MakeBeforeBreakOnRandomChurn) {
+  std::mt19937 rng(42);
+  const int n = 12;
+  auto random_state = [&] {
+    std::map<int, std::vector<int>> nets;
+    for (int net_id = 1; net_id <= 6; ++net_id)
+      for (int i = 0; i < n; ++i)
+        if (rng() % 3 == 0) nets[net_id].push_back(i);
+    return state(n, nets);
+  };
+  for (int round = 0; round < 30; ++round) check_transition(random_state(), random_state(), n);
+}
+
+TEST(Plan, MissingTapIsSkippedWithAWarning) {
+  auto s = state(2, {{1, {0, 1}}});
+  s.endpoints[1].tap = "nope";
+  auto p = plan(s);
+  EXPECT_EQ(p.target.endpoints.size(), 1u);
+  ASSERT_EQ(p.warnings.size(), 1u);
+  EXPECT_NE(p.warnings[0].find("nope"), std::string::npos);
+}
+
+TEST(Plan, RemotePeersGetEndpointsButNoTap) {
+  auto s = state(1, {{1, {0, 1}}});
+  s.endpoints.push_back(endpoint(1, false));
+  auto p = plan(s);
+  EXPECT_EQ(p.target.endpoints.size(), 2u);
+  EXPECT_EQ(p.target.taps.size(), 1u);
+  EXPECT_NE(p.target.endpoints.at(ip_of(1)).host_id, 0u);
+  EXPECT_EQ(p.target.endpoints.at(ip_of(1)).ifindex, 0u);
+}
+
+TEST(Plan, PairsOnlyForSetsWithALocalMember) {
+  auto s = state(1, {{1, {0, 1, 2}}, {2, {1, 2}}});
+  s.endpoints.push_back(endpoint(1, false));
+  s.endpoints.push_back(endpoint(2, false));
+  auto p = plan(s);
+  auto local = p.target.taps.at(100).set_id;
+  for (auto& [pair, _] : p.target.pairs) EXPECT_EQ(pair.first, local);
+}
+
+TEST(Plan, SixtyFourNetworksPerSandboxAcceptedSixtyFiveRefused) {
+  std::map<int, std::vector<int>> nets;
+  for (int i = 1; i <= 64; ++i) nets[i] = {0, 1};
+  EXPECT_NO_THROW(plan(state(2, nets)));
+  nets[65] = {0};
+  EXPECT_THROW(plan(state(2, nets)), CapacityError);
+}
+
+TEST(Plan, OverCapacityIsRefusedWithTheKnobName) {
+  Capacity cap;
+  cap.max_endpoints = 10;
+  try {
+    plan(state(11, {}), {}, cap);
+    FAIL() << "accepted";
+  } catch (const CapacityError& e) {
+    EXPECT_NE(std::string(e.what()).find("max_endpoints"), std::string::npos);
+  }
+  cap = Capacity{};
+  cap.max_networks = 2;
+  EXPECT_THROW(plan(state(3, {{1, {0}}, {2, {1}}, {3, {2}}}), {}, cap), CapacityError);
+}
+
+TEST(Plan, TransitionPeakIsCheckedToo) {
+  Capacity cap;
+  cap.max_endpoints = 10;
+  auto p0 = plan(state(10, {}), {}, cap);
+  DesiredState other;  // 10 different endpoints: 20 at the peak
+  for (int i = 10; i < 20; ++i) other.endpoints.push_back(endpoint(i));
+  try {
+    plan(other, p0.target, cap);
+    FAIL() << "accepted";
+  } catch (const CapacityError& e) {
+    EXPECT_NE(std::string(e.what()).find("peak"), std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace sandnet::dp
