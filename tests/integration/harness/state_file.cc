@@ -1,0 +1,65 @@
+#include "tests/integration/harness/state_file.h"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace sandnet::testing {
+
+DesiredState& DesiredState::add_endpoint(const Sandbox& sb) {
+  endpoints_.push_back(&sb);
+  return *this;
+}
+
+DesiredState& DesiredState::set_network(const std::string& network_id, const std::vector<const Sandbox*>& members) {
+  std::vector<std::string> ids;
+  for (const Sandbox* sb : members) ids.push_back(sb->sandbox_id);
+  remove_network(network_id);
+  networks_.emplace_back(network_id, std::move(ids));
+  return *this;
+}
+
+DesiredState& DesiredState::remove_network(const std::string& network_id) {
+  std::erase_if(networks_, [&](const auto& n) { return n.first == network_id; });
+  return *this;
+}
+
+std::string DesiredState::to_json() const {
+  nlohmann::json endpoints = nlohmann::json::array();
+  for (const Sandbox* sb : endpoints_)
+    endpoints.push_back({{"sandbox_id", sb->sandbox_id}, {"tap", sb->tap}, {"ip", sb->ip}, {"mac", sb->mac}});
+  nlohmann::json networks = nlohmann::json::array();
+  for (const auto& [id, members] : networks_) networks.push_back({{"id", id}, {"members", members}});
+  nlohmann::json doc = {{"version", 1}, {"endpoints", endpoints}, {"networks", networks}};
+  return doc.dump(2) + "\n";
+}
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest, &len, EVP_sha256(), nullptr) != 1)
+    throw std::runtime_error("sha256 failed");
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", digest[i]);
+  return hex;
+}
+
+std::string write_file_atomically(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error("cannot write " + tmp);
+  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
+  ok = fsync(fd) == 0 && ok;
+  close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot replace " + path);
+  return sha256_hex(content);
+}
+
+}  // namespace sandnet::testing

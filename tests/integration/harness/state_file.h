@@ -1,0 +1,32 @@
+// The agent's desired-state file (docs/state-file.md): built from a Topology's sandboxes,
+// written the way the contract asks writers to (temp file + rename), identified by the
+// sha256 the agent reports back in status.json once it is live.
+#pragma once
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tests/integration/harness/topology.h"
+
+namespace sandnet::testing {
+
+class DesiredState {
+ public:
+  DesiredState& add_endpoint(const Sandbox& sb);
+  // Sets (or replaces) a network's members, in order.
+  DesiredState& set_network(const std::string& network_id, const std::vector<const Sandbox*>& members);
+  DesiredState& remove_network(const std::string& network_id);
+  std::string to_json() const;
+
+ private:
+  std::vector<const Sandbox*> endpoints_;
+  std::vector<std::pair<std::string, std::vector<std::string>>> networks_;
+};
+
+std::string sha256_hex(std::string_view bytes);
+
+// Writes path atomically (write temp beside it, fsync, rename); returns the sha256 of content.
+std::string write_file_atomically(const std::string& path, const std::string& content);
+
+}  // namespace sandnet::testing
