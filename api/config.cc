@@ -1,0 +1,88 @@
+#include "api/config.h"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include <nlohmann/json.hpp>
+
+namespace sandnet::api {
+
+using nlohmann::json;
+
+namespace {
+
+const json& typed(const json& value, const std::string& key, json::value_t type) {
+  bool ok = value.type() == type ||
+            (type == json::value_t::number_unsigned && value.is_number_integer() &&
+             value.get<int64_t>() >= 0);
+  if (!ok) throw std::runtime_error("config: '" + key + "' has the wrong type");
+  return value;
+}
+
+}  // namespace
+
+void apply_config_file(const std::string& path, ServeConfig& config) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("config: cannot read " + path);
+  std::stringstream text;
+  text << in.rdbuf();
+  json doc = json::parse(text.str(), nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    throw std::runtime_error("config: " + path + " is not a JSON object");
+  }
+  for (const auto& [key, value] : doc.items()) {
+    const auto str = json::value_t::string;
+    const auto uint = json::value_t::number_unsigned;
+    if (key == "listen") {
+      config.listen = typed(value, key, str).get<std::string>();
+    } else if (key == "db") {
+      config.db = typed(value, key, str).get<std::string>();
+    } else if (key == "log_level") {
+      config.log_level = typed(value, key, str).get<std::string>();
+    } else if (key == "tls_cert") {
+      config.server.tls_cert = typed(value, key, str).get<std::string>();
+    } else if (key == "tls_key") {
+      config.server.tls_key = typed(value, key, str).get<std::string>();
+    } else if (key == "ip_pool") {
+      auto pool = parse_ipv4_pool(typed(value, key, str).get<std::string>());
+      if (!pool) throw std::runtime_error("config: 'ip_pool' must be a CIDR from /8 to /29");
+      config.server.ipam.pool = *pool;
+    } else if (key == "ip_quarantine_seconds") {
+      config.server.ipam.quarantine_ms = typed(value, key, uint).get<int64_t>() * 1000;
+    } else if (key == "threads") {
+      config.server.threads = typed(value, key, uint).get<int>();
+    } else if (key == "max_body_bytes") {
+      config.server.max_body_bytes = typed(value, key, uint).get<size_t>();
+    } else {
+      throw std::runtime_error("config: unknown key '" + key + "'");
+    }
+  }
+}
+
+void finalize(ServeConfig& config) {
+  size_t colon = config.listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::runtime_error("--listen must be ADDR:PORT, got '" + config.listen + "'");
+  }
+  std::string_view port_text = std::string_view(config.listen).substr(colon + 1);
+  int port = -1;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port < 0 ||
+      port > 65535) {
+    throw std::runtime_error("--listen port must be 0-65535, got '" + std::string(port_text) +
+                             "'");
+  }
+  config.server.host = config.listen.substr(0, colon);
+  config.server.port = port;
+  if (config.server.tls_cert.empty() != config.server.tls_key.empty()) {
+    throw std::runtime_error("TLS needs both a certificate and a key");
+  }
+  if (config.server.max_body_bytes == 0) throw std::runtime_error("max_body_bytes must be > 0");
+  if (config.server.threads < 1 || config.server.threads > 1024) {
+    throw std::runtime_error("threads must be 1-1024");
+  }
+}
+
+}  // namespace sandnet::api

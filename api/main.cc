@@ -1,0 +1,128 @@
+// sandnet-api: the control plane. `serve` runs the REST API; `users` and `keys` administer
+// tenants directly on the database file (safe while the server runs).
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/auth.h"
+#include "api/serve.h"
+#include "api/sqlite_store.h"
+#include "common/dns_label.h"
+
+using namespace sandnet::api;
+
+namespace {
+
+// Flag values that override the config file; they must outlive parsing.
+struct ServeFlags {
+  std::string config_file, cert, key, pool, log_level;
+  int threads = 8;
+};
+
+void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
+  CLI::App* serve = app.add_subcommand("serve", "serve the REST API");
+  auto* listen = serve->add_option("--listen", config.listen, "ADDR:PORT (default 127.0.0.1:8080)");
+  auto* db = serve->add_option("--db", config.db, "SQLite database file (default sandnet.db)");
+  serve->add_option("--config", f.config_file, "JSON config file (flags override it)")
+      ->check(CLI::ExistingFile);
+  auto* cert_opt = serve->add_option("--tls-cert", f.cert, "PEM certificate: serve HTTPS");
+  auto* key_opt = serve->add_option("--tls-key", f.key, "PEM private key for --tls-cert");
+  auto* pool_opt =
+      serve->add_option("--ip-pool", f.pool, "overlay pool CIDR (default 10.42.0.0/16)");
+  auto* level_opt = serve->add_option("--log-level", f.log_level, "trace|debug|info|warn|error");
+  auto* threads_opt = serve->add_option("--threads", f.threads, "HTTP worker threads (default 8)");
+  serve->callback([&config, &f, &rc, listen, db, cert_opt, key_opt, pool_opt, level_opt, threads_opt] {
+    // Flags win over the file: remember them, load the file, re-apply the flags.
+    ServeConfig flags = config;
+    if (!f.config_file.empty()) apply_config_file(f.config_file, config);
+    if (listen->count()) config.listen = flags.listen;
+    if (db->count()) config.db = flags.db;
+    if (cert_opt->count()) config.server.tls_cert = f.cert;
+    if (key_opt->count()) config.server.tls_key = f.key;
+    if (level_opt->count()) config.log_level = f.log_level;
+    if (threads_opt->count()) config.server.threads = f.threads;
+    if (pool_opt->count()) {
+      auto parsed = parse_ipv4_pool(f.pool);
+      if (!parsed) throw CLI::ValidationError("--ip-pool", "must be a CIDR from /8 to /29");
+      config.server.ipam.pool = *parsed;
+    }
+    rc = run_serve(config);
+  });
+}
+
+// Admin positional arguments; they must outlive parsing.
+struct AdminArgs {
+  std::string db_path = "sandnet.db";
+  std::string name, user, key_id;
+};
+
+void add_admin(CLI::App& app, AdminArgs& a) {
+  std::string& db_path = a.db_path;
+  CLI::App* users = app.add_subcommand("users", "manage users")->require_subcommand(1);
+  users->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  users->fallthrough();  // "users create NAME --db F" as well as "users --db F create NAME"
+  CLI::App* create = users->add_subcommand("create", "create a user and print a new API key");
+  create->add_option("NAME", a.name, "user name (DNS label)")->required();
+  create->fallthrough();
+  create->callback([&a] {
+    if (!sandnet::is_dns_label(a.name)) throw CLI::ValidationError("NAME", "must be a DNS label");
+    SqliteStore store(a.db_path);
+    UserId id = store.create_user(a.name);
+    std::cout << issue_api_key(store, id).token << std::endl;
+  });
+  users->add_subcommand("list", "list users")->fallthrough()->callback([&db_path] {
+    SqliteStore store(db_path);
+    for (const User& u : store.list_users()) {
+      std::cout << u.name << "\tcreated " << u.created_at << "\tactive keys " << u.active_keys
+                << "\n";
+    }
+  });
+
+  CLI::App* keys = app.add_subcommand("keys", "manage API keys")->require_subcommand(1);
+  keys->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  keys->fallthrough();
+  CLI::App* kcreate = keys->add_subcommand("create", "print a new API key for USER");
+  kcreate->add_option("USER", a.user)->required();
+  kcreate->fallthrough();
+  kcreate->callback([&a] {
+    SqliteStore store(a.db_path);
+    std::optional<User> u = store.find_user(a.user);
+    if (!u) throw std::runtime_error("no user '" + a.user + "'");
+    std::cout << issue_api_key(store, u->id).token << std::endl;
+  });
+  CLI::App* revoke = keys->add_subcommand("revoke", "revoke a key by its id (sk_<KEYID>_...)");
+  revoke->add_option("KEYID", a.key_id)->required();
+  revoke->fallthrough();
+  revoke->callback([&a] {
+    SqliteStore store(a.db_path);
+    if (!store.revoke_api_key(a.key_id)) {
+      throw std::runtime_error("no active key '" + a.key_id + "'");
+    }
+    std::cout << "revoked " << a.key_id << std::endl;
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sandnet-api: the sandnet control plane"};
+  app.set_version_flag("--version", std::string(SANDNET_VERSION));
+  app.require_subcommand(1);
+  ServeConfig config;
+  ServeFlags flags;
+  AdminArgs admin;
+  int rc = 0;
+  add_serve(app, config, flags, rc);
+  add_admin(app, admin);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sandnet-api: %s\n", e.what());
+    return 1;
+  }
+  return rc;
+}

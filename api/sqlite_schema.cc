@@ -1,0 +1,108 @@
+#include "api/sqlite_schema.h"
+
+#include "api/sqlite_conn.h"
+
+namespace sandnet::api {
+
+// Uniqueness that the API promises is enforced here, not by read-then-write checks:
+// UNIQUE(user_id, name) is what makes 20 concurrent creates of one name yield one winner.
+// Ids are "<prefix><ULID>", so ORDER BY id is creation order: stable pagination.
+static const char* const kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (
+  name  TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+);
+INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', 1), ('revision', 0);
+
+CREATE TABLE IF NOT EXISTS users (
+  id         INTEGER PRIMARY KEY,
+  name       TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS api_keys (
+  key_id      TEXT PRIMARY KEY,
+  user_id     INTEGER NOT NULL REFERENCES users(id),
+  secret_hash BLOB NOT NULL,
+  created_at  TEXT NOT NULL,
+  revoked_at  TEXT
+);
+
+CREATE TABLE IF NOT EXISTS networks (
+  id         TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  name       TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  revision   INTEGER NOT NULL,
+  UNIQUE (user_id, name)
+);
+CREATE INDEX IF NOT EXISTS networks_by_user ON networks(user_id, id);
+
+CREATE TABLE IF NOT EXISTS sandboxes (
+  id         TEXT PRIMARY KEY,
+  user_id    INTEGER NOT NULL REFERENCES users(id),
+  name       TEXT NOT NULL,
+  status     TEXT NOT NULL,
+  ip         TEXT NOT NULL,
+  host       TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  revision   INTEGER NOT NULL,
+  UNIQUE (user_id, name)
+);
+CREATE INDEX IF NOT EXISTS sandboxes_by_user ON sandboxes(user_id, id);
+
+CREATE TABLE IF NOT EXISTS members (
+  network_id TEXT NOT NULL REFERENCES networks(id),
+  sandbox_id TEXT NOT NULL REFERENCES sandboxes(id),
+  revision   INTEGER NOT NULL,
+  PRIMARY KEY (network_id, sandbox_id)
+);
+CREATE INDEX IF NOT EXISTS members_by_sandbox ON members(sandbox_id);
+
+-- One row per address ever handed out; sandbox_id NULL once released.
+CREATE TABLE IF NOT EXISTS ip_addresses (
+  ip             INTEGER PRIMARY KEY,
+  sandbox_id     TEXT,
+  released_at_ms INTEGER
+);
+CREATE INDEX IF NOT EXISTS ip_by_sandbox ON ip_addresses(sandbox_id);
+CREATE INDEX IF NOT EXISTS ip_released ON ip_addresses(released_at_ms)
+  WHERE sandbox_id IS NULL;
+
+-- The change log the host feed is built on: one revision per write transaction,
+-- one row per change in it.
+CREATE TABLE IF NOT EXISTS changes (
+  revision   INTEGER NOT NULL,
+  seq        INTEGER NOT NULL,
+  kind       TEXT NOT NULL,
+  user_id    INTEGER NOT NULL,
+  network_id TEXT NOT NULL DEFAULT '',
+  sandbox_id TEXT NOT NULL DEFAULT '',
+  at         TEXT NOT NULL,
+  PRIMARY KEY (revision, seq)
+);
+
+CREATE TABLE IF NOT EXISTS idempotency (
+  user_id      INTEGER NOT NULL,
+  key          TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  status       INTEGER NOT NULL,
+  body         TEXT NOT NULL,
+  created_ms   INTEGER NOT NULL,
+  PRIMARY KEY (user_id, key)
+);
+CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency(created_ms);
+)sql";
+
+void apply_sqlite_schema(SqliteConn& conn) {
+  conn.exec("BEGIN IMMEDIATE");
+  try {
+    conn.exec(kSchema);
+    conn.exec("COMMIT");
+  } catch (...) {
+    conn.exec("ROLLBACK");
+    throw;
+  }
+}
+
+}  // namespace sandnet::api

@@ -1,0 +1,155 @@
+#include "api/sqlite_store.h"
+
+#include <stdexcept>
+
+#include "api/clock.h"
+#include "api/sqlite_conn.h"
+#include "api/sqlite_schema.h"
+#include "api/sqlite_tx.h"
+
+namespace sandnet::api {
+
+class SqliteStore::Lease {
+ public:
+  Lease(SqliteStore& store, std::unique_ptr<SqliteConn> conn)
+      : store_(store), conn_(std::move(conn)) {}
+  Lease(Lease&&) = default;
+  ~Lease() {
+    if (!conn_) return;
+    std::lock_guard<std::mutex> lock(store_.pool_mu_);
+    store_.idle_.push_back(std::move(conn_));
+  }
+  SqliteConn& operator*() { return *conn_; }
+  SqliteConn* operator->() { return conn_.get(); }
+
+ private:
+  SqliteStore& store_;
+  std::unique_ptr<SqliteConn> conn_;
+};
+
+SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
+  Lease conn = lease();
+  apply_sqlite_schema(*conn);
+}
+
+SqliteStore::~SqliteStore() = default;
+
+SqliteStore::Lease SqliteStore::lease() {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!idle_.empty()) {
+      std::unique_ptr<SqliteConn> conn = std::move(idle_.back());
+      idle_.pop_back();
+      return Lease(*this, std::move(conn));
+    }
+  }
+  return Lease(*this, std::make_unique<SqliteConn>(path_));
+}
+
+namespace {
+
+// Runs fn between BEGIN and COMMIT; rolls back and rethrows on any exception. The statements
+// go through the per-connection cache: no re-parsing on every request.
+template <typename Fn>
+void in_transaction(SqliteConn& conn, const char* begin, Fn&& fn) {
+  conn.prepare(begin).run();
+  try {
+    fn();
+    conn.prepare("COMMIT").run();
+  } catch (...) {
+    try {
+      conn.prepare("ROLLBACK").run();
+    } catch (...) {  // the original error is the one worth reporting
+    }
+    throw;
+  }
+}
+
+}  // namespace
+
+void SqliteStore::read(const std::function<void(ReadTx&)>& fn) {
+  Lease conn = lease();
+  SqliteTx tx(*conn);
+  in_transaction(*conn, "BEGIN", [&] { fn(tx); });
+}
+
+void SqliteStore::write(const std::function<void(WriteTx&)>& fn) {
+  Lease conn = lease();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  SqliteTx tx(*conn);
+  in_transaction(*conn, "BEGIN IMMEDIATE", [&] { fn(tx); });
+}
+
+UserId SqliteStore::create_user(const std::string& name) {
+  Lease conn = lease();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  try {
+    Stmt s = conn->prepare("INSERT INTO users(name, created_at) VALUES (?, ?) RETURNING id");
+    s.bind(1, name).bind(2, rfc3339_utc_now());
+    s.step();
+    return s.int_at(0);
+  } catch (const SqliteError& e) {
+    if (e.is_unique_violation()) throw std::runtime_error("user '" + name + "' already exists");
+    throw;
+  }
+}
+
+std::optional<User> SqliteStore::find_user(const std::string& name) {
+  for (User& u : list_users()) {
+    if (u.name == name) return u;
+  }
+  return std::nullopt;
+}
+
+std::vector<User> SqliteStore::list_users() {
+  Lease conn = lease();
+  Stmt s = conn->prepare(
+      "SELECT u.id, u.name, u.created_at,"
+      " (SELECT COUNT(*) FROM api_keys k WHERE k.user_id = u.id AND k.revoked_at IS NULL)"
+      " FROM users u ORDER BY u.id");
+  std::vector<User> out;
+  while (s.step()) out.push_back({s.int_at(0), s.text_at(1), s.text_at(2), s.int_at(3)});
+  return out;
+}
+
+void SqliteStore::add_api_key(UserId user, const std::string& key_id,
+                              const std::string& secret_hash) {
+  Lease conn = lease();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Stmt s = conn->prepare(
+      "INSERT INTO api_keys(key_id, user_id, secret_hash, created_at) VALUES (?, ?, ?, ?)");
+  s.bind(1, key_id).bind(2, user).bind_blob(3, secret_hash).bind(4, rfc3339_utc_now());
+  s.run();
+}
+
+std::optional<ApiKeyRecord> SqliteStore::find_api_key(const std::string& key_id) {
+  Lease conn = lease();
+  Stmt s = conn->prepare(
+      "SELECT key_id, user_id, secret_hash, revoked_at IS NOT NULL FROM api_keys"
+      " WHERE key_id = ?");
+  s.bind(1, key_id);
+  if (!s.step()) return std::nullopt;
+  return ApiKeyRecord{s.text_at(0), s.int_at(1), s.blob_at(2), s.int_at(3) != 0};
+}
+
+bool SqliteStore::revoke_api_key(const std::string& key_id) {
+  Lease conn = lease();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Stmt s = conn->prepare(
+      "UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL");
+  s.bind(1, rfc3339_utc_now()).bind(2, key_id);
+  s.run();
+  return conn->changes() > 0;
+}
+
+bool SqliteStore::healthy() {
+  try {
+    Lease conn = lease();
+    Stmt s = conn->prepare("SELECT 1");
+    return s.step();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace sandnet::api

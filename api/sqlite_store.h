@@ -1,0 +1,46 @@
+// The embedded store: one SQLite file in WAL mode. Readers run concurrently on pooled
+// connections; writers are serialized by an in-process mutex (SQLite allows one writer
+// anyway, and waiting on a mutex is cheaper than SQLite's busy-sleep loop) and by
+// BEGIN IMMEDIATE + busy_timeout against other processes such as the admin CLI.
+#pragma once
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "api/store.h"
+
+namespace sandnet::api {
+
+class SqliteConn;
+
+class SqliteStore final : public Store {
+ public:
+  // Creates the file and schema when missing.
+  explicit SqliteStore(std::string path);
+  ~SqliteStore() override;
+
+  void read(const std::function<void(ReadTx&)>& fn) override;
+  void write(const std::function<void(WriteTx&)>& fn) override;
+
+  UserId create_user(const std::string& name) override;
+  std::optional<User> find_user(const std::string& name) override;
+  std::vector<User> list_users() override;
+  void add_api_key(UserId user, const std::string& key_id,
+                   const std::string& secret_hash) override;
+  std::optional<ApiKeyRecord> find_api_key(const std::string& key_id) override;
+  bool revoke_api_key(const std::string& key_id) override;
+  bool healthy() override;
+
+ private:
+  // Returns the connection to the pool when destroyed.
+  class Lease;
+  Lease lease();
+
+  std::string path_;
+  std::mutex pool_mu_;
+  std::vector<std::unique_ptr<SqliteConn>> idle_;
+  std::mutex write_mu_;
+};
+
+}  // namespace sandnet::api

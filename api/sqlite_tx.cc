@@ -1,0 +1,296 @@
+#include "api/sqlite_tx.h"
+
+#include "api/api_error.h"
+#include "api/clock.h"
+#include "api/sqlite_conn.h"
+#include "common/ulid.h"
+
+namespace sandnet::api {
+namespace {
+
+const char* const kNetworkColumns =
+    "SELECT n.id, n.name, n.created_at, n.revision,"
+    " (SELECT COUNT(*) FROM members m WHERE m.network_id = n.id) FROM networks n ";
+
+Network network_from(const Stmt& s) {
+  return {s.text_at(0), s.text_at(1), s.text_at(2), s.int_at(4), s.int_at(3)};
+}
+
+const char* const kSandboxColumns =
+    "SELECT id, name, status, ip, host, created_at, revision FROM sandboxes ";
+
+Sandbox sandbox_from(const Stmt& s) {
+  return {s.text_at(0), s.text_at(1), s.text_at(2), s.text_at(3),
+          s.text_at(4), s.text_at(5), s.int_at(6)};
+}
+
+int64_t count(SqliteConn& conn, const std::string& sql, UserId user) {
+  Stmt s = conn.prepare(sql);
+  s.bind(1, user);
+  s.step();
+  return s.int_at(0);
+}
+
+}  // namespace
+
+// ---- reads ----
+
+Page<Network> SqliteTx::list_networks(UserId user, int64_t limit, int64_t offset) {
+  Page<Network> page;
+  page.total = count(conn_, "SELECT COUNT(*) FROM networks WHERE user_id = ?", user);
+  Stmt s = conn_.prepare(std::string(kNetworkColumns) +
+                         "WHERE n.user_id = ? ORDER BY n.id LIMIT ? OFFSET ?");
+  s.bind(1, user).bind(2, limit).bind(3, offset);
+  while (s.step()) page.items.push_back(network_from(s));
+  return page;
+}
+
+std::optional<Network> SqliteTx::find_network_by_id(UserId user, std::string_view id) {
+  Stmt s = conn_.prepare(std::string(kNetworkColumns) + "WHERE n.id = ? AND n.user_id = ?");
+  s.bind(1, id).bind(2, user);
+  if (!s.step()) return std::nullopt;
+  return network_from(s);
+}
+
+std::optional<Network> SqliteTx::find_network_by_name(UserId user, std::string_view name) {
+  Stmt s = conn_.prepare(std::string(kNetworkColumns) + "WHERE n.user_id = ? AND n.name = ?");
+  s.bind(1, user).bind(2, name);
+  if (!s.step()) return std::nullopt;
+  return network_from(s);
+}
+
+std::vector<Member> SqliteTx::network_members(const std::string& network_id) {
+  Stmt s = conn_.prepare(
+      "SELECT s.id, s.name, s.status, s.ip FROM members m JOIN sandboxes s ON s.id = m.sandbox_id"
+      " WHERE m.network_id = ? ORDER BY m.rowid");
+  s.bind(1, network_id);
+  std::vector<Member> out;
+  while (s.step()) out.push_back({s.text_at(0), s.text_at(1), s.text_at(2), s.text_at(3)});
+  return out;
+}
+
+Page<Sandbox> SqliteTx::list_sandboxes(UserId user, int64_t limit, int64_t offset) {
+  Page<Sandbox> page;
+  page.total = count(conn_, "SELECT COUNT(*) FROM sandboxes WHERE user_id = ?", user);
+  Stmt s = conn_.prepare(std::string(kSandboxColumns) +
+                         "WHERE user_id = ? ORDER BY id LIMIT ? OFFSET ?");
+  s.bind(1, user).bind(2, limit).bind(3, offset);
+  while (s.step()) page.items.push_back(sandbox_from(s));
+  return page;
+}
+
+std::optional<Sandbox> SqliteTx::find_sandbox_by_id(UserId user, std::string_view id) {
+  Stmt s = conn_.prepare(std::string(kSandboxColumns) + "WHERE id = ? AND user_id = ?");
+  s.bind(1, id).bind(2, user);
+  if (!s.step()) return std::nullopt;
+  return sandbox_from(s);
+}
+
+std::optional<Sandbox> SqliteTx::find_sandbox_by_name(UserId user, std::string_view name) {
+  Stmt s = conn_.prepare(std::string(kSandboxColumns) + "WHERE user_id = ? AND name = ?");
+  s.bind(1, user).bind(2, name);
+  if (!s.step()) return std::nullopt;
+  return sandbox_from(s);
+}
+
+std::vector<NetworkSummary> SqliteTx::sandbox_networks(const std::string& sandbox_id) {
+  Stmt s = conn_.prepare(
+      "SELECT n.id, n.name FROM members m JOIN networks n ON n.id = m.network_id"
+      " WHERE m.sandbox_id = ? ORDER BY m.rowid");
+  s.bind(1, sandbox_id);
+  std::vector<NetworkSummary> out;
+  while (s.step()) out.push_back({s.text_at(0), s.text_at(1)});
+  return out;
+}
+
+std::optional<StoredResponse> SqliteTx::find_idempotent(UserId user, const std::string& key) {
+  Stmt s = conn_.prepare(
+      "SELECT request_hash, status, body FROM idempotency WHERE user_id = ? AND key = ?");
+  s.bind(1, user).bind(2, key);
+  if (!s.step()) return std::nullopt;
+  return StoredResponse{s.text_at(0), static_cast<int>(s.int_at(1)), s.text_at(2)};
+}
+
+int64_t SqliteTx::current_revision() {
+  Stmt s = conn_.prepare("SELECT value FROM meta WHERE name = 'revision'");
+  s.step();
+  return s.int_at(0);
+}
+
+std::vector<Change> SqliteTx::changes_since(int64_t revision, int64_t limit) {
+  Stmt s = conn_.prepare(
+      "SELECT revision, kind, user_id, network_id, sandbox_id FROM changes"
+      " WHERE revision > ? ORDER BY revision, seq LIMIT ?");
+  s.bind(1, revision).bind(2, limit);
+  std::vector<Change> out;
+  while (s.step()) {
+    out.push_back({s.int_at(0), s.text_at(1), s.int_at(2), s.text_at(3), s.text_at(4)});
+  }
+  return out;
+}
+
+// ---- writes ----
+
+int64_t SqliteTx::revision() {
+  if (revision_ == 0) {
+    conn_.prepare("UPDATE meta SET value = value + 1 WHERE name = 'revision'").run();
+    revision_ = current_revision();
+  }
+  return revision_;
+}
+
+void SqliteTx::log_change(const char* kind, UserId user, const std::string& network_id,
+                              const std::string& sandbox_id) {
+  Stmt s = conn_.prepare(
+      "INSERT INTO changes(revision, seq, kind, user_id, network_id, sandbox_id, at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+  s.bind(1, revision()).bind(2, ++change_seq_).bind(3, std::string_view(kind)).bind(4, user);
+  s.bind(5, network_id).bind(6, sandbox_id).bind(7, rfc3339_utc_now());
+  s.run();
+}
+
+UserId SqliteTx::owner_of_sandbox(const std::string& sandbox_id) {
+  Stmt s = conn_.prepare("SELECT user_id FROM sandboxes WHERE id = ?");
+  s.bind(1, sandbox_id);
+  return s.step() ? s.int_at(0) : 0;
+}
+
+Network SqliteTx::create_network(UserId user, const std::string& name) {
+  Network n{new_network_id(), name, rfc3339_utc_now(), 0, revision()};
+  try {
+    Stmt s = conn_.prepare(
+        "INSERT INTO networks(id, user_id, name, created_at, revision) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, n.id).bind(2, user).bind(3, n.name).bind(4, n.created_at).bind(5, n.revision);
+    s.run();
+  } catch (const SqliteError& e) {
+    if (!e.is_unique_violation()) throw;
+    throw ApiError(400, "name_taken", "a network named '" + name + "' already exists",
+                   {{"field", "name"}});
+  }
+  log_change("network_created", user, n.id, "");
+  return n;
+}
+
+void SqliteTx::delete_network(const std::string& network_id) {
+  Stmt owner = conn_.prepare("SELECT user_id FROM networks WHERE id = ?");
+  owner.bind(1, network_id);
+  if (!owner.step()) return;
+  UserId user = owner.int_at(0);
+  Stmt s = conn_.prepare("DELETE FROM networks WHERE id = ?");
+  s.bind(1, network_id);
+  s.run();
+  log_change("network_deleted", user, network_id, "");
+}
+
+Sandbox SqliteTx::create_sandbox(UserId user, const std::string& id, const std::string& name,
+                                     const std::string& ip) {
+  Sandbox sb{id, name, "pending", ip, "", rfc3339_utc_now(), revision()};
+  try {
+    Stmt s = conn_.prepare(
+        "INSERT INTO sandboxes(id, user_id, name, status, ip, created_at, revision)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)");
+    s.bind(1, sb.id).bind(2, user).bind(3, sb.name).bind(4, sb.status).bind(5, sb.ip);
+    s.bind(6, sb.created_at).bind(7, sb.revision);
+    s.run();
+  } catch (const SqliteError& e) {
+    if (!e.is_unique_violation()) throw;
+    throw ApiError(400, "name_taken", "a sandbox named '" + name + "' already exists",
+                   {{"field", "name"}});
+  }
+  log_change("sandbox_created", user, "", sb.id);
+  return sb;
+}
+
+void SqliteTx::delete_sandbox(const std::string& sandbox_id) {
+  UserId user = owner_of_sandbox(sandbox_id);
+  if (user == 0) return;
+  for (const NetworkSummary& n : sandbox_networks(sandbox_id)) detach(sandbox_id, n.id);
+  Stmt s = conn_.prepare("DELETE FROM sandboxes WHERE id = ?");
+  s.bind(1, sandbox_id);
+  s.run();
+  log_change("sandbox_deleted", user, "", sandbox_id);
+}
+
+bool SqliteTx::attach(const std::string& sandbox_id, const std::string& network_id) {
+  // Checked first so that a no-op attach takes no revision.
+  Stmt exists = conn_.prepare("SELECT 1 FROM members WHERE network_id = ? AND sandbox_id = ?");
+  exists.bind(1, network_id).bind(2, sandbox_id);
+  if (exists.step()) return false;
+  Stmt s = conn_.prepare("INSERT INTO members(network_id, sandbox_id, revision) VALUES (?, ?, ?)");
+  s.bind(1, network_id).bind(2, sandbox_id).bind(3, revision());
+  s.run();
+  log_change("member_attached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
+  return true;
+}
+
+bool SqliteTx::detach(const std::string& sandbox_id, const std::string& network_id) {
+  Stmt s = conn_.prepare("DELETE FROM members WHERE network_id = ? AND sandbox_id = ?");
+  s.bind(1, network_id).bind(2, sandbox_id);
+  s.run();
+  if (conn_.changes() == 0) return false;
+  log_change("member_detached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
+  return true;
+}
+
+bool SqliteTx::set_sandbox_status(const std::string& sandbox_id, const std::string& host,
+                                  const std::string& status) {
+  Stmt current = conn_.prepare("SELECT user_id, status, host FROM sandboxes WHERE id = ?");
+  current.bind(1, sandbox_id);
+  if (!current.step()) return false;
+  UserId user = current.int_at(0);
+  if (current.text_at(1) == status && current.text_at(2) == host) return true;  // no change
+  Stmt s = conn_.prepare("UPDATE sandboxes SET status = ?, host = ?, revision = ? WHERE id = ?");
+  s.bind(1, status).bind(2, host).bind(3, revision()).bind(4, sandbox_id);
+  s.run();
+  log_change("sandbox_status", user, "", sandbox_id);
+  return true;
+}
+
+std::optional<uint32_t> SqliteTx::highest_ip(uint32_t first, uint32_t last) {
+  Stmt s = conn_.prepare("SELECT MAX(ip) FROM ip_addresses WHERE ip BETWEEN ? AND ?");
+  s.bind(1, int64_t{first}).bind(2, int64_t{last});
+  if (!s.step() || s.is_null(0)) return std::nullopt;
+  return static_cast<uint32_t>(s.int_at(0));
+}
+
+std::optional<uint32_t> SqliteTx::oldest_released_ip(uint32_t first, uint32_t last,
+                                                         int64_t released_before_ms) {
+  Stmt s = conn_.prepare(
+      "SELECT ip FROM ip_addresses WHERE sandbox_id IS NULL AND released_at_ms <= ?"
+      " AND ip BETWEEN ? AND ? ORDER BY released_at_ms, ip LIMIT 1");
+  s.bind(1, released_before_ms).bind(2, int64_t{first}).bind(3, int64_t{last});
+  if (!s.step()) return std::nullopt;
+  return static_cast<uint32_t>(s.int_at(0));
+}
+
+void SqliteTx::claim_ip(uint32_t ip, const std::string& sandbox_id) {
+  Stmt s = conn_.prepare(
+      "INSERT INTO ip_addresses(ip, sandbox_id, released_at_ms) VALUES (?, ?, NULL)"
+      " ON CONFLICT(ip) DO UPDATE SET sandbox_id = excluded.sandbox_id, released_at_ms = NULL");
+  s.bind(1, int64_t{ip}).bind(2, sandbox_id);
+  s.run();
+}
+
+void SqliteTx::release_ips(const std::string& sandbox_id, int64_t now_ms) {
+  Stmt s = conn_.prepare(
+      "UPDATE ip_addresses SET sandbox_id = NULL, released_at_ms = ? WHERE sandbox_id = ?");
+  s.bind(1, now_ms).bind(2, sandbox_id);
+  s.run();
+}
+
+void SqliteTx::save_idempotent(UserId user, const std::string& key,
+                                   const StoredResponse& response) {
+  constexpr int64_t kRetentionMs = 24 * 3600 * 1000;
+  int64_t now = unix_ms_now();
+  Stmt prune = conn_.prepare("DELETE FROM idempotency WHERE created_ms < ?");
+  prune.bind(1, now - kRetentionMs);
+  prune.run();
+  Stmt s = conn_.prepare(
+      "INSERT INTO idempotency(user_id, key, request_hash, status, body, created_ms)"
+      " VALUES (?, ?, ?, ?, ?, ?)");
+  s.bind(1, user).bind(2, key).bind(3, response.request_hash).bind(4, int64_t{response.status});
+  s.bind(5, response.body).bind(6, now);
+  s.run();
+}
+
+}  // namespace sandnet::api

@@ -1,0 +1,87 @@
+// libFuzzer target over everything a client controls before the store is touched: JSON
+// bodies, query strings, request paths (routing + reference classification) and the
+// Content-Type header, plus the JSend error envelope built from whatever they produce.
+// The first input byte picks the parser; the rest is the input.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "api/api_error.h"
+#include "api/jsend.h"
+#include "api/router.h"
+#include "api/validation.h"
+
+using namespace sandnet::api;
+
+namespace {
+
+const Router<int>& api_router() {
+  static const Router<int> router = [] {
+    Router<int> r;
+    int i = 0;
+    for (const char* route : {"/v1/networks", "/v1/networks/{id}", "/v1/sandboxes",
+                              "/v1/sandboxes/{id}", "/v1/sandboxes/{id}/networks",
+                              "/v1/sandboxes/{id}/networks/{net}", "/healthz", "/metrics"}) {
+      r.add("GET", route, i++);
+      r.add("POST", route, i++);
+      r.add("DELETE", route, i++);
+    }
+    return r;
+  }();
+  return router;
+}
+
+QueryParams split_query(std::string_view q) {
+  QueryParams params;
+  while (!q.empty()) {
+    size_t amp = q.find('&');
+    std::string_view pair = q.substr(0, amp);
+    size_t eq = pair.find('=');
+    params.emplace(std::string(pair.substr(0, eq)),
+                   eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1)));
+    if (amp == std::string_view::npos) break;
+    q.remove_prefix(amp + 1);
+  }
+  return params;
+}
+
+void run(uint8_t mode, std::string_view input) {
+  switch (mode % 6) {
+    case 0: parse_create_network(input); break;
+    case 1: parse_create_sandbox(input); break;
+    case 2: parse_attach(input); break;
+    case 3: {
+      Pagination p = parse_pagination(split_query(input));
+      if (p.limit < 1 || p.limit > kMaxLimit || p.offset < 0) __builtin_trap();
+      break;
+    }
+    case 4: {
+      static const char* const kMethods[] = {"GET", "POST", "DELETE", "PUT", "HEAD"};
+      auto m = api_router().match(kMethods[input.size() % 5], input);
+      for (const auto& [name, value] : m.params) {
+        if (value.empty()) __builtin_trap();  // a template param never matches ""
+        classify_network_ref(value);
+        classify_sandbox_ref(value);
+      }
+      break;
+    }
+    case 5: require_json_content_type(input); break;
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  try {
+    run(data[0], input);
+  } catch (const ApiError& e) {
+    if (e.status < 400 || e.status > 599) __builtin_trap();
+    // The envelope must serialize: error strings may carry user-supplied text.
+    std::string body = jsend_for_status(e.status, e.code, e.what(), e.extra).dump();
+    if (body.empty()) __builtin_trap();
+  }
+  return 0;
+}
