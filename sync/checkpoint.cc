@@ -1,0 +1,46 @@
+#include "sync/checkpoint.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sync/guestd/atomic_file.h"
+
+namespace sandnet::sync {
+
+using nlohmann::json;
+
+std::string checkpoint_path(const std::string& state_dir) { return state_dir + "/agent-state.json"; }
+
+std::optional<Checkpoint> load_checkpoint(const std::string& state_dir) {
+  std::ifstream in(checkpoint_path(state_dir), std::ios::binary);
+  if (!in) return std::nullopt;
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    auto j = json::parse(text.str());
+    if (j.at("version").get<int>() != 1) throw std::runtime_error("unknown version");
+    Checkpoint c;
+    c.host_id = j.at("host_id").get<std::string>();
+    c.view = HostView::from_json(j.at("view"));
+    c.plugs = plugs_from_json(j.at("plugs"));
+    for (auto& id : j.value("unreported_unplugs", json::array())) c.unreported_unplugs.insert(id.get<std::string>());
+    return c;
+  } catch (const std::exception& e) {
+    throw std::runtime_error("checkpoint " + checkpoint_path(state_dir) + ": " + e.what());
+  }
+}
+
+void save_checkpoint(const std::string& state_dir, const Checkpoint& c) {
+  std::filesystem::create_directories(state_dir);
+  json j = {{"version", 1},
+            {"host_id", c.host_id},
+            {"view", c.view.to_json()},
+            {"plugs", plugs_to_json(c.plugs)},
+            {"unreported_unplugs", c.unreported_unplugs}};
+  auto text = j.dump();
+  guestd::replace_file_atomically(checkpoint_path(state_dir),
+                                  {reinterpret_cast<const unsigned char*>(text.data()), text.size()}, 0600);
+}
+
+}  // namespace sandnet::sync
