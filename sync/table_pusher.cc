@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "sync/guestd/table_push_client.h"
@@ -126,6 +127,8 @@ void TablePusher::work() {
     } else {
       stats_.failed_attempts++;
       done.failures++;
+      spdlog::debug("hosts table for {}: attempt {} failed: {}", pick, done.failures,
+                    result.delivered ? fmt::format("guestd answered status {}", static_cast<int>(result.status)) : result.error);
       if (!done.failing_logged) {  // once per failing streak, not per retry
         spdlog::warn("hosts table for {} ({} via {}) not delivered: {}; retrying with backoff", pick,
                      done.table.guest_ip, done.table.tap,
