@@ -79,7 +79,7 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 	pkt->saddr = ip->saddr;
 	pkt->daddr = ip->daddr;
 	pkt->proto = ip->protocol;
-	reason = sn_ipv4_check(ip, data_end);
+	reason = sn_ipv4_check(ip, data_end, skb->len - ETH_HLEN);
 	if (reason >= 0)
 		return sn_drop(pkt, reason, cfg->sample_every);
 	if (ip->saddr != tap->ip)
