@@ -58,28 +58,41 @@ std::string to_hex(std::string_view bytes) {
   return out;
 }
 
-IssuedKey issue_api_key(Store& store, UserId user) {
+NewToken new_token(std::string_view prefix) {
   std::string key_id = to_hex(random_bytes(kKeyIdBytes));
   std::string secret = random_bytes(kSecretBytes);
-  store.add_api_key(user, key_id, sha256(secret));
-  return {key_id, "sk_" + key_id + "_" + to_hex(secret)};
+  return {key_id, sha256(secret), std::string(prefix) + "_" + key_id + "_" + to_hex(secret)};
+}
+
+std::optional<TokenParts> parse_token(std::string_view token, std::string_view prefix) {
+  // "<prefix>_" + 16 hex + "_" + 64 hex
+  constexpr size_t kIdLen = kKeyIdBytes * 2, kSecretLen = kSecretBytes * 2;
+  const size_t head = prefix.size() + 1;
+  if (token.size() != head + kIdLen + 1 + kSecretLen || token.substr(0, prefix.size()) != prefix ||
+      token[prefix.size()] != '_' || token[head + kIdLen] != '_') {
+    return std::nullopt;
+  }
+  std::string_view key_id = token.substr(head, kIdLen);
+  std::string_view secret_hex = token.substr(head + kIdLen + 1);
+  if (!is_lower_hex(key_id) || !is_lower_hex(secret_hex)) return std::nullopt;
+  return TokenParts{std::string(key_id), sha256(from_hex(secret_hex))};
+}
+
+bool same_hash(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
+}
+
+IssuedKey issue_api_key(Store& store, UserId user) {
+  NewToken t = new_token("sk");
+  store.add_api_key(user, t.key_id, t.secret_hash);
+  return {t.key_id, t.token};
 }
 
 std::optional<UserId> authenticate(Store& store, std::string_view token) {
-  // "sk_" + 16 hex + "_" + 64 hex
-  constexpr size_t kIdLen = kKeyIdBytes * 2, kSecretLen = kSecretBytes * 2;
-  if (token.size() != 3 + kIdLen + 1 + kSecretLen || token.substr(0, 3) != "sk_" ||
-      token[3 + kIdLen] != '_') {
-    return std::nullopt;
-  }
-  std::string_view key_id = token.substr(3, kIdLen);
-  std::string_view secret_hex = token.substr(3 + kIdLen + 1);
-  if (!is_lower_hex(key_id) || !is_lower_hex(secret_hex)) return std::nullopt;
-  std::optional<ApiKeyRecord> record = store.find_api_key(std::string(key_id));
-  if (!record || record->revoked) return std::nullopt;
-  std::string presented = sha256(from_hex(secret_hex));
-  if (presented.size() != record->secret_hash.size() ||
-      CRYPTO_memcmp(presented.data(), record->secret_hash.data(), presented.size()) != 0) {
+  std::optional<TokenParts> parts = parse_token(token, "sk");
+  if (!parts) return std::nullopt;
+  std::optional<ApiKeyRecord> record = store.find_api_key(parts->key_id);
+  if (!record || record->revoked || !same_hash(parts->secret_hash, record->secret_hash)) {
     return std::nullopt;
   }
   return record->user_id;

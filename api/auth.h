@@ -21,6 +21,25 @@ IssuedKey issue_api_key(Store& store, UserId user);
 // The user a token belongs to, or nullopt (malformed, unknown, revoked or wrong secret).
 std::optional<UserId> authenticate(Store& store, std::string_view token);
 
+// Tokens of every scope share one format: "<prefix>_<key id>_<secret>" (prefix "sk" for
+// user keys, "ht" for host tokens). A new one, with the hash to store:
+struct NewToken {
+  std::string key_id;
+  std::string secret_hash;
+  std::string token;
+};
+NewToken new_token(std::string_view prefix);
+
+// Splits a well-formed token of this prefix into its key id and the SHA-256 of its secret.
+struct TokenParts {
+  std::string key_id;
+  std::string secret_hash;
+};
+std::optional<TokenParts> parse_token(std::string_view token, std::string_view prefix);
+
+// Constant-time comparison of two stored/presented hashes.
+bool same_hash(std::string_view a, std::string_view b);
+
 // Raw SHA-256 of the input (also used for Idempotency-Key request fingerprints).
 std::string sha256(std::string_view data);
 std::string to_hex(std::string_view bytes);

@@ -53,6 +53,8 @@ void apply_config_file(const std::string& path, ServeConfig& config) {
       config.server.ipam.quarantine_ms = typed(value, key, uint).get<int64_t>() * 1000;
     } else if (key == "threads") {
       config.server.threads = typed(value, key, uint).get<int>();
+    } else if (key == "wait_threads") {
+      config.server.wait_threads = typed(value, key, uint).get<int>();
     } else if (key == "max_body_bytes") {
       config.server.max_body_bytes = typed(value, key, uint).get<size_t>();
     } else {
@@ -82,6 +84,9 @@ void finalize(ServeConfig& config) {
   if (config.server.max_body_bytes == 0) throw std::runtime_error("max_body_bytes must be > 0");
   if (config.server.threads < 1 || config.server.threads > 1024) {
     throw std::runtime_error("threads must be 1-1024");
+  }
+  if (config.server.wait_threads < 0 || config.server.wait_threads > 4096) {
+    throw std::runtime_error("wait_threads must be 0-4096");
   }
 }
 

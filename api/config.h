@@ -14,8 +14,8 @@ struct ServeConfig {
 };
 
 // Reads a JSON object with any of: listen, db, tls_cert, tls_key, ip_pool,
-// ip_quarantine_seconds, max_body_bytes, threads, log_level. Unknown keys and wrong types throw
-// std::runtime_error naming the key.
+// ip_quarantine_seconds, max_body_bytes, threads, wait_threads, log_level. Unknown keys and
+// wrong types throw std::runtime_error naming the key.
 void apply_config_file(const std::string& path, ServeConfig& config);
 
 // Parses `listen` ("ADDR:PORT", IPv4 address or name; port 0 = any free port) into

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/auth.h"
+#include "api/host_auth.h"
 #include "api/serve.h"
 #include "api/sqlite_store.h"
 #include "common/dns_label.h"
@@ -19,6 +20,7 @@ namespace {
 struct ServeFlags {
   std::string config_file, cert, key, pool, log_level;
   int threads = 8;
+  int wait_threads = 64;
 };
 
 void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
@@ -33,7 +35,11 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
       serve->add_option("--ip-pool", f.pool, "overlay pool CIDR (default 10.42.0.0/16)");
   auto* level_opt = serve->add_option("--log-level", f.log_level, "trace|debug|info|warn|error");
   auto* threads_opt = serve->add_option("--threads", f.threads, "HTTP worker threads (default 8)");
-  serve->callback([&config, &f, &rc, listen, db, cert_opt, key_opt, pool_opt, level_opt, threads_opt] {
+  auto* wait_opt = serve->add_option(
+      "--wait-threads", f.wait_threads,
+      "extra HTTP workers for long-polls and ?wait=applied (default 64)");
+  serve->callback([&config, &f, &rc, listen, db, cert_opt, key_opt, pool_opt, level_opt,
+                   threads_opt, wait_opt] {
     // Flags win over the file: remember them, load the file, re-apply the flags.
     ServeConfig flags = config;
     if (!f.config_file.empty()) apply_config_file(f.config_file, config);
@@ -43,6 +49,7 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
     if (key_opt->count()) config.server.tls_key = f.key;
     if (level_opt->count()) config.log_level = f.log_level;
     if (threads_opt->count()) config.server.threads = f.threads;
+    if (wait_opt->count()) config.server.wait_threads = f.wait_threads;
     if (pool_opt->count()) {
       auto parsed = parse_ipv4_pool(f.pool);
       if (!parsed) throw CLI::ValidationError("--ip-pool", "must be a CIDR from /8 to /29");
@@ -55,7 +62,8 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
 // Admin positional arguments; they must outlive parsing.
 struct AdminArgs {
   std::string db_path = "sandnet.db";
-  std::string name, user, key_id;
+  std::string name, user, key_id, host;
+  int64_t keep = 100000;
 };
 
 void add_admin(CLI::App& app, AdminArgs& a) {
@@ -104,6 +112,52 @@ void add_admin(CLI::App& app, AdminArgs& a) {
   });
 }
 
+void add_host_admin(CLI::App& app, AdminArgs& a) {
+  std::string& db_path = a.db_path;
+  CLI::App* hosts = app.add_subcommand("hosts", "manage host-agent tokens")->require_subcommand(1);
+  hosts->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  hosts->fallthrough();
+  CLI::App* create = hosts->add_subcommand("create", "print a new host token for HOST_ID");
+  create->add_option("HOST_ID", a.host, "host id (DNS label)")->required();
+  create->fallthrough();
+  create->callback([&a] {
+    if (!sandnet::is_dns_label(a.host)) {
+      throw CLI::ValidationError("HOST_ID", "must be a DNS label");
+    }
+    SqliteStore store(a.db_path);
+    std::cout << issue_host_token(store, a.host) << std::endl;
+  });
+  hosts->add_subcommand("list", "list hosts with tokens")->fallthrough()->callback([&db_path] {
+    SqliteStore store(db_path);
+    for (const HostInfo& h : store.list_hosts()) {
+      std::cout << h.host_id << "\tactive tokens " << h.active_tokens << "\tapplied revision "
+                << h.applied_revision << "\n";
+    }
+  });
+  CLI::App* revoke = hosts->add_subcommand("revoke", "revoke every token of HOST_ID");
+  revoke->add_option("HOST_ID", a.host)->required();
+  revoke->fallthrough();
+  revoke->callback([&a] {
+    SqliteStore store(a.db_path);
+    if (!store.revoke_host(a.host)) throw std::runtime_error("no active token for '" + a.host + "'");
+    std::cout << "revoked " << a.host << std::endl;
+  });
+
+  CLI::App* log = app.add_subcommand("changelog", "the change log hosts follow")
+                      ->require_subcommand(1);
+  log->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  log->fallthrough();
+  CLI::App* compact = log->add_subcommand(
+      "compact", "drop all but the newest KEEP revisions (older feeds resync from a snapshot)");
+  compact->add_option("--keep", a.keep, "revisions to keep (default 100000)")
+      ->check(CLI::NonNegativeNumber);
+  compact->fallthrough();
+  compact->callback([&a] {
+    SqliteStore store(a.db_path);
+    std::cout << "log floor " << store.compact_change_log(a.keep) << std::endl;
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -116,6 +170,7 @@ int main(int argc, char** argv) {
   int rc = 0;
   add_serve(app, config, flags, rc);
   add_admin(app, admin);
+  add_host_admin(app, admin);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

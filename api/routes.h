@@ -8,9 +8,12 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "api/applied_tracker.h"
+#include "api/change_notifier.h"
 #include "api/ipam.h"
 #include "api/router.h"
 #include "api/store.h"
+#include "api/wait_slots.h"
 
 namespace sandnet::api {
 
@@ -19,6 +22,7 @@ struct Call {
   const PathParams& params;
   const std::string& route;  // template, part of the Idempotency-Key fingerprint
   UserId user = 0;
+  std::string host;  // host routes: the host the X-Host-Token belongs to
 };
 
 struct Reply {
@@ -33,13 +37,17 @@ struct Reply {
 };
 
 struct RouteSpec {
-  bool needs_auth = true;
+  bool needs_auth = true;  // a user's X-Api-Key
   std::function<Reply(Call&)> handle;
+  bool host_auth = false;  // instead an X-Host-Token for the {host} in the path
 };
 
 struct RouteEnv {
   Store& store;
   IpamConfig ipam;
+  ChangeNotifier& notifier;
+  AppliedTracker& applied;
+  WaitSlots& wait_slots;
 };
 
 using ApiRouter = Router<RouteSpec>;
@@ -47,5 +55,6 @@ using ApiRouter = Router<RouteSpec>;
 void add_network_routes(ApiRouter& router, RouteEnv& env);
 void add_sandbox_routes(ApiRouter& router, RouteEnv& env);
 void add_membership_routes(ApiRouter& router, RouteEnv& env);
+void add_host_routes(ApiRouter& router, RouteEnv& env);
 
 }  // namespace sandnet::api

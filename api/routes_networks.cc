@@ -34,7 +34,12 @@ Reply get_network(RouteEnv& env, Call& call) {
   env.store.read([&](ReadTx& tx) {
     Network n = resolve_network(tx, call.user, call.params.at("id"));
     json members = json::array();
-    for (const Member& m : tx.network_members(n.id)) members.push_back(member_json(m));
+    for (const Member& m : tx.network_members(n.id)) {
+      json member = member_json(m);
+      // Its host has applied the membership's (and the sandbox's) last change.
+      member["applied"] = !m.host.empty() && env.applied.applied(m.host) >= m.revision;
+      members.push_back(std::move(member));
+    }
     body = network_json(n);
     body["members"] = std::move(members);
   });

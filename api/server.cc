@@ -11,6 +11,7 @@
 
 #include "api/api_error.h"
 #include "api/auth.h"
+#include "api/host_auth.h"
 #include "api/jsend.h"
 
 namespace sandnet::api {
@@ -52,8 +53,26 @@ void write_json(httplib::Response& res, int status, const nlohmann::json& body) 
 
 }  // namespace
 
+namespace {
+
+std::unique_ptr<ChangeNotifier> notifier_at_current_revision(Store& store) {
+  int64_t revision = 0;
+  store.read([&](ReadTx& tx) { revision = tx.current_revision(); });
+  return std::make_unique<ChangeNotifier>(revision);
+}
+
+}  // namespace
+
 ApiServer::ApiServer(Store& store, ServerOptions options)
-    : store_(store), options_(std::move(options)), env_{store_, options_.ipam} {
+    : store_(store),
+      options_(std::move(options)),
+      notifier_(notifier_at_current_revision(store_)),
+      wait_slots_(options_.wait_threads),
+      env_{store_, options_.ipam, *notifier_, applied_, wait_slots_} {
+  store_.read([&](ReadTx& tx) { applied_.load(tx.applied_revisions()); });
+  store_.set_commit_listener([this](int64_t revision, const std::vector<std::string>& hosts) {
+    notifier_->publish(revision, hosts);
+  });
   if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
     auto tls = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(),
                                                     options_.tls_key.c_str());
@@ -68,6 +87,7 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
   add_network_routes(router_, env_);
   add_sandbox_routes(router_, env_);
   add_membership_routes(router_, env_);
+  add_host_routes(router_, env_);
   router_.add("GET", "/healthz", {false, [this](Call&) {
                 if (!store_.healthy()) throw ApiError(503, "unhealthy", "store unavailable");
                 return Reply{200, jsend_success({{"ok", true}, {"version", SANDNET_VERSION}})};
@@ -81,7 +101,7 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
   install_handlers();
 }
 
-ApiServer::~ApiServer() = default;
+ApiServer::~ApiServer() { store_.set_commit_listener(nullptr); }
 
 Reply ApiServer::dispatch(const httplib::Request& req) {
   ApiRouter::Match match = router_.match(req.method, req.path);
@@ -93,8 +113,16 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
     throw ApiError(405, "method_not_allowed", req.method + " is not allowed here",
                    {{"allow", allow}});
   }
-  Call call{req, match.params, match.route};
-  if (match.handler->needs_auth) {
+  Call call{req, match.params, match.route, 0, {}};
+  if (match.handler->host_auth) {
+    // Host scope only: a user's API key is no credential here.
+    std::optional<std::string> host =
+        authenticate_host(store_, req.get_header_value("X-Host-Token"));
+    if (!host) throw ApiError(401, "unauthorized", "missing or invalid host token");
+    // Another host's resources do not exist for this token.
+    if (match.params.at("host") != *host) throw not_found("host");
+    call.host = *host;
+  } else if (match.handler->needs_auth) {
     std::optional<UserId> user = authenticate(store_, req.get_header_value("X-Api-Key"));
     if (!user) throw ApiError(401, "unauthorized", "missing or invalid API key");
     call.user = *user;
@@ -105,7 +133,7 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
 void ApiServer::install_handlers() {
   httplib::Server& http = *http_;
   http.set_payload_max_length(options_.max_body_bytes);
-  int threads = options_.threads;
+  int threads = options_.threads + options_.wait_threads;
   http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   // httplib sends headers and body in separate writes: without TCP_NODELAY, Nagle plus the
   // client's delayed ACK add ~40 ms to every keep-alive request.
@@ -208,6 +236,11 @@ int ApiServer::bind() {
 
 void ApiServer::run() { http_->listen_after_bind(); }
 
-void ApiServer::stop() { http_->stop(); }
+void ApiServer::stop() {
+  // Waiting requests answer now, so that stop() does not wait out their timeouts.
+  notifier_->shutdown();
+  applied_.shutdown();
+  http_->stop();
+}
 
 }  // namespace sandnet::api

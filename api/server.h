@@ -4,10 +4,13 @@
 #include <memory>
 #include <string>
 
+#include "api/applied_tracker.h"
+#include "api/change_notifier.h"
 #include "api/ipam.h"
 #include "api/metrics.h"
 #include "api/routes.h"
 #include "api/store.h"
+#include "api/wait_slots.h"
 
 namespace httplib {
 class Server;
@@ -24,6 +27,9 @@ struct ServerOptions {
   // httplib serves one connection per worker thread for as long as it is kept alive, so
   // this bounds concurrent clients (others queue until a connection closes).
   int threads = 8;
+  // Extra workers reserved for requests that wait (feed long-polls, ?wait=applied): at most
+  // this many wait at once, so they never take the `threads` that serve everyone else.
+  int wait_threads = 64;
   IpamConfig ipam;
 };
 
@@ -45,6 +51,9 @@ class ApiServer {
 
   Store& store_;
   ServerOptions options_;
+  std::unique_ptr<ChangeNotifier> notifier_;
+  AppliedTracker applied_;
+  WaitSlots wait_slots_;
   RouteEnv env_;
   ApiRouter router_;
   Metrics metrics_;

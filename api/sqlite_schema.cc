@@ -7,7 +7,9 @@ namespace sandnet::api {
 // Uniqueness that the API promises is enforced here, not by read-then-write checks:
 // UNIQUE(user_id, name) is what makes 20 concurrent creates of one name yield one winner.
 // Ids are "<prefix><ULID>", so ORDER BY id is creation order: stable pagination.
-static const char* const kSchema = R"sql(
+namespace {
+
+const char* const kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -92,12 +94,62 @@ CREATE TABLE IF NOT EXISTS idempotency (
   PRIMARY KEY (user_id, key)
 );
 CREATE INDEX IF NOT EXISTS idempotency_age ON idempotency(created_ms);
+
+-- Host feed (docs/host-feed.md). Host tokens are a scope apart from users' API keys.
+CREATE TABLE IF NOT EXISTS host_tokens (
+  token_id    TEXT PRIMARY KEY,
+  host_id     TEXT NOT NULL,
+  secret_hash BLOB NOT NULL,
+  created_at  TEXT NOT NULL,
+  revoked_at  TEXT
+);
+CREATE INDEX IF NOT EXISTS host_tokens_by_host ON host_tokens(host_id);
+
+CREATE TABLE IF NOT EXISTS host_applied (
+  host_id  TEXT PRIMARY KEY,
+  revision INTEGER NOT NULL,
+  at       TEXT NOT NULL
+);
+
+-- Which logged changes touched which host's view (computed at write time, when the view
+-- before the change is still known), and when a network entered or left a host's view.
+-- The feed reads only these rows for its host, never the whole log.
+CREATE TABLE IF NOT EXISTS change_hosts (
+  host     TEXT NOT NULL,
+  revision INTEGER NOT NULL,
+  seq      INTEGER NOT NULL,
+  PRIMARY KEY (host, revision, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS view_edges (
+  host       TEXT NOT NULL,
+  revision   INTEGER NOT NULL,
+  network_id TEXT NOT NULL,
+  entered    INTEGER NOT NULL,
+  PRIMARY KEY (host, revision, network_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS sandboxes_by_host ON sandboxes(host);
 )sql";
+
+bool has_column(SqliteConn& conn, const char* table, const char* column) {
+  Stmt s = conn.prepare(std::string("SELECT 1 FROM pragma_table_info('") + table +
+                        "') WHERE name = ?");
+  s.bind(1, std::string_view(column));
+  return s.step();
+}
+
+}  // namespace
 
 void apply_sqlite_schema(SqliteConn& conn) {
   conn.exec("BEGIN IMMEDIATE");
   try {
     conn.exec(kSchema);
+    // Added with the host feed; older files get the column and a log floor at their current
+    // revision (their earlier changes have no host rows, so older feeds resync).
+    if (!has_column(conn, "sandboxes", "mac")) {
+      conn.exec("ALTER TABLE sandboxes ADD COLUMN mac TEXT NOT NULL DEFAULT ''");
+    }
+    conn.exec("INSERT OR IGNORE INTO meta(name, value) SELECT 'feed_log_floor', value"
+              " FROM meta WHERE name = 'revision'");
     conn.exec("COMMIT");
   } catch (...) {
     conn.exec("ROLLBACK");

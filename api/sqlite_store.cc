@@ -1,5 +1,6 @@
 #include "api/sqlite_store.h"
 
+#include <set>
 #include <stdexcept>
 
 #include "api/clock.h"
@@ -78,6 +79,16 @@ void SqliteStore::write(const std::function<void(WriteTx&)>& fn) {
   std::lock_guard<std::mutex> lock(write_mu_);
   SqliteTx tx(*conn);
   in_transaction(*conn, "BEGIN IMMEDIATE", [&] { fn(tx); });
+  // Still under write_mu_, so listeners see revisions in order.
+  if (commit_listener_ && tx.taken_revision() != 0) {
+    const std::set<std::string>& touched = tx.touched_hosts();
+    commit_listener_(tx.taken_revision(), std::vector<std::string>(touched.begin(), touched.end()));
+  }
+}
+
+void SqliteStore::set_commit_listener(CommitListener listener) {
+  std::lock_guard<std::mutex> lock(write_mu_);
+  commit_listener_ = std::move(listener);
 }
 
 UserId SqliteStore::create_user(const std::string& name) {
@@ -140,6 +151,53 @@ bool SqliteStore::revoke_api_key(const std::string& key_id) {
   s.bind(1, rfc3339_utc_now()).bind(2, key_id);
   s.run();
   return conn->changes() > 0;
+}
+
+void SqliteStore::add_host_token(const std::string& host_id, const std::string& token_id,
+                                 const std::string& secret_hash) {
+  Lease conn = lease();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Stmt s = conn->prepare(
+      "INSERT INTO host_tokens(token_id, host_id, secret_hash, created_at) VALUES (?, ?, ?, ?)");
+  s.bind(1, token_id).bind(2, host_id).bind_blob(3, secret_hash).bind(4, rfc3339_utc_now());
+  s.run();
+}
+
+std::optional<HostTokenRecord> SqliteStore::find_host_token(const std::string& token_id) {
+  Lease conn = lease();
+  Stmt s = conn->prepare(
+      "SELECT token_id, host_id, secret_hash, revoked_at IS NOT NULL FROM host_tokens"
+      " WHERE token_id = ?");
+  s.bind(1, token_id);
+  if (!s.step()) return std::nullopt;
+  return HostTokenRecord{s.text_at(0), s.text_at(1), s.blob_at(2), s.int_at(3) != 0};
+}
+
+std::vector<HostInfo> SqliteStore::list_hosts() {
+  Lease conn = lease();
+  Stmt s = conn->prepare(
+      "SELECT h.host_id, SUM(h.revoked_at IS NULL),"
+      " COALESCE((SELECT revision FROM host_applied a WHERE a.host_id = h.host_id), 0)"
+      " FROM host_tokens h GROUP BY h.host_id ORDER BY h.host_id");
+  std::vector<HostInfo> out;
+  while (s.step()) out.push_back({s.text_at(0), s.int_at(1), s.int_at(2)});
+  return out;
+}
+
+bool SqliteStore::revoke_host(const std::string& host_id) {
+  Lease conn = lease();
+  std::lock_guard<std::mutex> lock(write_mu_);
+  Stmt s = conn->prepare(
+      "UPDATE host_tokens SET revoked_at = ? WHERE host_id = ? AND revoked_at IS NULL");
+  s.bind(1, rfc3339_utc_now()).bind(2, host_id);
+  s.run();
+  return conn->changes() > 0;
+}
+
+int64_t SqliteStore::compact_change_log(int64_t keep_revisions) {
+  int64_t floor = 0;
+  write([&](WriteTx& tx) { floor = static_cast<SqliteTx&>(tx).compact_log(keep_revisions); });
+  return floor;
 }
 
 bool SqliteStore::healthy() {

@@ -30,6 +30,13 @@ class SqliteStore final : public Store {
                    const std::string& secret_hash) override;
   std::optional<ApiKeyRecord> find_api_key(const std::string& key_id) override;
   bool revoke_api_key(const std::string& key_id) override;
+  void add_host_token(const std::string& host_id, const std::string& token_id,
+                      const std::string& secret_hash) override;
+  std::optional<HostTokenRecord> find_host_token(const std::string& token_id) override;
+  std::vector<HostInfo> list_hosts() override;
+  bool revoke_host(const std::string& host_id) override;
+  int64_t compact_change_log(int64_t keep_revisions) override;
+  void set_commit_listener(CommitListener listener) override;
   bool healthy() override;
 
  private:
@@ -41,6 +48,7 @@ class SqliteStore final : public Store {
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConn>> idle_;
   std::mutex write_mu_;
+  CommitListener commit_listener_;
 };
 
 }  // namespace sandnet::api

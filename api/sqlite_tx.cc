@@ -61,11 +61,15 @@ std::optional<Network> SqliteTx::find_network_by_name(UserId user, std::string_v
 
 std::vector<Member> SqliteTx::network_members(const std::string& network_id) {
   Stmt s = conn_.prepare(
-      "SELECT s.id, s.name, s.status, s.ip FROM members m JOIN sandboxes s ON s.id = m.sandbox_id"
+      "SELECT s.id, s.name, s.status, s.ip, s.host, MAX(m.revision, s.revision)"
+      " FROM members m JOIN sandboxes s ON s.id = m.sandbox_id"
       " WHERE m.network_id = ? ORDER BY m.rowid");
   s.bind(1, network_id);
   std::vector<Member> out;
-  while (s.step()) out.push_back({s.text_at(0), s.text_at(1), s.text_at(2), s.text_at(3)});
+  while (s.step()) {
+    out.push_back({s.text_at(0), s.text_at(1), s.text_at(2), s.text_at(3), s.text_at(4),
+                   s.int_at(5)});
+  }
   return out;
 }
 
@@ -135,11 +139,14 @@ int64_t SqliteTx::revision() {
   if (revision_ == 0) {
     conn_.prepare("UPDATE meta SET value = value + 1 WHERE name = 'revision'").run();
     revision_ = current_revision();
+    // Bounded change log: compacted every kCompactEvery revisions (docs/host-feed.md).
+    constexpr int64_t kCompactEvery = 1000, kKeepRevisions = 100000;
+    if (revision_ % kCompactEvery == 0) compact_log(kKeepRevisions);
   }
   return revision_;
 }
 
-void SqliteTx::log_change(const char* kind, UserId user, const std::string& network_id,
+int64_t SqliteTx::log_change(const char* kind, UserId user, const std::string& network_id,
                               const std::string& sandbox_id) {
   Stmt s = conn_.prepare(
       "INSERT INTO changes(revision, seq, kind, user_id, network_id, sandbox_id, at)"
@@ -147,6 +154,7 @@ void SqliteTx::log_change(const char* kind, UserId user, const std::string& netw
   s.bind(1, revision()).bind(2, ++change_seq_).bind(3, std::string_view(kind)).bind(4, user);
   s.bind(5, network_id).bind(6, sandbox_id).bind(7, rfc3339_utc_now());
   s.run();
+  return change_seq_;
 }
 
 UserId SqliteTx::owner_of_sandbox(const std::string& sandbox_id) {
@@ -205,10 +213,12 @@ void SqliteTx::delete_sandbox(const std::string& sandbox_id) {
   UserId user = owner_of_sandbox(sandbox_id);
   if (user == 0) return;
   for (const NetworkSummary& n : sandbox_networks(sandbox_id)) detach(sandbox_id, n.id);
+  std::string host = host_of(sandbox_id);
   Stmt s = conn_.prepare("DELETE FROM sandboxes WHERE id = ?");
   s.bind(1, sandbox_id);
   s.run();
-  log_change("sandbox_deleted", user, "", sandbox_id);
+  int64_t seq = log_change("sandbox_deleted", user, "", sandbox_id);
+  if (!host.empty()) touch_hosts(seq, {host});
 }
 
 bool SqliteTx::attach(const std::string& sandbox_id, const std::string& network_id) {
@@ -216,10 +226,18 @@ bool SqliteTx::attach(const std::string& sandbox_id, const std::string& network_
   Stmt exists = conn_.prepare("SELECT 1 FROM members WHERE network_id = ? AND sandbox_id = ?");
   exists.bind(1, network_id).bind(2, sandbox_id);
   if (exists.step()) return false;
+  std::vector<std::string> others = member_hosts_except(network_id, sandbox_id);
+  std::string host = host_of(sandbox_id);
   Stmt s = conn_.prepare("INSERT INTO members(network_id, sandbox_id, revision) VALUES (?, ?, ?)");
   s.bind(1, network_id).bind(2, sandbox_id).bind(3, revision());
   s.run();
-  log_change("member_attached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
+  int64_t seq = log_change("member_attached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
+  std::set<std::string> touched(others.begin(), others.end());
+  if (!host.empty()) {
+    if (!touched.count(host)) record_edge(host, network_id, true);
+    touched.insert(host);
+  }
+  touch_hosts(seq, touched);
   return true;
 }
 
@@ -228,21 +246,49 @@ bool SqliteTx::detach(const std::string& sandbox_id, const std::string& network_
   s.bind(1, network_id).bind(2, sandbox_id);
   s.run();
   if (conn_.changes() == 0) return false;
-  log_change("member_detached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
+  int64_t seq = log_change("member_detached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
+  std::vector<std::string> others = member_hosts_except(network_id, sandbox_id);
+  std::set<std::string> touched(others.begin(), others.end());
+  std::string host = host_of(sandbox_id);
+  if (!host.empty()) {
+    if (!touched.count(host)) record_edge(host, network_id, false);
+    touched.insert(host);
+  }
+  touch_hosts(seq, touched);
   return true;
 }
 
 bool SqliteTx::set_sandbox_status(const std::string& sandbox_id, const std::string& host,
-                                  const std::string& status) {
-  Stmt current = conn_.prepare("SELECT user_id, status, host FROM sandboxes WHERE id = ?");
+                                  const std::string& status, const std::string& mac) {
+  Stmt current = conn_.prepare("SELECT user_id, status, host, mac FROM sandboxes WHERE id = ?");
   current.bind(1, sandbox_id);
   if (!current.step()) return false;
   UserId user = current.int_at(0);
-  if (current.text_at(1) == status && current.text_at(2) == host) return true;  // no change
-  Stmt s = conn_.prepare("UPDATE sandboxes SET status = ?, host = ?, revision = ? WHERE id = ?");
-  s.bind(1, status).bind(2, host).bind(3, revision()).bind(4, sandbox_id);
+  const std::string old_host = current.text_at(2);
+  const std::string new_mac = mac.empty() ? current.text_at(3) : mac;
+  if (current.text_at(1) == status && old_host == host && current.text_at(3) == new_mac) {
+    return true;  // no change
+  }
+  Stmt s = conn_.prepare(
+      "UPDATE sandboxes SET status = ?, host = ?, mac = ?, revision = ? WHERE id = ?");
+  s.bind(1, status).bind(2, host).bind(3, new_mac).bind(4, revision()).bind(5, sandbox_id);
   s.run();
-  log_change("sandbox_status", user, "", sandbox_id);
+  int64_t seq = log_change("sandbox_status", user, "", sandbox_id);
+  // Every host that sees this sandbox through a network, and both placements; a move makes
+  // its networks enter the new host's view and leave the old one's (unless others keep them).
+  std::set<std::string> touched;
+  for (const NetworkSummary& n : sandbox_networks(sandbox_id)) {
+    std::vector<std::string> others = member_hosts_except(n.id, sandbox_id);
+    std::set<std::string> other_set(others.begin(), others.end());
+    if (old_host != host) {
+      if (!host.empty() && !other_set.count(host)) record_edge(host, n.id, true);
+      if (!old_host.empty() && !other_set.count(old_host)) record_edge(old_host, n.id, false);
+    }
+    touched.insert(other_set.begin(), other_set.end());
+  }
+  if (!old_host.empty()) touched.insert(old_host);
+  if (!host.empty()) touched.insert(host);
+  touch_hosts(seq, touched);
   return true;
 }
 

@@ -1,5 +1,7 @@
 // SQLite implementations of the store's transaction interfaces (internal to the store).
 #pragma once
+#include <set>
+
 #include "api/store.h"
 
 namespace sandnet::api {
@@ -21,6 +23,15 @@ class SqliteTx : public WriteTx {
   std::optional<StoredResponse> find_idempotent(UserId user, const std::string& key) override;
   int64_t current_revision() override;
   std::vector<Change> changes_since(int64_t revision, int64_t limit) override;
+  int64_t feed_log_floor() override;
+  HostView host_view(const std::string& host) override;
+  std::vector<Change> host_changes_since(const std::string& host, int64_t revision) override;
+  std::vector<ViewEdge> host_edges_since(const std::string& host, int64_t revision) override;
+  bool network_in_view(const std::string& host, const std::string& network_id) override;
+  std::optional<ViewSandbox> view_sandbox(const std::string& sandbox_id) override;
+  std::optional<ViewNetwork> view_network(const std::string& network_id) override;
+  std::vector<std::string> member_hosts(const std::string& network_id) override;
+  std::vector<std::pair<std::string, int64_t>> applied_revisions() override;
 
   Network create_network(UserId user, const std::string& name) override;
   void delete_network(const std::string& network_id) override;
@@ -30,7 +41,8 @@ class SqliteTx : public WriteTx {
   bool attach(const std::string& sandbox_id, const std::string& network_id) override;
   bool detach(const std::string& sandbox_id, const std::string& network_id) override;
   bool set_sandbox_status(const std::string& sandbox_id, const std::string& host,
-                          const std::string& status) override;
+                          const std::string& status, const std::string& mac = "") override;
+  void set_host_applied(const std::string& host, int64_t revision) override;
   std::optional<uint32_t> highest_ip(uint32_t first, uint32_t last) override;
   std::optional<uint32_t> oldest_released_ip(uint32_t first, uint32_t last,
                                              int64_t released_before_ms) override;
@@ -39,16 +51,33 @@ class SqliteTx : public WriteTx {
   void save_idempotent(UserId user, const std::string& key,
                        const StoredResponse& response) override;
 
+  // 0 when this transaction changed nothing; else its revision and the hosts it touched.
+  int64_t taken_revision() const { return revision_; }
+  const std::set<std::string>& touched_hosts() const { return touched_hosts_; }
+
+  // Drops log entries at or below `revision - keep`; returns the floor (sqlite_feed.cc).
+  int64_t compact_log(int64_t keep);
+
  private:
   // The revision of this write transaction, taken on its first change.
   int64_t revision();
-  void log_change(const char* kind, UserId user, const std::string& network_id,
-                  const std::string& sandbox_id);
+  // Returns the change's sequence number within the revision.
+  int64_t log_change(const char* kind, UserId user, const std::string& network_id,
+                     const std::string& sandbox_id);
   UserId owner_of_sandbox(const std::string& sandbox_id);
+
+  // Host-feed bookkeeping at write time (sqlite_feed.cc).
+  std::string host_of(const std::string& sandbox_id);
+  // Distinct non-empty hosts of the network's members other than `except_sandbox`.
+  std::vector<std::string> member_hosts_except(const std::string& network_id,
+                                               const std::string& except_sandbox);
+  void touch_hosts(int64_t seq, const std::set<std::string>& hosts);
+  void record_edge(const std::string& host, const std::string& network_id, bool entered);
 
   SqliteConn& conn_;
   int64_t revision_ = 0;
   int64_t change_seq_ = 0;
+  std::set<std::string> touched_hosts_;
 };
 
 }  // namespace sandnet::api

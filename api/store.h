@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace sandnet::api {
@@ -56,6 +57,46 @@ struct Member {
   std::string name;
   std::string status;
   std::string ip;
+  std::string host;       // where it is placed; empty until plugged
+  int64_t revision = 0;   // last change of this membership or of the sandbox's placement
+};
+
+// Host-feed records (docs/host-feed.md): what a host agent needs, across tenants.
+struct ViewSandbox {
+  std::string id, name, ip, host, mac, status;
+  std::vector<std::string> networks;  // network ids, sorted
+};
+
+struct ViewNetwork {
+  std::string id, name;
+  std::vector<std::string> members;  // sandbox ids in attach order
+};
+
+struct HostView {
+  int64_t revision = 0;
+  std::vector<ViewSandbox> sandboxes;  // sorted by id
+  std::vector<ViewNetwork> networks;   // sorted by id
+};
+
+// A network entering (or leaving) a host's view at a revision: the first (or last) member
+// placed on that host joined (or left) it.
+struct ViewEdge {
+  int64_t revision = 0;
+  std::string network_id;
+  bool entered = false;
+};
+
+struct HostTokenRecord {
+  std::string token_id;
+  std::string host_id;
+  std::string secret_hash;  // raw SHA-256 bytes
+  bool revoked = false;
+};
+
+struct HostInfo {
+  std::string host_id;
+  int64_t active_tokens = 0;
+  int64_t applied_revision = 0;
 };
 
 struct NetworkSummary {
@@ -105,6 +146,23 @@ class ReadTx {
 
   virtual int64_t current_revision() = 0;
   virtual std::vector<Change> changes_since(int64_t revision, int64_t limit) = 0;
+
+  // ---- host feed (any tenant; only host-scoped routes call these) ----
+  // The oldest revision R such that every change after R is still in the log.
+  virtual int64_t feed_log_floor() = 0;
+  virtual HostView host_view(const std::string& host) = 0;
+  // Changes after `revision` that touched the host's view (before or after them), in order.
+  virtual std::vector<Change> host_changes_since(const std::string& host, int64_t revision) = 0;
+  virtual std::vector<ViewEdge> host_edges_since(const std::string& host, int64_t revision) = 0;
+  // Whether some member of the network is placed on the host.
+  virtual bool network_in_view(const std::string& host, const std::string& network_id) = 0;
+  // With all its networks (the caller restricts them to a view).
+  virtual std::optional<ViewSandbox> view_sandbox(const std::string& sandbox_id) = 0;
+  virtual std::optional<ViewNetwork> view_network(const std::string& network_id) = 0;
+  // Distinct non-empty hosts of the network's members.
+  virtual std::vector<std::string> member_hosts(const std::string& network_id) = 0;
+  // Last applied revision per host.
+  virtual std::vector<std::pair<std::string, int64_t>> applied_revisions() = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -124,8 +182,11 @@ class WriteTx : public ReadTx {
   virtual bool detach(const std::string& sandbox_id, const std::string& network_id) = 0;
 
   // For the host-agent feed: not a user route. false when the sandbox does not exist.
+  // An empty mac leaves the recorded one unchanged.
   virtual bool set_sandbox_status(const std::string& sandbox_id, const std::string& host,
-                                  const std::string& status) = 0;
+                                  const std::string& status, const std::string& mac = "") = 0;
+  // Monotonic: a smaller revision than the recorded one is ignored. Takes no revision.
+  virtual void set_host_applied(const std::string& host, int64_t revision) = 0;
 
   // IPAM primitives (policy lives in ipam.cc). Addresses are host-order IPv4.
   virtual std::optional<uint32_t> highest_ip(uint32_t first, uint32_t last) = 0;
@@ -153,6 +214,23 @@ class Store {
                            const std::string& secret_hash) = 0;
   virtual std::optional<ApiKeyRecord> find_api_key(const std::string& key_id) = 0;
   virtual bool revoke_api_key(const std::string& key_id) = 0;
+
+  // Host tokens (CLI) and host-token authentication.
+  virtual void add_host_token(const std::string& host_id, const std::string& token_id,
+                              const std::string& secret_hash) = 0;
+  virtual std::optional<HostTokenRecord> find_host_token(const std::string& token_id) = 0;
+  virtual std::vector<HostInfo> list_hosts() = 0;
+  // Revokes every active token of the host; false when it had none.
+  virtual bool revoke_host(const std::string& host_id) = 0;
+  // Drops change-log entries older than the newest `keep_revisions` revisions; feeds asking
+  // for an older `since` then get a snapshot. Returns the new floor.
+  virtual int64_t compact_change_log(int64_t keep_revisions) = 0;
+
+  // Called after every committed write transaction that took a revision, with the hosts whose
+  // view it touched, in revision order (set once, before serving).
+  using CommitListener =
+      std::function<void(int64_t revision, const std::vector<std::string>& hosts)>;
+  virtual void set_commit_listener(CommitListener listener) = 0;
 
   // Cheap liveness probe for /healthz.
   virtual bool healthy() = 0;

@@ -116,6 +116,75 @@ Pagination parse_pagination(const QueryParams& params) {
   return p;
 }
 
+namespace {
+
+int64_t bounded_param(const QueryParams& params, const std::string& key, int64_t fallback,
+                      int64_t max, const std::string& what) {
+  const std::string* v = single_param(params, key);
+  if (!v) return fallback;
+  int64_t value = parse_decimal(*v, max);
+  if (value < 0) throw invalid_field(key, "invalid_" + key, key + " must be " + what);
+  return value;
+}
+
+}  // namespace
+
+FeedQuery parse_feed_query(const QueryParams& params) {
+  FeedQuery q;
+  q.since = bounded_param(params, "since", 0, int64_t{1} << 53, "an integer >= 0");
+  q.timeout = bounded_param(params, "timeout", kDefaultFeedTimeout, kMaxFeedTimeout,
+                            fmt::format("an integer from 0 to {}", kMaxFeedTimeout));
+  return q;
+}
+
+ApplyWait parse_apply_wait(const QueryParams& params) {
+  ApplyWait w;
+  if (const std::string* v = single_param(params, "wait")) {
+    if (*v != "applied") throw invalid_field("wait", "invalid_wait", "wait must be 'applied'");
+    w.wait = true;
+  }
+  w.timeout = bounded_param(params, "timeout", kDefaultApplyTimeout, kMaxApplyTimeout,
+                            fmt::format("an integer from 0 to {}", kMaxApplyTimeout));
+  return w;
+}
+
+std::string parse_plug(std::string_view body) {
+  if (body.empty()) return "";
+  json obj = parse_object(body);
+  reject_unknown_fields(obj, {"mac"});
+  if (!obj.contains("mac") || obj["mac"].is_null()) return "";
+  std::string mac = required_string(obj, "mac", "mac");
+  bool ok = mac.size() == 17;
+  for (size_t i = 0; ok && i < mac.size(); ++i) {
+    ok = (i % 3 == 2) ? mac[i] == ':' : std::isxdigit(static_cast<unsigned char>(mac[i])) != 0;
+  }
+  if (ok) {
+    std::transform(mac.begin(), mac.end(), mac.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    int first_octet = std::stoi(mac.substr(0, 2), nullptr, 16);
+    ok = (first_octet & 1) == 0 && mac != "00:00:00:00:00:00";
+  }
+  if (!ok) {
+    throw invalid_field("mac", "invalid_mac",
+                        "mac must be a unicast MAC address like 02:00:0a:2a:00:05");
+  }
+  return mac;
+}
+
+int64_t parse_applied(std::string_view body) {
+  json obj = parse_object(body);
+  reject_unknown_fields(obj, {"revision"});
+  auto it = obj.find("revision");
+  if (it == obj.end() || it->is_null()) {
+    throw invalid_field("revision", "missing_field", "revision is required");
+  }
+  if (!it->is_number_integer() || it->get<int64_t>() < 0 ||
+      (it->is_number_unsigned() && it->get<uint64_t>() > uint64_t{1} << 53)) {
+    throw invalid_field("revision", "invalid_revision", "revision must be an integer >= 0");
+  }
+  return it->get<int64_t>();
+}
+
 CreateNetworkRequest parse_create_network(std::string_view body) {
   json obj = parse_object(body);
   reject_unknown_fields(obj, {"name"});

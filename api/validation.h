@@ -45,6 +45,30 @@ CreateNetworkRequest parse_create_network(std::string_view body);
 CreateSandboxRequest parse_create_sandbox(std::string_view body);
 AttachRequest parse_attach(std::string_view body);
 
+// ---- host feed (docs/host-feed.md) ----
+constexpr int64_t kDefaultFeedTimeout = 25, kMaxFeedTimeout = 60;
+constexpr int64_t kDefaultApplyTimeout = 10, kMaxApplyTimeout = 60;
+
+struct FeedQuery {
+  int64_t since = 0;                       // 0: snapshot
+  int64_t timeout = kDefaultFeedTimeout;   // seconds, 0..60
+};
+// since: integer >= 0; timeout: integer 0..60. Decimal digits only, each at most once.
+FeedQuery parse_feed_query(const QueryParams& params);
+
+struct ApplyWait {
+  bool wait = false;                        // ?wait=applied
+  int64_t timeout = kDefaultApplyTimeout;   // seconds, 0..60
+};
+// wait: absent or "applied"; timeout: integer 0..60, only meaningful with wait.
+ApplyWait parse_apply_wait(const QueryParams& params);
+
+// {"mac": "02:00:0a:2a:00:05"} or an empty body / {}; returns the MAC lower-cased, or "".
+// A MAC must be unicast (the agent programs it as a guest's source address).
+std::string parse_plug(std::string_view body);
+// {"revision": R}, R an integer >= 0.
+int64_t parse_applied(std::string_view body);
+
 // Bodies must be sent as application/json (parameters such as charset allowed) -> else 415.
 void require_json_content_type(std::string_view content_type);
 

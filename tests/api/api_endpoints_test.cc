@@ -62,7 +62,8 @@ TEST_F(EndpointsTest, GetNetworkByNameAndIdWithMembers) {
     EXPECT_EQ(d["id"], net["id"]);
     ASSERT_EQ(d["members"].size(), 2u);
     EXPECT_EQ(d["members"][0], (json{{"sandbox_id", a["id"]}, {"name", "brave-otter"},
-                                     {"status", "pending"}, {"ip", a["ip"]}}));
+                                     {"status", "pending"}, {"ip", a["ip"]},
+                                     {"applied", false}}));  // issue 4: not placed yet
     EXPECT_EQ(d["members"][1]["sandbox_id"], b["id"]);
     EXPECT_EQ(d["members"][1]["name"], "clever-fox");
   }

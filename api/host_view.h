@@ -1,0 +1,40 @@
+// A host's view and what changed in it (FEED_CONTRACT, docs/host-feed.md).
+// View of host H: every sandbox placed on H, every network with a member placed on H, and
+// every member of those networks. A sandbox's "networks" lists only networks in the view.
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "api/store.h"
+
+namespace sandnet::api {
+
+struct ViewChanges {
+  int64_t revision = 0;
+  std::vector<ViewSandbox> sandboxes;  // full current records, sorted by id
+  std::vector<ViewNetwork> networks;
+  std::vector<std::string> removed_sandboxes;
+  std::vector<std::string> removed_networks;
+
+  bool empty() const {
+    return sandboxes.empty() && networks.empty() && removed_sandboxes.empty() &&
+           removed_networks.empty();
+  }
+};
+
+// What a host that holds its view at `since` must apply to hold it at tx's revision. Reads
+// only the changes that touched the host (change_hosts), so the cost follows the change,
+// not the size of the view. Upserts are over-inclusive only when a network enters or leaves
+// the view (all its members are then resent or removed).
+ViewChanges compute_view_changes(ReadTx& tx, const std::string& host, int64_t since);
+
+nlohmann::json view_sandbox_json(const ViewSandbox& s);
+nlohmann::json view_network_json(const ViewNetwork& n);
+// {"type":"snapshot","revision","sandboxes","networks"}
+nlohmann::json snapshot_json(const HostView& view);
+// {"type":"changes","revision","sandboxes","networks","removed_sandboxes","removed_networks"}
+nlohmann::json changes_json(const ViewChanges& changes);
+
+}  // namespace sandnet::api

@@ -1,0 +1,122 @@
+// Host-agent routes (X-Host-Token): GET /v1/hosts/{host}/feed, POST .../sandboxes/{sb}/plug,
+// POST .../sandboxes/{sb}/unplug, POST .../applied. See docs/host-feed.md.
+#include <chrono>
+
+#include "api/api_error.h"
+#include "api/host_view.h"
+#include "api/jsend.h"
+#include "api/route_support.h"
+
+namespace sandnet::api {
+
+using nlohmann::json;
+
+namespace {
+
+// A snapshot when the client has nothing (0), is behind the retained log, or claims a
+// revision this server never reached (e.g. a database restored from backup); else the
+// changes since, or nothing yet (nullopt) with `seen` = the revision checked.
+std::optional<json> feed_answer(ReadTx& tx, const std::string& host, int64_t since,
+                                int64_t& seen) {
+  int64_t now = tx.current_revision();
+  if (since == 0 || since < tx.feed_log_floor() || since > now) {
+    return snapshot_json(tx.host_view(host));
+  }
+  ViewChanges changes = compute_view_changes(tx, host, since);
+  seen = changes.revision;
+  if (changes.empty()) return std::nullopt;
+  return changes_json(changes);
+}
+
+Reply feed(RouteEnv& env, Call& call) {
+  FeedQuery q = parse_feed_query(call.req.params);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(q.timeout);
+  int64_t seen = 0;
+  std::optional<json> answer;
+  auto check = [&] { env.store.read([&](ReadTx& tx) { answer = feed_answer(tx, call.host, q.since, seen); }); };
+  check();
+  if (answer) return {200, jsend_success(std::move(*answer))};
+  WaitSlots::Slot slot(env.wait_slots);
+  if (!slot.acquired() && q.timeout > 0) {
+    throw ApiError(503, "too_many_waiters", "every long-poll slot is taken; retry shortly");
+  }
+  // Woken only by commits that touched this host; each wake re-reads the store, which is
+  // the truth (the notifier only says when to look).
+  while (env.notifier.wait(call.host, seen, deadline) == ChangeNotifier::Wake::kRelevant) {
+    check();
+    if (answer) return {200, jsend_success(std::move(*answer))};
+  }
+  ViewChanges none;
+  none.revision = seen;  // every revision up to here was checked: nothing for this host
+  return {200, jsend_success(changes_json(none))};
+}
+
+// Path sandbox ids only: hosts see sandboxes of every tenant, by id.
+std::string sandbox_path_id(const Call& call) {
+  const std::string& id = call.params.at("sb");
+  if (classify_sandbox_ref(id) != RefKind::kId) throw not_found("sandbox");
+  return id;
+}
+
+json placed_record(ReadTx& tx, const std::string& id) {
+  std::optional<ViewSandbox> sb = tx.view_sandbox(id);
+  if (!sb) throw not_found("sandbox");
+  return view_sandbox_json(*sb);  // placed here: all its networks are in this host's view
+}
+
+// The last plug wins: a sandbox plugged elsewhere moves here.
+Reply plug(RouteEnv& env, Call& call) {
+  if (!call.req.body.empty()) require_json_body(call);
+  std::string mac = parse_plug(call.req.body);
+  std::string id = sandbox_path_id(call);
+  json record;
+  env.store.write([&](WriteTx& tx) {
+    if (!tx.set_sandbox_status(id, call.host, "running", mac)) throw not_found("sandbox");
+    record = placed_record(tx, id);
+  });
+  return {200, jsend_success(std::move(record))};
+}
+
+// Only the host it is placed on can stop it: a late unplug from a host it has moved away
+// from changes nothing.
+Reply unplug(RouteEnv& env, Call& call) {
+  std::string id = sandbox_path_id(call);
+  json record;
+  env.store.write([&](WriteTx& tx) {
+    std::optional<ViewSandbox> sb = tx.view_sandbox(id);
+    if (!sb) throw not_found("sandbox");
+    if (sb->host == call.host) tx.set_sandbox_status(id, call.host, "stopped");
+    record = placed_record(tx, id);
+  });
+  return {200, jsend_success(std::move(record))};
+}
+
+Reply applied(RouteEnv& env, Call& call) {
+  require_json_body(call);
+  int64_t revision = parse_applied(call.req.body);
+  env.store.write([&](WriteTx& tx) {
+    int64_t now = tx.current_revision();
+    if (revision > now) {
+      throw invalid_field("revision", "invalid_revision",
+                          "revision " + std::to_string(revision) +
+                              " is ahead of the server's revision " + std::to_string(now));
+    }
+    tx.set_host_applied(call.host, revision);
+  });
+  int64_t recorded = env.applied.report(call.host, revision);
+  return {200, jsend_success({{"host", call.host}, {"applied_revision", recorded}})};
+}
+
+}  // namespace
+
+void add_host_routes(ApiRouter& router, RouteEnv& env) {
+  auto host_route = [&env](Reply (*fn)(RouteEnv&, Call&)) {
+    return RouteSpec{false, [&env, fn](Call& c) { return fn(env, c); }, true};
+  };
+  router.add("GET", "/v1/hosts/{host}/feed", host_route(feed));
+  router.add("POST", "/v1/hosts/{host}/sandboxes/{sb}/plug", host_route(plug));
+  router.add("POST", "/v1/hosts/{host}/sandboxes/{sb}/unplug", host_route(unplug));
+  router.add("POST", "/v1/hosts/{host}/applied", host_route(applied));
+}
+
+}  // namespace sandnet::api
