@@ -51,6 +51,10 @@ static __always_inline int sn_ingress_arp(struct __sk_buff *skb, struct ethhdr *
 		 * from its link-local address) its own, verified, address. */
 		if (target == cfg->host_ll) {
 			sn_mac_copy(eth->h_dest, tap->tap_mac);
+			/* sync helper: the veth classified the frame (sent to the
+			 * gateway MAC) as PACKET_OTHERHOST before TC; without this
+			 * ip_rcv/arp_rcv drop it (kfree_skb reason OTHERHOST). */
+			bpf_skb_change_type(skb, 0 /* PACKET_HOST */);
 			return TC_ACT_OK;
 		}
 		return sn_drop(pkt, SN_DROP_ARP_REPLY, cfg->sample_every);
@@ -79,7 +83,7 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 	pkt->saddr = ip->saddr;
 	pkt->daddr = ip->daddr;
 	pkt->proto = ip->protocol;
-	reason = sn_ipv4_check(ip, data_end);
+	reason = sn_ipv4_check(ip, data_end, skb->len - ETH_HLEN);
 	if (reason >= 0)
 		return sn_drop(pkt, reason, cfg->sample_every);
 	if (ip->saddr != tap->ip)
@@ -90,6 +94,7 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 		if (reason >= 0)
 			return sn_drop(pkt, reason, cfg->sample_every);
 		sn_mac_copy(eth->h_dest, tap->tap_mac); /* up the host stack */
+		bpf_skb_change_type(skb, 0 /* PACKET_HOST: see the ARP reply above */);
 		return TC_ACT_OK;
 	}
 	if (!sn_in_overlay(cfg, ip->daddr))

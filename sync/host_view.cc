@@ -64,7 +64,16 @@ SandboxRecord parse_sandbox(const json& j) {
   s.host = optional_string(j, "host", "sandbox");
   s.mac = optional_string(j, "mac", "sandbox");
   s.status = optional_string(j, "status", "sandbox").value_or("pending");
-  if (j.contains("networks")) s.networks = string_list(j, "networks", "sandbox");
+  // The contract lists network ids; the user API's shape ({"id","name"} objects) is accepted
+  // too. Only informative: memberships come from the networks' member lists.
+  if (j.contains("networks")) {
+    const auto& nets = field(j, "networks", json::value_t::array, "sandbox");
+    for (auto& n : nets) {
+      if (n.is_string()) s.networks.push_back(n.get<std::string>());
+      else if (n.is_object() && n.contains("id") && n["id"].is_string()) s.networks.push_back(n["id"].get<std::string>());
+      else throw FeedFormatError("sandbox: bad entry in \"networks\"");
+    }
+  }
   return s;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <random>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "sync/guestd/table_push_client.h"
@@ -56,10 +57,13 @@ void TablePusher::update(const std::map<std::string, GuestTable>& tables, uint64
       }
       item.table = table;
     }
+    // Wait only for guests whose guestd has answered before and is not failing: a guest
+    // without a listening guestd (still booting, or an image without it) must not hold every
+    // change back; it gets its table from the background retries.
+    bool responsive = item.delivered_version != 0 && item.failures == 0;
     item.version = next_version_++;
-    item.failures = 0;
-    item.next_try = Clock::now();
-    waiting[id] = item.attempts_done;
+    item.next_try = Clock::now();  // a new table is tried at once; failures keep their count
+    if (responsive) waiting[id] = item.attempts_done;
   }
   if (waiting.empty()) return;
   wake_.notify_all();
@@ -126,6 +130,8 @@ void TablePusher::work() {
     } else {
       stats_.failed_attempts++;
       done.failures++;
+      spdlog::debug("hosts table for {}: attempt {} failed: {}", pick, done.failures,
+                    result.delivered ? fmt::format("guestd answered status {}", static_cast<int>(result.status)) : result.error);
       if (!done.failing_logged) {  // once per failing streak, not per retry
         spdlog::warn("hosts table for {} ({} via {}) not delivered: {}; retrying with backoff", pick,
                      done.table.guest_ip, done.table.tap,

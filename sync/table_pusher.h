@@ -40,7 +40,8 @@ class TablePusher {
   // The tables every local guest must have now (guests missing from `tables` are forgotten);
   // `generation` is stored in changed tables. `repush` lists guests that get their table again
   // even if unchanged (they just plugged). Waits up to `first_attempt_wait` for the first
-  // delivery attempt of every changed table, so a caller can report "applied" after it.
+  // delivery attempt of every changed table whose guest answered its last push, so a caller
+  // can report "applied" after it.
   void update(const std::map<std::string, GuestTable>& tables, uint64_t generation,
               const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait);
   PushStats stats();

@@ -8,9 +8,12 @@
 #define SN_IP_FRAG_MASK 0x3fff /* MF flag + fragment offset */
 
 /* Returns the reason to drop, or -1 when the header is a sane option-less
- * IPv4 header fully inside the frame. Options are refused: no overlay guest
- * needs them and source routing / record route are attack surface. */
-static __always_inline int sn_ipv4_check(struct iphdr *ip, void *data_end)
+ * IPv4 header inside the linear data and tot_len fits the packet. Options
+ * are refused: no overlay guest needs them and source routing / record
+ * route are attack surface. l3_len is skb->len minus the Ethernet header:
+ * GSO packets (TCP from a veth) carry most of their payload in fragments,
+ * beyond data_end, so tot_len is checked against the whole skb. */
+static __always_inline int sn_ipv4_check(struct iphdr *ip, void *data_end, __u32 l3_len)
 {
 	if ((void *)(ip + 1) > data_end)
 		return SN_DROP_MALFORMED_IP;
@@ -18,7 +21,7 @@ static __always_inline int sn_ipv4_check(struct iphdr *ip, void *data_end)
 		return SN_DROP_MALFORMED_IP;
 	if (bpf_ntohs(ip->tot_len) < ip->ihl * 4)
 		return SN_DROP_MALFORMED_IP;
-	if ((void *)ip + bpf_ntohs(ip->tot_len) > data_end)
+	if (bpf_ntohs(ip->tot_len) > l3_len)
 		return SN_DROP_MALFORMED_IP;
 	if (ip->ihl != 5)
 		return SN_DROP_IP_OPTIONS;

@@ -1,0 +1,91 @@
+// bench/datapath (b) configuration switcher, run inside the bench's host
+// netns. Reads commands on stdin, answers "ok" or "error ..." per line:
+//   sandnet on|off   the real datapath (loader + maps) attached to both taps
+//   empty on|off     an empty TC program attached with TCX to both taps
+#include <CLI/CLI.hpp>
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <net/if.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "empty_bpf.skel.h"
+#include "loader/datapath.h"
+#include "loader/tc_features.h"
+#include "loader/tcx_link.h"
+#include "loader/unique_fd.h"
+#include "loader/tap_attacher.h"
+
+using namespace sandnet::dp;
+
+int main(int argc, char** argv) {
+  std::string netns, root = "/sys/fs/bpf/sandnet-bench-fwd", tap_a, tap_b;
+  std::string ip_a, ip_b, mac_a, mac_b;
+  int nets_a = 16;
+  CLI::App app{"fwd_switch"};
+  app.add_option("--netns", netns)->required();
+  app.add_option("--bpffs-root", root)->capture_default_str();
+  app.add_option("--tap-a", tap_a)->required();
+  app.add_option("--tap-b", tap_b)->required();
+  app.add_option("--ip-a", ip_a)->required();
+  app.add_option("--ip-b", ip_b)->required();
+  app.add_option("--mac-a", mac_a)->required();
+  app.add_option("--mac-b", mac_b)->required();
+  std::string gw;
+  app.add_option("--gateway-mac", gw)->required();
+  app.add_option("--nets-a", nets_a, "networks of the sender (the receiver shares the last)");
+  CLI11_PARSE(app, argc, argv);
+  spdlog::set_default_logger(spdlog::stderr_color_mt("fwd_switch"));  // stdout is the protocol
+  int fd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return 1;
+  close(fd);
+
+  AgentConfig cfg = default_agent_config();
+  cfg.gateway_mac = *parse_mac(gw);
+  cfg.drop_sample_every = 0;
+  cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = 1024;
+  cfg.capacity.max_pairs = 4096;
+  cfg.capacity.max_local_taps = 16;
+  purge_datapath(root);
+  Datapath dp(cfg, root);
+  DesiredState on, off;
+  on.endpoints = {{"sb_01J00000000000000000000001", tap_a, *parse_ipv4(ip_a), *parse_mac(mac_a), ""},
+                  {"sb_01J00000000000000000000002", tap_b, *parse_ipv4(ip_b), *parse_mac(mac_b), ""}};
+  for (int i = 0; i < nets_a; ++i) {
+    NetworkSpec n{fmt::format("net-01J{:023d}", i), {on.endpoints[0].sandbox_id}};
+    if (i == nets_a - 1) n.members.push_back(on.endpoints[1].sandbox_id);
+    on.networks.push_back(n);
+  }
+  empty_bpf* empty = empty_bpf__open_and_load();
+  if (!empty) return 1;
+  std::vector<UniqueFd> empty_links;
+  std::string line;
+  while (std::getline(std::cin, line)) {
+    try {
+      if (line == "sandnet on") dp.apply(on);
+      else if (line == "sandnet off") dp.apply(off);
+      else if (line == "empty on") {
+        for (auto* t : {tap_a.c_str(), tap_b.c_str()})
+          for (int type : {kBpfTcxIngress, kBpfTcxEgress}) {
+            UniqueFd l(tcx_link_create(bpf_program__fd(empty->progs.empty_tc), if_nametoindex(t), type));
+            if (!l.valid()) throw std::runtime_error("tcx attach failed");
+            empty_links.push_back(std::move(l));
+          }
+      } else if (line == "empty off") empty_links.clear();
+      else throw std::runtime_error("unknown command");
+      std::cout << "ok" << std::endl;
+    } catch (const std::exception& e) {
+      std::cout << "error " << e.what() << std::endl;
+    }
+  }
+  empty_links.clear();
+  empty_bpf__destroy(empty);
+  purge_datapath(root);
+  return 0;
+}
