@@ -34,6 +34,8 @@ def main(api_bin, spec_path):
         db = tmp + "/api.db"
         key = subprocess.run([api_bin, "users", "create", "alice", "--db", db], check=True,
                              capture_output=True, text=True).stdout.strip()
+        host_token = subprocess.run([api_bin, "hosts", "create", "h1", "--db", db], check=True,
+                                    capture_output=True, text=True).stdout.strip()
         server = subprocess.Popen([api_bin, "serve", "--listen", "127.0.0.1:0", "--db", db,
                                    "--log-level", "warn"], stdout=subprocess.PIPE, text=True)
         try:
@@ -42,13 +44,13 @@ def main(api_bin, spec_path):
                 raise SystemExit("server did not start: %r" % base)
 
             def call(method, template, path, body=None, status=200, key_header=True,
-                     content_type="application/json", headers=None):
+                     content_type="application/json", headers=None, host=False):
                 data = None
                 if body is not None:
                     data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 req = urllib.request.Request(base + path, data=data, method=method)
                 if key_header:
-                    req.add_header("X-Api-Key", key)
+                    req.add_header("X-Host-Token" if host else "X-Api-Key", host_token if host else key)
                 if data is not None:
                     req.add_header("Content-Type", content_type)
                 for name, value in (headers or {}).items():
@@ -111,6 +113,23 @@ def main(api_bin, spec_path):
             fox = call("GET", SI, "/v1/sandboxes/clever-fox")
             call("GET", SI, "/v1/sandboxes/" + fox["data"]["id"])
             call("GET", SI, "/v1/sandboxes/missing", status=404)
+            # The host feed: a snapshot, a plug, the change it makes, applied, unplug.
+            F, P, U, A = ("/v1/hosts/{host}/feed", "/v1/hosts/{host}/sandboxes/{sb}/plug",
+                          "/v1/hosts/{host}/sandboxes/{sb}/unplug", "/v1/hosts/{host}/applied")
+            otter = call("GET", SI, "/v1/sandboxes/brave-otter")["data"]["id"]
+            snap = call("GET", F, "/v1/hosts/h1/feed", host=True)
+            call("GET", F, "/v1/hosts/h1/feed", status=401)  # a user key on a host route
+            call("GET", F, "/v1/hosts/h2/feed", status=404, host=True)  # another host's path
+            call("POST", P, "/v1/hosts/h1/sandboxes/%s/plug" % otter, {"mac": "02:00:0a:2a:00:02"}, host=True)
+            call("POST", P, "/v1/hosts/h1/sandboxes/sb_01ZZZZZZZZZZZZZZZZZZZZZZZZ/plug", {}, status=404, host=True)
+            changes = call("GET", F, "/v1/hosts/h1/feed?since=%d&timeout=1" % snap["data"]["revision"], host=True)
+            call("POST", A, "/v1/hosts/h1/applied", {"revision": changes["data"]["revision"]}, host=True)
+            call("POST", A, "/v1/hosts/h1/applied", {"revision": "x"}, status=400, host=True)
+            call("POST", M, "/v1/sandboxes/clever-fox/networks?wait=applied&timeout=1", {"id": "backend"})
+            call("GET", NI, "/v1/networks/backend")  # members now carry `applied`
+            call("POST", U, "/v1/hosts/h1/sandboxes/%s/unplug" % otter, host=True)
+            call("DELETE", MD, "/v1/sandboxes/clever-fox/networks/backend?wait=applied&timeout=1")
+            call("POST", M, "/v1/sandboxes/clever-fox/networks", {"id": "backend"})
             call("DELETE", MD, "/v1/sandboxes/clever-fox/networks/backend")
             call("DELETE", MD, "/v1/sandboxes/clever-fox/networks/backend", status=404)
             call("DELETE", SI, "/v1/sandboxes/brave-otter")
