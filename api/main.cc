@@ -1,5 +1,5 @@
-// sandnet-api: the control plane. `serve` runs the REST API; `users` and `keys` administer
-// tenants directly on the database file (safe while the server runs).
+// sandnet-api: the control plane. `serve` runs the REST API; `users`, `keys`, `hosts` and
+// `changelog` administer the database file directly (safe while the server runs).
 #include <cstdio>
 #include <iostream>
 
@@ -139,7 +139,9 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
   revoke->fallthrough();
   revoke->callback([&a] {
     SqliteStore store(a.db_path);
-    if (!store.revoke_host(a.host)) throw std::runtime_error("no active token for '" + a.host + "'");
+    if (!store.revoke_host(a.host)) {
+      throw std::runtime_error("no active token for '" + a.host + "'");
+    }
     std::cout << "revoked " << a.host << std::endl;
   });
 

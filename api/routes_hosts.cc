@@ -33,7 +33,9 @@ Reply feed(RouteEnv& env, Call& call) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(q.timeout);
   int64_t seen = 0;
   std::optional<json> answer;
-  auto check = [&] { env.store.read([&](ReadTx& tx) { answer = feed_answer(tx, call.host, q.since, seen); }); };
+  auto check = [&] {
+    env.store.read([&](ReadTx& tx) { answer = feed_answer(tx, call.host, q.since, seen); });
+  };
   check();
   if (answer) return {200, jsend_success(std::move(*answer))};
   WaitSlots::Slot slot(env.wait_slots);

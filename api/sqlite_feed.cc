@@ -17,15 +17,34 @@ std::string SqliteTx::host_of(const std::string& sandbox_id) {
   return s.step() ? s.text_at(0) : std::string();
 }
 
-std::vector<std::string> SqliteTx::member_hosts_except(const std::string& network_id,
-                                                       const std::string& except_sandbox) {
-  Stmt s = conn_.prepare(
-      "SELECT DISTINCT s.host FROM members m JOIN sandboxes s ON s.id = m.sandbox_id"
-      " WHERE m.network_id = ? AND m.sandbox_id != ? AND s.host != ''");
-  s.bind(1, network_id).bind(2, except_sandbox);
-  std::vector<std::string> out;
-  while (s.step()) out.push_back(s.text_at(0));
+std::map<std::string, int64_t> SqliteTx::network_host_counts(const std::string& network_id) {
+  Stmt s = conn_.prepare("SELECT host, members FROM network_hosts WHERE network_id = ?");
+  s.bind(1, network_id);
+  std::map<std::string, int64_t> out;
+  while (s.step()) out[s.text_at(0)] = s.int_at(1);
   return out;
+}
+
+void SqliteTx::move_network_host(const std::string& network_id, const std::string& from,
+                                 const std::string& to) {
+  if (from == to) return;
+  if (!from.empty()) {
+    Stmt dec = conn_.prepare(
+        "UPDATE network_hosts SET members = members - 1 WHERE network_id = ? AND host = ?");
+    dec.bind(1, network_id).bind(2, from);
+    dec.run();
+    Stmt gone = conn_.prepare(
+        "DELETE FROM network_hosts WHERE network_id = ? AND host = ? AND members <= 0");
+    gone.bind(1, network_id).bind(2, from);
+    gone.run();
+  }
+  if (!to.empty()) {
+    Stmt inc = conn_.prepare(
+        "INSERT INTO network_hosts(network_id, host, members) VALUES (?, ?, 1)"
+        " ON CONFLICT(network_id, host) DO UPDATE SET members = members + 1");
+    inc.bind(1, network_id).bind(2, to);
+    inc.run();
+  }
 }
 
 void SqliteTx::touch_hosts(int64_t seq, const std::set<std::string>& hosts) {
@@ -98,11 +117,11 @@ HostView SqliteTx::host_view(const std::string& host) {
     local.bind(1, host);
     while (local.step()) add_sandbox(local);
   }
-  // Networks with a member here, each with all its members (indexes: sandboxes_by_host,
-  // members_by_sandbox, the members primary key).
+  // Networks with a member here (network_hosts_by_host), each with all its members (the
+  // members primary key).
   Stmt nets = conn_.prepare(
-      "SELECT n.id, n.name FROM networks n WHERE n.id IN (SELECT m.network_id FROM members m"
-      " JOIN sandboxes s ON s.id = m.sandbox_id WHERE s.host = ?) ORDER BY n.id");
+      "SELECT n.id, n.name FROM network_hosts h JOIN networks n ON n.id = h.network_id"
+      " WHERE h.host = ? ORDER BY n.id");
   nets.bind(1, host);
   while (nets.step()) view.networks.push_back({nets.text_at(0), nets.text_at(1), {}});
   for (ViewNetwork& n : view.networks) {
@@ -154,9 +173,7 @@ std::vector<ViewEdge> SqliteTx::host_edges_since(const std::string& host, int64_
 }
 
 bool SqliteTx::network_in_view(const std::string& host, const std::string& network_id) {
-  Stmt s = conn_.prepare(
-      "SELECT 1 FROM members m JOIN sandboxes s ON s.id = m.sandbox_id"
-      " WHERE m.network_id = ? AND s.host = ? LIMIT 1");
+  Stmt s = conn_.prepare("SELECT 1 FROM network_hosts WHERE network_id = ? AND host = ?");
   s.bind(1, network_id).bind(2, host);
   return s.step();
 }
@@ -187,7 +204,9 @@ std::optional<ViewNetwork> SqliteTx::view_network(const std::string& network_id)
 }
 
 std::vector<std::string> SqliteTx::member_hosts(const std::string& network_id) {
-  return member_hosts_except(network_id, "");
+  std::vector<std::string> out;
+  for (const auto& [host, count] : network_host_counts(network_id)) out.push_back(host);
+  return out;
 }
 
 std::vector<std::pair<std::string, int64_t>> SqliteTx::applied_revisions() {

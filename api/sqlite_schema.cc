@@ -128,7 +128,18 @@ CREATE TABLE IF NOT EXISTS view_edges (
   PRIMARY KEY (host, revision, network_id)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS sandboxes_by_host ON sandboxes(host);
+-- How many members of each network are placed on each host: "which hosts see this network"
+-- and "is it in this host's view" without scanning the network's members.
+CREATE TABLE IF NOT EXISTS network_hosts (
+  network_id TEXT NOT NULL,
+  host       TEXT NOT NULL,
+  members    INTEGER NOT NULL,
+  PRIMARY KEY (network_id, host)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS network_hosts_by_host ON network_hosts(host, network_id);
 )sql";
+
+bool has_row(SqliteConn& conn, const char* sql) { return conn.prepare(sql).step(); }
 
 bool has_column(SqliteConn& conn, const char* table, const char* column) {
   Stmt s = conn.prepare(std::string("SELECT 1 FROM pragma_table_info('") + table +
@@ -150,6 +161,12 @@ void apply_sqlite_schema(SqliteConn& conn) {
     }
     conn.exec("INSERT OR IGNORE INTO meta(name, value) SELECT 'feed_log_floor', value"
               " FROM meta WHERE name = 'revision'");
+    if (!has_row(conn, "SELECT 1 FROM network_hosts LIMIT 1")) {
+      conn.exec("INSERT INTO network_hosts(network_id, host, members)"
+                " SELECT m.network_id, s.host, COUNT(*) FROM members m"
+                " JOIN sandboxes s ON s.id = m.sandbox_id WHERE s.host != ''"
+                " GROUP BY m.network_id, s.host");
+    }
     conn.exec("COMMIT");
   } catch (...) {
     conn.exec("ROLLBACK");

@@ -1,5 +1,6 @@
 // SQLite implementations of the store's transaction interfaces (internal to the store).
 #pragma once
+#include <map>
 #include <set>
 
 #include "api/store.h"
@@ -68,9 +69,11 @@ class SqliteTx : public WriteTx {
 
   // Host-feed bookkeeping at write time (sqlite_feed.cc).
   std::string host_of(const std::string& sandbox_id);
-  // Distinct non-empty hosts of the network's members other than `except_sandbox`.
-  std::vector<std::string> member_hosts_except(const std::string& network_id,
-                                               const std::string& except_sandbox);
+  // Placed members of the network per host (network_hosts).
+  std::map<std::string, int64_t> network_host_counts(const std::string& network_id);
+  // Moves one member's count from host `from` to host `to` (either may be empty).
+  void move_network_host(const std::string& network_id, const std::string& from,
+                         const std::string& to);
   void touch_hosts(int64_t seq, const std::set<std::string>& hosts);
   void record_edge(const std::string& host, const std::string& network_id, bool entered);
 

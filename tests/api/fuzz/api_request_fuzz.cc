@@ -1,7 +1,7 @@
 // libFuzzer target over everything a client controls before the store is touched: JSON
 // bodies, query strings, request paths (routing + reference classification) and the
 // Content-Type header, plus the JSend error envelope built from whatever they produce.
-// The first input byte picks the parser; the rest is the input.
+// The first input byte picks the parser (mod 10); the rest is the input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,7 +22,10 @@ const Router<int>& api_router() {
     int i = 0;
     for (const char* route : {"/v1/networks", "/v1/networks/{id}", "/v1/sandboxes",
                               "/v1/sandboxes/{id}", "/v1/sandboxes/{id}/networks",
-                              "/v1/sandboxes/{id}/networks/{net}", "/healthz", "/metrics"}) {
+                              "/v1/sandboxes/{id}/networks/{net}", "/healthz", "/metrics",
+                              "/v1/hosts/{host}/feed", "/v1/hosts/{host}/applied",
+                              "/v1/hosts/{host}/sandboxes/{sb}/plug",
+                              "/v1/hosts/{host}/sandboxes/{sb}/unplug"}) {
       r.add("GET", route, i++);
       r.add("POST", route, i++);
       r.add("DELETE", route, i++);
@@ -47,7 +50,7 @@ QueryParams split_query(std::string_view q) {
 }
 
 void run(uint8_t mode, std::string_view input) {
-  switch (mode % 6) {
+  switch (mode % 10) {
     case 0: parse_create_network(input); break;
     case 1: parse_create_sandbox(input); break;
     case 2: parse_attach(input); break;
@@ -67,6 +70,25 @@ void run(uint8_t mode, std::string_view input) {
       break;
     }
     case 5: require_json_content_type(input); break;
+    // Host feed (docs/host-feed.md).
+    case 6: {
+      FeedQuery q = parse_feed_query(split_query(input));
+      if (q.since < 0 || q.timeout < 0 || q.timeout > kMaxFeedTimeout) __builtin_trap();
+      break;
+    }
+    case 7: {
+      ApplyWait w = parse_apply_wait(split_query(input));
+      if (w.timeout < 0 || w.timeout > kMaxApplyTimeout) __builtin_trap();
+      break;
+    }
+    case 8: {
+      std::string mac = parse_plug(input);
+      if (!mac.empty() && mac.size() != 17) __builtin_trap();
+      break;
+    }
+    case 9:
+      if (parse_applied(input) < 0) __builtin_trap();
+      break;
   }
 }
 

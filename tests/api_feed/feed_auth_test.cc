@@ -1,0 +1,70 @@
+// Host tokens are a scope of their own: user keys never open host routes and host tokens
+// never open user routes; a token names exactly one host.
+#include <regex>
+
+#include "tests/api_feed/feed_fixture.h"
+
+namespace sandnet::test {
+namespace {
+
+class FeedAuthTest : public FeedTest {};
+
+TEST_F(FeedAuthTest, TokenFormatAndHostsList) {
+  EXPECT_TRUE(std::regex_match(h1_token_, std::regex("ht_[0-9a-f]{16}_[0-9a-f]{64}"))) << h1_token_;
+  std::string list = run_cli({"hosts", "list", "--db", db_});
+  EXPECT_NE(list.find("h1\tactive tokens 1\tapplied revision 0"), std::string::npos) << list;
+  EXPECT_NE(list.find("h2\t"), std::string::npos) << list;
+}
+
+TEST_F(FeedAuthTest, HostIdMustBeDnsLabel) {
+  int rc = 0;
+  run_cli({"hosts", "create", "Not_A_Label", "--db", db_}, &rc);
+  EXPECT_NE(rc, 0);
+}
+
+TEST_F(FeedAuthTest, UserKeyOnHostRoutesIs401) {
+  httplib::Headers none;
+  for (const std::string& path :
+       {std::string("/v1/hosts/h1/feed"), std::string("/v1/hosts/h1/applied")}) {
+    std::string method = path.ends_with("feed") ? "GET" : "POST";
+    Response r = alice().request(method, path, R"({"revision":0})", none, "application/json");
+    expect_fail(r, 401, "unauthorized");
+    // The user key sent in the host header is no better.
+    Response r2 = anon().request(method, path, R"({"revision":0})",
+                                 {{"X-Host-Token", alice_key_}}, "application/json");
+    expect_fail(r2, 401, "unauthorized");
+  }
+}
+
+TEST_F(FeedAuthTest, HostTokenOnUserRoutesIs401) {
+  expect_fail(h1().get("/v1/networks"), 401, "unauthorized");
+  Api as_key(server_->port(), h1_token_);  // host token sent as X-Api-Key
+  expect_fail(as_key.get("/v1/networks"), 401, "unauthorized");
+  expect_fail(as_key.post("/v1/networks", R"({"name":"x"})"), 401, "unauthorized");
+}
+
+TEST_F(FeedAuthTest, TokenForAnotherHostIs404) {
+  expect_fail(h1().get("/v1/hosts/h2/feed?since=0"), 404, "not_found");
+  expect_fail(h1().post("/v1/hosts/h2/applied", R"({"revision":0})"), 404, "not_found");
+  std::string sb = sandbox_id("brave-otter");
+  expect_fail(h1().post("/v1/hosts/h2/sandboxes/" + sb + "/plug", ""), 404, "not_found");
+  EXPECT_EQ(h1().get("/v1/hosts/h1/feed?since=0").status, 200);
+}
+
+TEST_F(FeedAuthTest, MalformedAndRevokedTokens) {
+  HostClient bad(server_->port(), "h1", h1_token_.substr(0, h1_token_.size() - 1) + "0");
+  expect_fail(bad.feed(0), 401, "unauthorized");
+  HostClient garbage(server_->port(), "h1", std::string(5000, 'x'));
+  expect_fail(garbage.feed(0), 401, "unauthorized");
+  EXPECT_EQ(h1().feed(0).status, 200);
+  std::string out = run_cli({"hosts", "revoke", "h1", "--db", db_});
+  EXPECT_NE(out.find("revoked h1"), std::string::npos);
+  expect_fail(h1().feed(0), 401, "unauthorized");
+  EXPECT_EQ(h2().feed(0).status, 200);
+  // A new token for the host works again.
+  HostClient renewed(server_->port(), "h1", create_host(db_, "h1"));
+  EXPECT_EQ(renewed.feed(0).status, 200);
+}
+
+}  // namespace
+}  // namespace sandnet::test

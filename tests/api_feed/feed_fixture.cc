@@ -1,0 +1,49 @@
+#include "tests/api_feed/feed_fixture.h"
+
+namespace sandnet::test {
+
+std::string create_host(const std::string& db, const std::string& host) {
+  std::string out = run_cli({"hosts", "create", host, "--db", db});
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
+}
+
+Response HostClient::feed(int64_t since, int timeout) const {
+  return feed_query("since=" + std::to_string(since) + "&timeout=" + std::to_string(timeout));
+}
+
+Response HostClient::feed_query(const std::string& query) const {
+  return get("/v1/hosts/" + host_ + "/feed?" + query);
+}
+
+Response HostClient::plug(const std::string& sandbox_id, const std::string& body) const {
+  return post("/v1/hosts/" + host_ + "/sandboxes/" + sandbox_id + "/plug", body);
+}
+
+Response HostClient::unplug(const std::string& sandbox_id) const {
+  return post("/v1/hosts/" + host_ + "/sandboxes/" + sandbox_id + "/unplug", "");
+}
+
+Response HostClient::applied(int64_t revision) const {
+  return post("/v1/hosts/" + host_ + "/applied",
+              nlohmann::json{{"revision", revision}}.dump());
+}
+
+Response HostClient::get(const std::string& path) const {
+  return api_.request("GET", path, "", {{"X-Host-Token", token_}}, "");
+}
+
+Response HostClient::post(const std::string& path, const std::string& body,
+                          const std::string& content_type) const {
+  return api_.request("POST", path, body, {{"X-Host-Token", token_}}, content_type);
+}
+
+std::set<std::string> ids_of(const nlohmann::json& records) {
+  std::set<std::string> out;
+  for (const auto& r : records) {
+    out.insert(r.is_string() ? r.get<std::string>() : r["id"].get<std::string>());
+  }
+  return out;
+}
+
+}  // namespace sandnet::test
