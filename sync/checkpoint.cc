@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "sync/guestd/atomic_file.h"
 
 namespace sandnet::sync {
@@ -41,6 +43,44 @@ void save_checkpoint(const std::string& state_dir, const Checkpoint& c) {
   auto text = j.dump();
   guestd::replace_file_atomically(checkpoint_path(state_dir),
                                   {reinterpret_cast<const unsigned char*>(text.data()), text.size()}, 0600);
+}
+
+CheckpointWriter::CheckpointWriter(std::string state_dir) : state_dir_(std::move(state_dir)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+CheckpointWriter::~CheckpointWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void CheckpointWriter::submit(Checkpoint checkpoint) {
+  {
+    std::lock_guard lock(mu_);
+    pending_ = std::move(checkpoint);
+  }
+  cv_.notify_all();
+}
+
+void CheckpointWriter::run() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    cv_.wait(lock, [&] { return pending_ || stopping_; });
+    if (!pending_) return;
+    Checkpoint next = std::move(*pending_);
+    pending_.reset();
+    lock.unlock();
+    try {
+      save_checkpoint(state_dir_, next);
+    } catch (const std::exception& e) {
+      spdlog::error("checkpoint not written: {}", e.what());
+    }
+    lock.lock();
+  }
 }
 
 }  // namespace sandnet::sync

@@ -38,7 +38,8 @@ Reconciler::Reconciler(ReconcilerOptions options, FeedClient& client, dp::Datapa
       client_(client),
       dp_(datapath),
       pusher_(pusher),
-      host_link_local_(dp::format_ipv4(options_.config.host_link_local_be)) {}
+      host_link_local_(dp::format_ipv4(options_.config.host_link_local_be)),
+      checkpoints_(options_.state_dir) {}
 
 void Reconciler::restore() {
   std::lock_guard lock(mu_);
@@ -121,9 +122,14 @@ void Reconciler::sync_host_channels_locked() {
   channels_ = std::move(want);
 }
 
-void Reconciler::save_locked() {
+void Reconciler::save_locked(bool durable_now) {
+  Checkpoint c{options_.host_id, view_, plugs_, unreported_unplugs_};
+  if (!durable_now) {
+    checkpoints_.submit(std::move(c));
+    return;
+  }
   try {
-    save_checkpoint(options_.state_dir, {options_.host_id, view_, plugs_, unreported_unplugs_});
+    save_checkpoint(options_.state_dir, c);
   } catch (const std::exception& e) {
     spdlog::error("checkpoint not written: {}", e.what());
   }
@@ -260,7 +266,7 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
   unreported_unplugs_.erase(sandbox_id);
   view_.upsert(record);
   apply_locked({sandbox_id});
-  save_locked();
+  save_locked(/*durable_now=*/true);  // a plug the runtime was told about must survive a crash
   spdlog::info("sandbox {} plugged on {} ({} {})", sandbox_id, tap, record.ip, *mac);
   return {{"ok", true}, {"sandbox", to_json(record)}, {"tap", tap}, {"mac", *mac}};
 }
@@ -274,7 +280,7 @@ json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
     plugs_.erase(it);
     unreported_unplugs_.insert(sandbox_id);
     apply_locked({});
-    save_locked();
+    save_locked(/*durable_now=*/true);
   }
   report_pending();
   return {{"ok", true}};

@@ -22,6 +22,7 @@
 
 #include "loader/agent_config.h"
 #include "loader/datapath.h"
+#include "sync/checkpoint.h"
 #include "sync/feed_client.h"
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
@@ -62,7 +63,8 @@ class Reconciler {
   nlohmann::json status();
   void apply_locked(const std::vector<std::string>& repush);
   void sync_host_channels_locked();
-  void save_locked();
+  // Feed-driven changes are written by the background writer; plugs durably before answering.
+  void save_locked(bool durable_now = false);
   void report_pending();
   void note_api(bool reachable, const std::string& detail);
 
@@ -81,6 +83,8 @@ class Reconciler {
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;
   std::string last_apply_error_;
+
+  CheckpointWriter checkpoints_;
 
   std::mutex api_mu_;
   std::optional<bool> api_reachable_;  // nullopt until the first answer or failure
