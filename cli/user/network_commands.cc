@@ -20,8 +20,16 @@ void print_network_details(const nlohmann::json& n) {
               cell_text(n, "name").c_str(), cell_text(n, "created_at").c_str(), cell_text(n, "member_count").c_str());
   if (!n.contains("members") || n["members"].empty()) return;
   std::printf("\n");
-  TableWriter table({"SANDBOX ID", "NAME", "STATUS", "IP"});
-  for (const auto& m : n["members"]) table.add_row({cell_text(m, "sandbox_id"), cell_text(m, "name"), cell_text(m, "status"), cell_text(m, "ip")});
+  // APPLIED (whether the member's host has applied it) comes with the host feed.
+  const bool has_applied = n["members"][0].contains("applied");
+  std::vector<std::string> headers{"SANDBOX ID", "NAME", "STATUS", "IP"};
+  if (has_applied) headers.push_back("APPLIED");
+  TableWriter table(headers);
+  for (const auto& m : n["members"]) {
+    std::vector<std::string> row{cell_text(m, "sandbox_id"), cell_text(m, "name"), cell_text(m, "status"), cell_text(m, "ip")};
+    if (has_applied) row.push_back(cell_text(m, "applied"));
+    table.add_row(row);
+  }
   table.print();
 }
 
