@@ -4,6 +4,8 @@
 
 #include "cli/dp_commands.h"
 #include "cli/monitor_command.h"
+#include "cli/plug_commands.h"
+#include "cli/user/user_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"sandnetctl: sandnet networks, sandboxes and datapath views"};
@@ -11,6 +13,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   sandnet::cli::add_dp_commands(app);
   sandnet::cli::add_monitor_command(app);
+  sandnet::cli::add_plug_commands(app);
+  sandnet::cli::add_user_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::Error& e) {

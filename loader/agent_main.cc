@@ -7,6 +7,7 @@
 #include "loader/agent_loop.h"
 #include "loader/pin_paths.h"
 #include "loader/tap_attacher.h"
+#include "sync/api_agent.h"  // API mode (--api): the reconciler lives in sync/
 
 int main(int argc, char** argv) {
   using namespace sandnet::dp;
@@ -19,6 +20,14 @@ int main(int argc, char** argv) {
   app.add_option("--run-dir", run_dir, "where status.json is written")->capture_default_str();
   app.add_option("--config", config_file, "agent configuration JSON (docs/datapath.md)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  // API mode (sync/, docs/agent.md): the host feed instead of a state file.
+  std::string api_url, host_id, token_file, state_dir = "/var/lib/sandnet";
+  int long_poll = 25;
+  app.add_option("--api", api_url, "sandnet-api base URL: follow the host feed (API mode)");
+  app.add_option("--host-id", host_id, "this host's id in the API (API mode)");
+  app.add_option("--host-token-file", token_file, "file holding the host token (API mode)");
+  app.add_option("--state-dir", state_dir, "API mode checkpoint directory")->capture_default_str();
+  app.add_option("--long-poll", long_poll, "API mode feed long-poll seconds")->check(CLI::Range(1, 60))->capture_default_str();
   auto* purge = app.add_subcommand("purge", "detach every pinned link and remove the pin directory");
   purge->add_option("--bpffs-root", bpffs_root, "pin directory to remove")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -30,8 +39,18 @@ int main(int argc, char** argv) {
       spdlog::info("purged {}", bpffs_root);
       return 0;
     }
+    if (!api_url.empty()) {
+      if (!state_file.empty() || host_id.empty() || token_file.empty()) {
+        spdlog::critical("--api needs --host-id and --host-token-file, and excludes --state-file");
+        return 2;
+      }
+      sandnet::sync::ApiAgentOptions api{api_url, host_id, token_file, state_dir, run_dir, bpffs_root,
+                                         config_file.empty() ? default_agent_config() : load_agent_config(config_file),
+                                         long_poll};
+      return sandnet::sync::run_api_agent(api);
+    }
     if (state_file.empty()) {
-      spdlog::critical("--state-file is required");
+      spdlog::critical("--state-file or --api is required");
       return 2;
     }
     AgentOptions opts{state_file, bpffs_root, run_dir,

@@ -1,0 +1,360 @@
+#!/usr/bin/python3
+"""Convergence of sandnet-agent in API mode (issue 4), measured on real parts.
+
+A host namespace runs sandnet-api (SQLite) and sandnet-agent --api; two veth sandboxes A and B
+are plugged. A sends a UDP datagram to B every `--interval-ms`; B timestamps arrivals (one
+process, CLOCK_MONOTONIC). B is attached to / detached from a network shared with A through
+the API without ?wait; we record, from the API's 200:
+  attach: the first datagram that reaches B;  detach: the last datagram that reaches B.
+The host view holds N sandboxes: N-2 peers are created in a network with A and plugged on a
+second (virtual) host through the host API, so each is a remote endpoint in A's datapath.
+Guests get static neighbour entries for each other (the datapath's gateway MAC): the figure is
+control-plane + datapath propagation, not the guest's ARP retry timer.
+
+Resync: a contract-conforming stub feed serves a snapshot with `--resync-memberships`
+memberships (sandboxes on another host, 10 networks each); we time a fresh agent from exec to
+its first POST /applied, then an agent restart that adopts the pinned state, and read the
+agent's VmHWM.
+
+Writes a JSON result; prints a summary. Needs root and bpffs.
+"""
+import argparse, ctypes, http.server, json, os, random, socket, statistics, subprocess, sys, threading, time
+import urllib.request
+
+CLONE_NEWNET = 0x40000000
+libc = ctypes.CDLL("libc.so.6", use_errno=True)
+GW_MAC = "02:53:4e:00:00:01"
+
+
+def sh(*argv, ns=None, check=True):
+    if ns:
+        argv = ("ip", "-n", ns) + argv[1:] if argv[0] == "ip" else ("nsenter", f"--net=/run/netns/{ns}") + argv
+    return subprocess.run(argv, check=check, capture_output=True, text=True).stdout
+
+
+def enter(ns):
+    fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
+    if libc.setns(fd, CLONE_NEWNET) != 0:
+        raise OSError(ctypes.get_errno(), "setns")
+    os.close(fd)
+
+
+def pct(values, p):
+    v = sorted(values)
+    return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else None
+
+
+class World:
+    def __init__(self, args, prefix):
+        self.args, self.p = args, prefix
+        self.host = f"{prefix}-host"
+        self.dir = f"/tmp/{prefix}"
+        self.pins = f"/sys/fs/bpf/sandnet-bench-{prefix}"
+        self.procs = []
+        os.makedirs(self.dir, exist_ok=True)
+        sh("ip", "netns", "add", self.host)
+        sh("ip", "-n", self.host, "link", "set", "lo", "up")
+
+    def spawn(self, argv, log, ns=None):
+        cmd = (["nsenter", f"--net=/run/netns/{ns}"] if ns else []) + argv
+        p = subprocess.Popen(cmd, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        return p
+
+    def sandbox(self, label, ip):
+        ns, tap = f"{self.p}-sb{label}", f"{self.p}t{label}"
+        mac = "02:00:" + ":".join(f"{int(x):02x}" for x in ip.split("."))
+        sh("ip", "netns", "add", ns)
+        sh("ip", "-n", self.host, "link", "add", tap, "type", "veth", "peer", "name", "eth0", "netns", ns)
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+        sh("ip", "-n", ns, "link", "set", "eth0", "address", mac)
+        sh("ip", "-n", ns, "addr", "add", ip + "/16", "dev", "eth0")
+        sh("ip", "-n", ns, "link", "set", "eth0", "up")
+        sh("ip", "-n", self.host, "link", "set", tap, "up")
+        return ns, tap, mac
+
+    def close(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
+        if os.path.isdir(self.pins):
+            sh(self.args.agent, "purge", "--bpffs-root", self.pins, ns=self.host, check=False)
+        for ns in sh("ip", "netns", "list").split("\n"):
+            name = ns.split(" ")[0]
+            if name.startswith(self.p + "-"):
+                sh("ip", "netns", "del", name, check=False)
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+def call(method, url, headers, body=None, timeout=60):
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, method=method, headers={**headers, "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=timeout) as r:
+        return json.loads(r.read())["data"]
+
+
+class Udp:
+    """A sends to B every interval; arrivals (monotonic) are appended to self.arrivals."""
+
+    def __init__(self, a_ns, b_ns, b_ip, interval):
+        self.arrivals, self.stop = [], False
+        self.lock = threading.Lock()
+        ready = threading.Event()
+
+        def recv():
+            enter(b_ns)
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.bind((b_ip, 9999))
+            s.settimeout(0.2)
+            ready.set()
+            while not self.stop:
+                try:
+                    s.recv(64)
+                except socket.timeout:
+                    continue
+                t = time.monotonic()
+                with self.lock:
+                    self.arrivals.append(t)
+
+        def send():
+            enter(a_ns)
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            nxt = time.monotonic()
+            while not self.stop:
+                try:
+                    s.sendto(b"x", (b_ip, 9999))
+                except OSError:
+                    pass
+                nxt += interval
+                d = nxt - time.monotonic()
+                if d > 0:
+                    time.sleep(d)
+                else:
+                    nxt = time.monotonic()
+
+        self.threads = [threading.Thread(target=recv, daemon=True), threading.Thread(target=send, daemon=True)]
+        self.threads[0].start()
+        ready.wait()
+        self.threads[1].start()
+
+    def first_after(self, t0, deadline):
+        while time.monotonic() < deadline:
+            with self.lock:
+                for t in reversed(self.arrivals):
+                    if t < t0:
+                        break
+                hits = [t for t in self.arrivals[-2000:] if t >= t0]
+            if hits:
+                return min(hits)
+            time.sleep(0.001)
+        return None
+
+    def last_before_quiet(self, t0, quiet, deadline):
+        while time.monotonic() < deadline:
+            with self.lock:
+                last = self.arrivals[-1] if self.arrivals else 0
+            if time.monotonic() - max(last, t0) >= quiet:
+                return last if last >= t0 else None
+            time.sleep(0.005)
+        return None
+
+
+def seed_peers(api, key, host2_token, host2, count, network, threads=8):
+    """Creates `count` sandboxes in `network` and plugs them on host2 (remote endpoints)."""
+    ids, lock = [], threading.Lock()
+    todo = list(range(count))
+
+    def work():
+        while True:
+            with lock:
+                if not todo:
+                    return
+                i = todo.pop()
+            name = f"peer-{random.getrandbits(40):010x}"
+            sb = call("POST", f"{api}/v1/sandboxes", {"X-Api-Key": key}, {"name": name, "networks": [{"id": network}]})
+            call("POST", f"{api}/v1/hosts/{host2}/sandboxes/{sb['id']}/plug", {"X-Host-Token": host2_token},
+                 {"mac": "02:00:" + ":".join(f"{int(x):02x}" for x in sb["ip"].split("."))})
+            with lock:
+                ids.append(sb["id"])
+
+    ts = [threading.Thread(target=work) for _ in range(threads)]
+    [t.start() for t in ts]
+    [t.join() for t in ts]
+    return ids
+
+
+def convergence(args, result):
+    w = World(args, "sncv" + f"{random.getrandbits(16):04x}")
+    try:
+        enter(w.host)
+        db = f"{w.dir}/api.db"
+        key = sh(args.api, "users", "create", "bench", "--db", db).strip()
+        token = sh(args.api, "hosts", "create", "h1", "--db", db).strip()
+        token2 = sh(args.api, "hosts", "create", "h2", "--db", db).strip()
+        open(f"{w.dir}/h1.token", "w").write(token + "\n")
+        w.spawn([args.api, "serve", "--listen", "127.0.0.1:8080", "--db", db, "--log-level", "warn"], f"{w.dir}/api.log")
+        api = "http://127.0.0.1:8080"
+        for _ in range(200):
+            try:
+                call("GET", f"{api}/v1/networks", {"X-Api-Key": key})
+                break
+            except Exception:
+                time.sleep(0.05)
+        agent = w.spawn([args.agent, "--api", api, "--host-id", "h1", "--host-token-file", f"{w.dir}/h1.token",
+                         "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run", "--bpffs-root", w.pins,
+                         "--log-level", "warn"], f"{w.dir}/agent.log")
+        u = {"X-Api-Key": key}
+        call("POST", f"{api}/v1/networks", u, {"name": "peers"})
+        call("POST", f"{api}/v1/networks", u, {"name": "pair"})
+        a = call("POST", f"{api}/v1/sandboxes", u, {"name": "bench-a", "networks": [{"id": "peers"}, {"id": "pair"}]})
+        b = call("POST", f"{api}/v1/sandboxes", u, {"name": "bench-b"})
+        a_ns, a_tap, _ = w.sandbox("A", a["ip"])
+        b_ns, b_tap, _ = w.sandbox("B", b["ip"])
+        for _ in range(200):
+            if os.path.exists(f"{w.dir}/run/agent.sock"):
+                break
+            time.sleep(0.05)
+        for sb, tap in ((a, a_tap), (b, b_tap)):
+            sh(args.ctl, "plug", "--sandbox", sb["id"], "--tap", tap, "--run-dir", f"{w.dir}/run")
+        sh("ip", "-n", a_ns, "neigh", "replace", b["ip"], "lladdr", GW_MAC, "dev", "eth0", "nud", "permanent")
+        sh("ip", "-n", b_ns, "neigh", "replace", a["ip"], "lladdr", GW_MAC, "dev", "eth0", "nud", "permanent")
+        udp = Udp(a_ns, b_ns, b["ip"], args.interval_ms / 1000)
+        seeded = 2
+        for size in args.sizes:
+            if size > seeded:
+                t = time.monotonic()
+                seed_peers(api, key, token2, "h2", size - seeded, "peers")
+                print(f"  seeded {size - seeded} peers in {time.monotonic() - t:.1f} s", flush=True)
+                seeded = size
+                time.sleep(2)
+            att, det = [], []
+            for i in range(args.cycles):
+                t0 = time.monotonic()
+                call("POST", f"{api}/v1/sandboxes/{b['id']}/networks", u, {"id": "pair"})
+                t200 = time.monotonic()
+                first = udp.first_after(t0, t200 + 5)
+                if first is not None:
+                    att.append((first - t200) * 1000)
+                time.sleep(random.uniform(0.02, 0.06))
+                t0 = time.monotonic()
+                call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair", u)
+                t200 = time.monotonic()
+                last = udp.last_before_quiet(t0, 0.15, t200 + 5)
+                det.append(max(0.0, (last - t200) * 1000) if last is not None else 0.0)
+                time.sleep(random.uniform(0.02, 0.06))
+            rss = int([l for l in open(f"/proc/{agent.pid}/status") if l.startswith("VmHWM")][0].split()[1])
+            row = {"sandboxes_in_view": size, "changes": len(att) + len(det), "attach_missed": args.cycles - len(att),
+                   "attach_ms": {"p50": pct(att, 50), "p99": pct(att, 99), "max": max(att) if att else None},
+                   "detach_ms": {"p50": pct(det, 50), "p99": pct(det, 99), "max": max(det) if det else None},
+                   "agent_vmhwm_kib": rss}
+            result["convergence"].append(row)
+            print(f"  {size:>6} sandboxes: attach p50 {row['attach_ms']['p50']:.1f} ms p99 {row['attach_ms']['p99']:.1f} ms | "
+                  f"detach p50 {row['detach_ms']['p50']:.1f} ms p99 {row['detach_ms']['p99']:.1f} ms | "
+                  f"{row['changes']} changes | agent VmHWM {rss / 1024:.1f} MiB", flush=True)
+        udp.stop = True
+    finally:
+        w.close()
+
+
+class StubFeed(http.server.BaseHTTPRequestHandler):
+    snapshot = b""
+    applied = None
+
+    def do_GET(self):
+        if "since=0" in self.path:
+            body = StubFeed.snapshot
+        else:
+            time.sleep(2)
+            body = json.dumps({"status": "success", "data": {"type": "changes", "revision": 1, "sandboxes": [],
+                                                             "networks": [], "removed_sandboxes": [],
+                                                             "removed_networks": []}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(n)
+        if self.path.endswith("/applied") and StubFeed.applied is not None and not StubFeed.applied.is_set():
+            StubFeed.applied.set()
+        body = b'{"status":"success","data":{"ok":true}}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *a):
+        pass
+
+
+def resync(args, result):
+    memberships = args.resync_memberships
+    per_sandbox = 10
+    count = memberships // per_sandbox
+    nets = [f"net-01HZY{n:021d}" for n in range(per_sandbox)]
+    sbs = []
+    for i in range(count):
+        ip = f"10.{42 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}" if False else f"10.42.{(i + 256) >> 8 & 255}.{(i + 256) & 255}"
+        sbs.append({"id": f"sb_01HZY{i:021d}", "name": f"peer-{i}", "ip": ip, "host": "h2", "mac": None,
+                    "status": "running", "networks": nets})
+    networks = [{"id": n, "name": f"net{k}", "members": [s["id"] for s in sbs]} for k, n in enumerate(nets)]
+    StubFeed.snapshot = json.dumps({"status": "success", "data": {"type": "snapshot", "revision": 1, "sandboxes": sbs,
+                                                                  "networks": networks}}).encode()
+    w = World(args, "snrs" + f"{random.getrandbits(16):04x}")
+    try:
+        enter(w.host)
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 8080), StubFeed)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        open(f"{w.dir}/h1.token", "w").write("ht_stub_token\n")
+        row = {"memberships": count * per_sandbox, "sandboxes": count, "networks": per_sandbox,
+               "snapshot_bytes": len(StubFeed.snapshot)}
+        for run in ("fresh", "restart"):
+            StubFeed.applied = threading.Event()
+            t0 = time.monotonic()
+            agent = w.spawn([args.agent, "--api", "http://127.0.0.1:8080", "--host-id", "h1", "--host-token-file",
+                             f"{w.dir}/h1.token", "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run",
+                             "--bpffs-root", w.pins, "--log-level", "warn"], f"{w.dir}/agent.log")
+            ok = StubFeed.applied.wait(120)
+            dt = time.monotonic() - t0
+            rss = int([l for l in open(f"/proc/{agent.pid}/status") if l.startswith("VmHWM")][0].split()[1])
+            row[run] = {"applied": ok, "seconds_to_applied": round(dt, 3), "agent_vmhwm_kib": rss}
+            print(f"  resync ({run}) of {count * per_sandbox} memberships: {dt * 1000:.0f} ms to applied, "
+                  f"agent VmHWM {rss / 1024:.1f} MiB", flush=True)
+            agent.terminate()
+            agent.wait()
+        server.shutdown()
+        result["resync"] = row
+    finally:
+        w.close()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--api", required=True)
+    ap.add_argument("--agent", required=True)
+    ap.add_argument("--ctl", required=True)
+    ap.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=[1000, 10000])
+    ap.add_argument("--cycles", type=int, default=100, help="attach+detach pairs per size (2 changes each)")
+    ap.add_argument("--interval-ms", type=float, default=1.0)
+    ap.add_argument("--resync-memberships", type=int, default=100000)
+    ap.add_argument("--out", default="convergence.json")
+    args = ap.parse_args()
+    if os.geteuid() != 0:
+        print("SKIPPED: needs root")
+        return 0
+    result = {"benchmark": "convergence", "cycles": args.cycles, "interval_ms": args.interval_ms,
+              "convergence": [], "targets": {"p99_ms_at_10000": 100, "resync_s": 1, "rss_mib": 64}}
+    print("convergence (from the API's 200 to the first/last datagram through the datapath):", flush=True)
+    convergence(args, result)
+    print("resync:", flush=True)
+    resync(args, result)
+    with open(args.out, "w") as f:
+        json.dump(result, f, indent=2)
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

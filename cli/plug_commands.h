@@ -1,0 +1,10 @@
+// sandnetctl plug|unplug|agent-status: the VM runtime's verbs, sent to the local agent's
+// socket (<run-dir>/agent.sock, FEED_CONTRACT.md).
+#pragma once
+#include <CLI/CLI.hpp>
+
+namespace sandnet::cli {
+
+void add_plug_commands(CLI::App& app);
+
+}  // namespace sandnet::cli

@@ -1,0 +1,59 @@
+#include "common/netlink/netlink_request.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstring>
+
+namespace sandnet::netlink {
+
+Request::Request(uint16_t type, uint16_t flags, const void* payload, size_t payload_size) {
+  buffer_.resize(NLMSG_SPACE(payload_size));
+  auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data());
+  h->nlmsg_len = static_cast<uint32_t>(NLMSG_LENGTH(payload_size));
+  h->nlmsg_type = type;
+  h->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
+  h->nlmsg_seq = 1;
+  std::memcpy(NLMSG_DATA(h), payload, payload_size);
+}
+
+void Request::add_attribute(uint16_t type, const void* data, size_t size) {
+  auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data());
+  size_t at = NLMSG_ALIGN(h->nlmsg_len);
+  buffer_.resize(at + RTA_SPACE(size));
+  h = reinterpret_cast<nlmsghdr*>(buffer_.data());
+  auto* rta = reinterpret_cast<rtattr*>(buffer_.data() + at);
+  rta->rta_type = type;
+  rta->rta_len = static_cast<uint16_t>(RTA_LENGTH(size));
+  std::memcpy(RTA_DATA(rta), data, size);
+  h->nlmsg_len = static_cast<uint32_t>(at + RTA_SPACE(size));
+}
+
+int Request::execute() {
+  int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (fd < 0) return errno;
+  timeval tv{5, 0};  // the kernel answers at once; never hang a daemon on it
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  sockaddr_nl kernel{};
+  kernel.nl_family = AF_NETLINK;
+  auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data());
+  if (sendto(fd, buffer_.data(), h->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
+    int e = errno;
+    close(fd);
+    return e;
+  }
+  alignas(nlmsghdr) char reply[4096];
+  ssize_t n = recv(fd, reply, sizeof reply, 0);
+  int e = errno;
+  close(fd);
+  if (n < 0) return e;
+  auto* r = reinterpret_cast<nlmsghdr*>(reply);
+  if (!NLMSG_OK(r, static_cast<size_t>(n)) || r->nlmsg_type != NLMSG_ERROR) return EPROTO;
+  return -static_cast<nlmsgerr*>(NLMSG_DATA(r))->error;
+}
+
+}  // namespace sandnet::netlink

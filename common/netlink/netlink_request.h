@@ -1,0 +1,23 @@
+// One rtnetlink request: header, fixed payload (ifaddrmsg, rtmsg, ...), attributes; sent on a
+// fresh NETLINK_ROUTE socket and acknowledged. Enough for the few address/route changes the
+// agent makes, without an `ip` binary or a netlink library.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sandnet::netlink {
+
+class Request {
+ public:
+  Request(uint16_t type, uint16_t flags, const void* payload, size_t payload_size);
+  void add_attribute(uint16_t type, const void* data, size_t size);
+  // Returns 0 on success, else the positive errno the kernel (or the socket) answered.
+  int execute();
+
+ private:
+  std::vector<char> buffer_;
+};
+
+}  // namespace sandnet::netlink

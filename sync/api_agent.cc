@@ -1,0 +1,91 @@
+#include "sync/api_agent.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/dns_label.h"
+#include "loader/datapath.h"
+#include "loader/net_addr.h"
+#include "sync/agent_socket.h"
+#include "sync/feed_client.h"
+#include "sync/reconciler.h"
+#include "sync/table_pusher.h"
+#include "sync/tap_watcher.h"
+
+namespace sandnet::sync {
+namespace {
+
+std::string read_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::runtime_error("cannot read the host token file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string token = ss.str();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) token.pop_back();
+  while (!token.empty() && std::isspace(static_cast<unsigned char>(token.front()))) token.erase(0, 1);
+  if (token.empty()) throw std::runtime_error("the host token file " + path + " is empty");
+  if (token.find_first_of("\r\n") != std::string::npos) throw std::runtime_error("the host token file holds several lines");
+  return token;
+}
+
+}  // namespace
+
+int run_api_agent(const ApiAgentOptions& o) {
+  if (!is_dns_label(o.host_id)) {
+    spdlog::critical("--host-id must be a DNS label");
+    return 2;
+  }
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGHUP);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);  // before any thread starts: they inherit it
+
+  std::filesystem::create_directories(o.run_dir);
+  std::filesystem::create_directories(o.state_dir);
+  FeedClient client({o.api_url, o.host_id, read_token(o.host_token_file)});
+  dp::Datapath datapath(o.config, o.bpffs_root);
+  TablePusher pusher({dp::format_ipv4(o.config.host_link_local_be)});
+  ReconcilerOptions ro;
+  ro.host_id = o.host_id;
+  ro.state_dir = o.state_dir;
+  ro.config = o.config;
+  ro.long_poll = std::chrono::seconds(o.long_poll_seconds);
+  Reconciler reconciler(ro, client, datapath, pusher);
+
+  TapWatcher watcher([&](const std::string& ifname) { reconciler.tap_gone(ifname); });
+  reconciler.restore();
+  AgentSocketServer socket(agent_socket_path(o.run_dir), [&](const nlohmann::json& r) { return reconciler.handle(r); });
+  spdlog::info("agent {} following {} (state {}, socket {})", o.host_id, o.api_url, o.state_dir,
+               agent_socket_path(o.run_dir));
+
+  std::atomic<bool> stop{false};
+  std::thread feed([&] { reconciler.run(stop); });
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&mask, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      spdlog::info("SIGHUP: nothing to reload in API mode");
+      continue;
+    }
+    // Exit without unwinding: the feed thread may sit in a long poll for many seconds. Taking
+    // the reconciler's lock first guarantees no apply or checkpoint write is half-done; the
+    // pinned datapath keeps enforcing (fail-static) and the checkpoint is consistent.
+    std::lock_guard lock(reconciler.mutex());
+    spdlog::info("signal {}: exiting; the datapath keeps enforcing", sig);
+    spdlog::shutdown();
+    unlink(agent_socket_path(o.run_dir).c_str());
+    _exit(0);
+  }
+}
+
+}  // namespace sandnet::sync

@@ -1,0 +1,24 @@
+// sandnet-agent in API mode (--api URL): the datapath driven by the host feed instead of a
+// state file. See docs/agent.md.
+#pragma once
+#include <string>
+
+#include "loader/agent_config.h"
+
+namespace sandnet::sync {
+
+struct ApiAgentOptions {
+  std::string api_url;
+  std::string host_id;
+  std::string host_token_file;
+  std::string state_dir = "/var/lib/sandnet";
+  std::string run_dir = "/run/sandnet";
+  std::string bpffs_root;
+  dp::AgentConfig config;
+  int long_poll_seconds = 25;
+};
+
+// Runs until SIGTERM/SIGINT; returns the process exit code.
+int run_api_agent(const ApiAgentOptions& options);
+
+}  // namespace sandnet::sync

@@ -1,0 +1,71 @@
+#include "sync/feed_client.h"
+
+#include <httplib.h>
+
+#include <fmt/format.h>
+
+namespace sandnet::sync {
+
+using nlohmann::json;
+
+FeedClient::FeedClient(FeedClientOptions options) : options_(std::move(options)) {
+  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+}
+
+json FeedClient::call(const std::string& method, const std::string& path, const json* body,
+                      std::chrono::seconds read_timeout) {
+  httplib::Client client(options_.base_url);
+  if (!client.is_valid()) throw ApiError(0, "bad API URL " + options_.base_url);
+  client.set_connection_timeout(options_.connect_timeout);
+  client.set_read_timeout(read_timeout);
+  client.set_write_timeout(options_.request_timeout);
+  client.set_keep_alive(false);
+  httplib::Headers headers{{"X-Host-Token", options_.token}};
+  httplib::Result res = method == "GET"
+                            ? client.Get(path, headers)
+                            : client.Post(path, headers, body ? body->dump() : std::string("{}"), "application/json");
+  if (!res) throw ApiError(0, fmt::format("{} {}: {}", method, path, httplib::to_string(res.error())));
+  json answer = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
+  if (res->status >= 200 && res->status < 300 && answer.is_object() && answer.value("status", "") == "success")
+    return answer.contains("data") ? answer["data"] : json();
+  std::string message;
+  if (answer.is_object()) {
+    if (answer.contains("message") && answer["message"].is_string()) message = answer["message"];
+    if (answer.contains("data") && answer["data"].is_object() && answer["data"].contains("message") &&
+        answer["data"]["message"].is_string())
+      message = answer["data"]["message"];
+  }
+  if (message.empty()) message = res->body.substr(0, 200);
+  throw ApiError(res->status >= 200 && res->status < 300 ? 0 : res->status,
+                 fmt::format("{} {}: HTTP {}: {}", method, path, res->status, message));
+}
+
+json FeedClient::feed(uint64_t since, std::chrono::seconds long_poll) {
+  auto path = fmt::format("/v1/hosts/{}/feed?since={}&timeout={}", options_.host_id, since, long_poll.count());
+  return call("GET", path, nullptr, long_poll + options_.request_timeout);
+}
+
+SandboxRecord FeedClient::plug(const std::string& sandbox_id, const std::optional<std::string>& mac) {
+  json body = json::object();
+  if (mac) body["mac"] = *mac;
+  auto data = call("POST", fmt::format("/v1/hosts/{}/sandboxes/{}/plug", options_.host_id, sandbox_id), &body,
+                   options_.request_timeout);
+  try {
+    return parse_sandbox(data);
+  } catch (const FeedFormatError& e) {
+    throw ApiError(0, std::string("plug answer: ") + e.what());
+  }
+}
+
+void FeedClient::unplug(const std::string& sandbox_id) {
+  json body = json::object();
+  call("POST", fmt::format("/v1/hosts/{}/sandboxes/{}/unplug", options_.host_id, sandbox_id), &body,
+       options_.request_timeout);
+}
+
+void FeedClient::report_applied(uint64_t revision) {
+  json body = {{"revision", revision}};
+  call("POST", fmt::format("/v1/hosts/{}/applied", options_.host_id), &body, options_.request_timeout);
+}
+
+}  // namespace sandnet::sync

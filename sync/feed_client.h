@@ -1,0 +1,51 @@
+// The agent's HTTP client for the host routes of sandnet-api (FEED_CONTRACT.md): the long-poll
+// feed and the runtime reports (plug, unplug, applied). Every call opens its own connection
+// so the feed's long poll never blocks a report made from another thread.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "sync/host_view.h"
+
+namespace sandnet::sync {
+
+struct ApiError : std::runtime_error {
+  // status 0: transport failure (unreachable, timeout, torn answer): worth retrying.
+  ApiError(int status, const std::string& message) : std::runtime_error(message), status(status) {}
+  int status;
+  bool unreachable() const { return status == 0 || status >= 500; }
+};
+
+struct FeedClientOptions {
+  std::string base_url;  // "http://127.0.0.1:8080"
+  std::string host_id;
+  std::string token;
+  std::chrono::seconds connect_timeout{3};
+  std::chrono::seconds request_timeout{10};  // reports; the feed adds its own long-poll time
+};
+
+class FeedClient {
+ public:
+  explicit FeedClient(FeedClientOptions options);
+
+  // One feed answer's `data` (snapshot or changes). since 0 asks for a snapshot.
+  nlohmann::json feed(uint64_t since, std::chrono::seconds long_poll);
+  // Places the sandbox on this host, running; returns its record (with the overlay ip).
+  SandboxRecord plug(const std::string& sandbox_id, const std::optional<std::string>& mac);
+  void unplug(const std::string& sandbox_id);
+  void report_applied(uint64_t revision);
+
+  const FeedClientOptions& options() const { return options_; }
+
+ private:
+  nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json* body,
+                      std::chrono::seconds read_timeout);
+  FeedClientOptions options_;
+};
+
+}  // namespace sandnet::sync

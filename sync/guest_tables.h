@@ -1,0 +1,37 @@
+// The hosts table each local plugged sandbox must see (issue 5): every sandbox sharing a
+// network with it, itself included, under its bare name and as name.network for each network
+// they share (reverse entries come from the format). A guest never gets names of networks it is
+// not in, nor sandboxes it shares nothing with.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sync/host_view.h"
+#include "sync/local_plugs.h"
+
+namespace sandnet::sync {
+
+struct TableEntry {
+  std::string name;
+  std::string ip;
+  std::vector<std::string> networks;  // network names, sorted
+  bool operator==(const TableEntry&) const = default;
+};
+
+struct GuestTable {
+  std::string sandbox_id;
+  std::string guest_ip;
+  std::string tap;
+  std::vector<TableEntry> entries;  // sorted by name: equal content compares equal
+};
+
+// One table per plugged sandbox of the view placed on this host.
+std::map<std::string, GuestTable> guest_tables(const HostView& view, const LocalPlugs& plugs,
+                                               const std::string& host_id);
+
+// The table image for sandnet-guestd (common/hosts_table). Throws hosts_table::Error.
+std::vector<unsigned char> encode_table(const GuestTable& table, uint64_t generation);
+
+}  // namespace sandnet::sync

@@ -1,0 +1,70 @@
+#include "sync/host_channel.h"
+
+#include <arpa/inet.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+#include "common/netlink/netlink_request.h"
+
+namespace sandnet::sync {
+namespace {
+
+in_addr ipv4(const std::string& text) {
+  in_addr a{};
+  if (inet_pton(AF_INET, text.c_str(), &a) != 1) throw std::invalid_argument("not an IPv4 address: " + text);
+  return a;
+}
+
+netlink::Request address_request(uint16_t type, uint16_t flags, unsigned ifindex, in_addr local) {
+  ifaddrmsg ifa{};
+  ifa.ifa_family = AF_INET;
+  ifa.ifa_prefixlen = 32;
+  ifa.ifa_scope = RT_SCOPE_LINK;
+  ifa.ifa_index = ifindex;
+  netlink::Request r(type, flags, &ifa, sizeof ifa);
+  r.add_attribute(IFA_LOCAL, &local, sizeof local);
+  r.add_attribute(IFA_ADDRESS, &local, sizeof local);
+  return r;
+}
+
+netlink::Request route_request(uint16_t type, uint16_t flags, unsigned ifindex, in_addr guest, in_addr source) {
+  rtmsg rt{};
+  rt.rtm_family = AF_INET;
+  rt.rtm_dst_len = 32;
+  rt.rtm_table = RT_TABLE_MAIN;
+  rt.rtm_protocol = RTPROT_STATIC;
+  rt.rtm_scope = RT_SCOPE_LINK;
+  rt.rtm_type = RTN_UNICAST;
+  netlink::Request r(type, flags, &rt, sizeof rt);
+  r.add_attribute(RTA_DST, &guest, sizeof guest);
+  uint32_t oif = ifindex;
+  r.add_attribute(RTA_OIF, &oif, sizeof oif);
+  r.add_attribute(RTA_PREFSRC, &source, sizeof source);
+  return r;
+}
+
+}  // namespace
+
+void open_host_channel(const std::string& tap, const std::string& guest_ip, const std::string& host_link_local) {
+  in_addr guest = ipv4(guest_ip), source = ipv4(host_link_local);
+  unsigned ifindex = if_nametoindex(tap.c_str());
+  if (ifindex == 0) throw std::system_error(errno, std::generic_category(), "tap " + tap);
+  int rc = address_request(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE, ifindex, source).execute();
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "link-local address on " + tap);
+  rc = route_request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, ifindex, guest, source).execute();
+  if (rc != 0) throw std::system_error(rc, std::generic_category(), "route to " + guest_ip + " via " + tap);
+}
+
+void close_host_channel(const std::string& tap, const std::string& guest_ip, const std::string& host_link_local) {
+  unsigned ifindex = if_nametoindex(tap.c_str());
+  if (ifindex == 0) return;
+  in_addr guest = ipv4(guest_ip), source = ipv4(host_link_local);
+  route_request(RTM_DELROUTE, 0, ifindex, guest, source).execute();
+  address_request(RTM_DELADDR, 0, ifindex, source).execute();
+}
+
+}  // namespace sandnet::sync

@@ -1,0 +1,159 @@
+#include "sync/host_view.h"
+
+#include <fmt/format.h>
+
+namespace sandnet::sync {
+namespace {
+
+using nlohmann::json;
+
+const json& field(const json& j, const char* key, json::value_t type, const char* what) {
+  auto it = j.find(key);
+  if (it == j.end()) throw FeedFormatError(fmt::format("{} without \"{}\"", what, key));
+  if (it->type() != type) throw FeedFormatError(fmt::format("{}: \"{}\" has the wrong type", what, key));
+  return *it;
+}
+
+std::optional<std::string> optional_string(const json& j, const char* key, const char* what) {
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_string()) throw FeedFormatError(fmt::format("{}: \"{}\" has the wrong type", what, key));
+  return it->get<std::string>();
+}
+
+std::vector<std::string> string_list(const json& j, const char* key, const char* what) {
+  std::vector<std::string> out;
+  for (auto& v : field(j, key, json::value_t::array, what)) {
+    if (!v.is_string()) throw FeedFormatError(fmt::format("{}: \"{}\" holds a non-string", what, key));
+    out.push_back(v.get<std::string>());
+  }
+  return out;
+}
+
+std::vector<SandboxRecord> sandbox_list(const json& data, const char* key) {
+  std::vector<SandboxRecord> out;
+  auto it = data.find(key);
+  if (it == data.end()) return out;
+  if (!it->is_array()) throw FeedFormatError(fmt::format("feed: \"{}\" is not a list", key));
+  for (auto& s : *it) out.push_back(parse_sandbox(s));
+  return out;
+}
+
+std::vector<NetworkRecord> network_list(const json& data, const char* key) {
+  std::vector<NetworkRecord> out;
+  auto it = data.find(key);
+  if (it == data.end()) return out;
+  if (!it->is_array()) throw FeedFormatError(fmt::format("feed: \"{}\" is not a list", key));
+  for (auto& n : *it) out.push_back(parse_network(n));
+  return out;
+}
+
+std::vector<std::string> id_list(const json& data, const char* key) {
+  if (!data.contains(key)) return {};
+  return string_list(data, key, "feed");
+}
+
+}  // namespace
+
+SandboxRecord parse_sandbox(const json& j) {
+  if (!j.is_object()) throw FeedFormatError("sandbox is not an object");
+  SandboxRecord s;
+  s.id = field(j, "id", json::value_t::string, "sandbox").get<std::string>();
+  s.name = field(j, "name", json::value_t::string, "sandbox").get<std::string>();
+  s.ip = field(j, "ip", json::value_t::string, "sandbox").get<std::string>();
+  s.host = optional_string(j, "host", "sandbox");
+  s.mac = optional_string(j, "mac", "sandbox");
+  s.status = optional_string(j, "status", "sandbox").value_or("pending");
+  // The contract lists network ids; the user API's shape ({"id","name"} objects) is accepted
+  // too. Only informative: memberships come from the networks' member lists.
+  if (j.contains("networks")) {
+    const auto& nets = field(j, "networks", json::value_t::array, "sandbox");
+    for (auto& n : nets) {
+      if (n.is_string()) s.networks.push_back(n.get<std::string>());
+      else if (n.is_object() && n.contains("id") && n["id"].is_string()) s.networks.push_back(n["id"].get<std::string>());
+      else throw FeedFormatError("sandbox: bad entry in \"networks\"");
+    }
+  }
+  return s;
+}
+
+NetworkRecord parse_network(const json& j) {
+  if (!j.is_object()) throw FeedFormatError("network is not an object");
+  NetworkRecord n;
+  n.id = field(j, "id", json::value_t::string, "network").get<std::string>();
+  n.name = field(j, "name", json::value_t::string, "network").get<std::string>();
+  n.members = string_list(j, "members", "network");
+  return n;
+}
+
+json to_json(const SandboxRecord& s) {
+  return {{"id", s.id},
+          {"name", s.name},
+          {"ip", s.ip},
+          {"host", s.host ? json(*s.host) : json(nullptr)},
+          {"mac", s.mac ? json(*s.mac) : json(nullptr)},
+          {"status", s.status},
+          {"networks", s.networks}};
+}
+
+json to_json(const NetworkRecord& n) { return {{"id", n.id}, {"name", n.name}, {"members", n.members}}; }
+
+bool HostView::apply_feed(const json& data) {
+  if (!data.is_object()) throw FeedFormatError("feed data is not an object");
+  const auto& type = field(data, "type", json::value_t::string, "feed").get_ref<const std::string&>();
+  const auto& rev = data.find("revision");
+  if (rev == data.end() || !rev->is_number_integer() || rev->get<int64_t>() < 0) throw FeedFormatError("feed: bad \"revision\"");
+  // Parse everything first: a malformed answer must not leave a half-applied view.
+  auto sandboxes = sandbox_list(data, "sandboxes");
+  auto networks = network_list(data, "networks");
+  uint64_t revision = rev->get<uint64_t>();
+  if (type == "snapshot") {
+    std::map<std::string, SandboxRecord> sbs;
+    std::map<std::string, NetworkRecord> nets;
+    for (auto& s : sandboxes) sbs[s.id] = std::move(s);
+    for (auto& n : networks) nets[n.id] = std::move(n);
+    bool changed = sbs != sandboxes_ || nets != networks_;
+    sandboxes_ = std::move(sbs);
+    networks_ = std::move(nets);
+    revision_ = revision;
+    return changed;
+  }
+  if (type != "changes") throw FeedFormatError("feed: unknown type \"" + type + "\"");
+  auto removed_sandboxes = id_list(data, "removed_sandboxes");
+  auto removed_networks = id_list(data, "removed_networks");
+  bool changed = false;
+  for (auto& id : removed_sandboxes) changed |= sandboxes_.erase(id) > 0;
+  for (auto& id : removed_networks) changed |= networks_.erase(id) > 0;
+  for (auto& s : sandboxes) changed |= upsert(s);
+  for (auto& n : networks) {
+    auto& slot = networks_[n.id];
+    if (!(slot == n)) {
+      slot = std::move(n);
+      changed = true;
+    }
+  }
+  if (revision > revision_) revision_ = revision;
+  return changed;
+}
+
+bool HostView::upsert(const SandboxRecord& s) {
+  auto& slot = sandboxes_[s.id];
+  if (slot == s) return false;
+  slot = s;
+  return true;
+}
+
+json HostView::to_json() const {
+  json sbs = json::array(), nets = json::array();
+  for (auto& [_, s] : sandboxes_) sbs.push_back(sync::to_json(s));
+  for (auto& [_, n] : networks_) nets.push_back(sync::to_json(n));
+  return {{"type", "snapshot"}, {"revision", revision_}, {"sandboxes", sbs}, {"networks", nets}};
+}
+
+HostView HostView::from_json(const json& j) {
+  HostView v;
+  v.apply_feed(j);
+  return v;
+}
+
+}  // namespace sandnet::sync

@@ -1,0 +1,348 @@
+#include "sync/reconciler.h"
+
+#include <net/if.h>
+
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "common/ulid.h"
+#include "loader/net_addr.h"
+#include "sync/checkpoint.h"
+#include "sync/guest_tables.h"
+#include "sync/host_channel.h"
+#include "sync/view_to_state.h"
+
+namespace sandnet::sync {
+
+using nlohmann::json;
+
+namespace {
+
+bool tap_exists(const std::string& tap) { return if_nametoindex(tap.c_str()) != 0; }
+
+bool valid_ifname(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ) return false;
+  for (char c : name)
+    if (c == '/' || c == ':' || c <= ' ' || c == 0x7f) return false;
+  return true;
+}
+
+json fail(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
+}  // namespace
+
+Reconciler::Reconciler(ReconcilerOptions options, FeedClient& client, dp::Datapath& datapath, TablePusher& pusher)
+    : options_(std::move(options)),
+      client_(client),
+      dp_(datapath),
+      pusher_(pusher),
+      host_link_local_(dp::format_ipv4(options_.config.host_link_local_be)),
+      checkpoints_(options_.state_dir) {}
+
+void Reconciler::restore() {
+  std::lock_guard lock(mu_);
+  std::optional<Checkpoint> cp;
+  try {
+    cp = load_checkpoint(options_.state_dir);
+  } catch (const std::exception& e) {
+    spdlog::error("{}; starting from a fresh snapshot", e.what());
+  }
+  if (cp && cp->host_id != options_.host_id) {
+    spdlog::warn("checkpoint in {} is for host {}, not {}; ignored", options_.state_dir, cp->host_id,
+                 options_.host_id);
+    cp.reset();
+  }
+  std::vector<std::string> all;
+  if (cp) {
+    view_ = std::move(cp->view);
+    plugs_ = std::move(cp->plugs);
+    unreported_unplugs_ = std::move(cp->unreported_unplugs);
+    for (auto it = plugs_.begin(); it != plugs_.end();) {
+      if (tap_exists(it->second.tap)) {
+        all.push_back(it->first);
+        ++it;
+        continue;
+      }
+      spdlog::info("sandbox {}: tap {} vanished while the agent was away; unplugged", it->first, it->second.tap);
+      unreported_unplugs_.insert(it->first);
+      it = plugs_.erase(it);
+    }
+    spdlog::info("checkpoint: revision {}, {} sandboxes, {} networks, {} plugs", view_.revision(),
+                 view_.sandboxes().size(), view_.networks().size(), plugs_.size());
+  }
+  apply_locked(all);
+  applied_revision_ = view_.revision();
+  reported_revision_ = 0;  // unknown: report again once the API answers
+}
+
+void Reconciler::apply_locked(const std::vector<std::string>& repush) {
+  auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
+  for (auto& s : build.skipped) spdlog::warn("not installed: {}", s);
+  applies_++;
+  try {
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = dp_.apply(build.state);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
+    for (auto& w : r.warnings) spdlog::warn("{}", w);
+    spdlog::debug("revision {}: applied {} endpoints, {} networks: {} map writes, {} links new, {} detached in {} us",
+                  view_.revision(), build.state.endpoints.size(), build.state.networks.size(), r.map_writes,
+                  r.attach.created, r.detached, us);
+    last_apply_error_.clear();
+  } catch (const std::exception& e) {
+    // The loader wrote nothing (capacity) or re-read the truth: the running state stays.
+    if (last_apply_error_ != e.what()) spdlog::error("revision {}: not applied: {}", view_.revision(), e.what());
+    last_apply_error_ = e.what();
+  }
+  sync_host_channels_locked();
+  pusher_.update(guest_tables(view_, plugs_, options_.host_id), view_.revision(), repush, options_.table_wait);
+}
+
+void Reconciler::sync_host_channels_locked() {
+  std::map<std::string, std::pair<std::string, std::string>> want;
+  for (auto& [id, plug] : plugs_) {
+    auto it = view_.sandboxes().find(id);
+    if (it == view_.sandboxes().end() || (it->second.host && *it->second.host != options_.host_id)) continue;
+    want[id] = {plug.tap, it->second.ip};
+  }
+  for (auto& [id, chan] : channels_) {
+    auto w = want.find(id);
+    if (w == want.end() || w->second != chan) close_host_channel(chan.first, chan.second, host_link_local_);
+  }
+  for (auto& [id, chan] : want) {
+    auto c = channels_.find(id);
+    if (c != channels_.end() && c->second == chan) continue;
+    try {
+      open_host_channel(chan.first, chan.second, host_link_local_);
+    } catch (const std::exception& e) {
+      spdlog::warn("sandbox {}: host channel: {}", id, e.what());
+    }
+  }
+  channels_ = std::move(want);
+}
+
+void Reconciler::save_locked(bool durable_now) {
+  Checkpoint c{options_.host_id, view_, plugs_, unreported_unplugs_};
+  if (!durable_now) {
+    checkpoints_.submit(std::move(c));
+    return;
+  }
+  try {
+    save_checkpoint(options_.state_dir, c);
+  } catch (const std::exception& e) {
+    spdlog::error("checkpoint not written: {}", e.what());
+  }
+}
+
+void Reconciler::note_api(bool reachable, const std::string& detail) {
+  std::lock_guard lock(api_mu_);
+  if (api_reachable_ == reachable) return;
+  if (reachable) spdlog::info("API reachable");
+  else spdlog::warn("API unreachable ({}); enforcing the last applied state, retrying with backoff", detail);
+  api_reachable_ = reachable;
+}
+
+void Reconciler::report_pending() {
+  uint64_t revision;
+  std::set<std::string> unplugs;
+  {
+    std::lock_guard lock(mu_);
+    revision = applied_revision_;
+    unplugs = unreported_unplugs_;
+  }
+  if (revision > reported_revision_) {
+    try {
+      client_.report_applied(revision);
+      reported_revision_ = revision;
+    } catch (const ApiError& e) {
+      if (e.unreachable()) note_api(false, e.what());
+      else spdlog::error("{}", e.what());
+    }
+  }
+  for (auto& id : unplugs) {
+    try {
+      client_.unplug(id);
+    } catch (const ApiError& e) {
+      if (e.unreachable()) {
+        note_api(false, e.what());
+        continue;
+      }
+      spdlog::warn("unplug report for {}: {}; dropped", id, e.what());  // e.g. deleted meanwhile
+    }
+    std::lock_guard lock(mu_);
+    unreported_unplugs_.erase(id);
+    save_locked();
+  }
+}
+
+void Reconciler::run(const std::atomic<bool>& stop) {
+  std::mt19937 rng{std::random_device{}()};
+  int failures = 0;
+  uint64_t since;
+  {
+    std::lock_guard lock(mu_);
+    since = view_.revision();
+  }
+  while (!stop) {
+    report_pending();
+    json data;
+    try {
+      data = client_.feed(since, options_.long_poll);
+      note_api(true, "");
+      failures = 0;
+    } catch (const ApiError& e) {
+      if (e.unreachable()) note_api(false, e.what());
+      else spdlog::error("feed: {}", e.what());  // e.g. a revoked token: keep enforcing, keep trying
+      auto ceiling = std::min<int64_t>(options_.max_backoff.count(), 100LL << std::min(failures++, 10));
+      std::uniform_int_distribution<int64_t> pick(ceiling / 2, ceiling);
+      auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(pick(rng));
+      while (!stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      continue;
+    }
+    bool changed = false;
+    {
+      std::lock_guard lock(mu_);
+      try {
+        changed = view_.apply_feed(data);
+      } catch (const FeedFormatError& e) {
+        spdlog::error("feed answer rejected ({}); asking for a snapshot", e.what());
+        since = 0;
+        continue;
+      }
+      bool snapshot = data.value("type", "") == "snapshot";
+      if (changed || snapshot) apply_locked({});
+      applied_revision_ = view_.revision();
+      since = applied_revision_;
+    }
+    report_pending();  // promptly: `?wait=applied` callers are waiting for it
+    if (changed) {
+      std::lock_guard lock(mu_);
+      save_locked();
+    }
+  }
+}
+
+json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std::optional<std::string> mac) {
+  if (!is_sandbox_id(sandbox_id)) return fail("sandbox_id must be sb_<ULID>");
+  if (!valid_ifname(tap)) return fail("tap must be an interface name");
+  if (!tap_exists(tap)) return fail("tap " + tap + " does not exist");
+  if (mac) {
+    try {
+      mac = normalized_mac(*mac);
+    } catch (const std::exception& e) {
+      return fail(e.what());
+    }
+    auto parsed = dp::parse_mac(*mac);
+    if (!parsed || !dp::is_unicast_mac(*parsed)) return fail("mac must be a unicast MAC address");
+  }
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, p] : plugs_)
+      if (p.tap == tap && id != sandbox_id) return fail("tap " + tap + " is already used by " + id);
+    auto known = view_.sandboxes().find(sandbox_id);
+    if (!mac && known != view_.sandboxes().end()) {
+      if (known->second.mac) mac = known->second.mac;
+      else mac = derived_mac(known->second.ip);
+    }
+  }
+  SandboxRecord record;
+  try {
+    record = client_.plug(sandbox_id, mac);
+    note_api(true, "");
+    if (!mac) {  // first plug of a sandbox we knew nothing of: tell the API the MAC we derived
+      mac = derived_mac(record.ip);
+      record = client_.plug(sandbox_id, mac);
+    }
+    mac = normalized_mac(*mac);
+  } catch (const ApiError& e) {
+    if (e.unreachable()) note_api(false, e.what());
+    return fail(e.status == 404 ? "no such sandbox " + sandbox_id : std::string(e.what()));
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  std::lock_guard lock(mu_);
+  plugs_[sandbox_id] = {tap, *mac};
+  unreported_unplugs_.erase(sandbox_id);
+  view_.upsert(record);
+  apply_locked({sandbox_id});
+  save_locked(/*durable_now=*/true);  // a plug the runtime was told about must survive a crash
+  spdlog::info("sandbox {} plugged on {} ({} {})", sandbox_id, tap, record.ip, *mac);
+  return {{"ok", true}, {"sandbox", to_json(record)}, {"tap", tap}, {"mac", *mac}};
+}
+
+json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = plugs_.find(sandbox_id);
+    if (it == plugs_.end()) return fail("sandbox " + sandbox_id + " is not plugged here");
+    spdlog::info("sandbox {} unplugged from {} ({})", sandbox_id, it->second.tap, why);
+    plugs_.erase(it);
+    unreported_unplugs_.insert(sandbox_id);
+    apply_locked({});
+    save_locked(/*durable_now=*/true);
+  }
+  report_pending();
+  return {{"ok", true}};
+}
+
+void Reconciler::tap_gone(const std::string& ifname) {
+  std::string sandbox_id;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, p] : plugs_)
+      if (p.tap == ifname) sandbox_id = id;
+  }
+  if (!sandbox_id.empty()) unplug(sandbox_id, "tap vanished");
+}
+
+json Reconciler::status() {
+  std::lock_guard lock(mu_);
+  json plugs = json::array();
+  for (auto& [id, p] : plugs_) plugs.push_back({{"sandbox_id", id}, {"tap", p.tap}, {"mac", p.mac}});
+  auto push = pusher_.stats();
+  std::optional<bool> reachable;
+  {
+    std::lock_guard api_lock(api_mu_);
+    reachable = api_reachable_;
+  }
+  return {{"ok", true},
+          {"host_id", options_.host_id},
+          {"revision", view_.revision()},
+          {"applied_revision", applied_revision_},
+          {"reported_revision", reported_revision_.load()},
+          {"api", !reachable ? "unknown" : *reachable ? "reachable" : "unreachable"},
+          {"sandboxes", view_.sandboxes().size()},
+          {"networks", view_.networks().size()},
+          {"plugs", plugs},
+          {"unreported_unplugs", unreported_unplugs_},
+          {"tables", {{"delivered", push.delivered}, {"failed_attempts", push.failed_attempts}, {"pending", push.pending}}},
+          {"last_apply_error", last_apply_error_}};
+}
+
+json Reconciler::handle(const json& request) {
+  try {
+    if (!request.is_object() || !request.contains("op") || !request["op"].is_string())
+      return fail("expected {\"op\": ...}");
+    auto op = request["op"].get<std::string>();
+    auto str = [&](const char* key) -> std::optional<std::string> {
+      if (!request.contains(key) || request[key].is_null()) return std::nullopt;
+      if (!request[key].is_string()) throw std::invalid_argument(std::string(key) + " must be a string");
+      return request[key].get<std::string>();
+    };
+    if (op == "status") return status();
+    auto sandbox_id = str("sandbox_id");
+    if (!sandbox_id) return fail("sandbox_id is required");
+    if (op == "plug") {
+      auto tap = str("tap");
+      if (!tap) return fail("tap is required");
+      return plug(*sandbox_id, *tap, str("mac"));
+    }
+    if (op == "unplug") return unplug(*sandbox_id, "runtime request");
+    return fail("unknown op \"" + op + "\"");
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+}
+
+}  // namespace sandnet::sync

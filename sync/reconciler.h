@@ -1,0 +1,93 @@
+// The agent's control loop in API mode: follows the host feed and keeps the datapath, the
+// host channels and the guests' hosts tables equal to the view; handles the runtime's plug /
+// unplug requests and vanished taps; reports to the API what it applied.
+//
+// Each feed answer is applied as one diff (the loader's make-before-break apply), then the
+// applied revision is POSTed (after maps AND the first delivery attempt of every changed
+// table), then the checkpoint is written. While the API is unreachable nothing changes
+// locally (fail-static) and the feed is retried with jittered exponential backoff; the state
+// of the API connection is logged once per change, not per retry.
+#pragma once
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "loader/agent_config.h"
+#include "loader/datapath.h"
+#include "sync/checkpoint.h"
+#include "sync/feed_client.h"
+#include "sync/host_view.h"
+#include "sync/local_plugs.h"
+#include "sync/table_pusher.h"
+
+namespace sandnet::sync {
+
+struct ReconcilerOptions {
+  std::string host_id;
+  std::string state_dir;
+  dp::AgentConfig config;
+  std::chrono::seconds long_poll{25};
+  std::chrono::milliseconds max_backoff{5000};
+  std::chrono::milliseconds table_wait{1000};  // first push attempt, before reporting applied
+};
+
+class Reconciler {
+ public:
+  Reconciler(ReconcilerOptions options, FeedClient& client, dp::Datapath& datapath, TablePusher& pusher);
+
+  // Reads the checkpoint (if any), drops plugs whose tap vanished while the agent was away and
+  // applies the result: on a restart this adopts the pinned maps with no write.
+  void restore();
+  // The feed loop; returns when `stop` becomes true (checked between polls).
+  void run(const std::atomic<bool>& stop);
+
+  // One request of the agent socket (FEED_CONTRACT.md "Runtime plug API"); never throws.
+  nlohmann::json handle(const nlohmann::json& request);
+  // A network interface disappeared (netlink): if it was a plugged tap, unplug its sandbox.
+  void tap_gone(const std::string& ifname);
+
+  // Held while state changes; taking it guarantees no apply or checkpoint is half-done.
+  std::mutex& mutex() { return mu_; }
+
+ private:
+  nlohmann::json plug(const std::string& sandbox_id, const std::string& tap, std::optional<std::string> mac);
+  nlohmann::json unplug(const std::string& sandbox_id, const char* why);
+  nlohmann::json status();
+  void apply_locked(const std::vector<std::string>& repush);
+  void sync_host_channels_locked();
+  // Feed-driven changes are written by the background writer; plugs durably before answering.
+  void save_locked(bool durable_now = false);
+  void report_pending();
+  void note_api(bool reachable, const std::string& detail);
+
+  ReconcilerOptions options_;
+  FeedClient& client_;
+  dp::Datapath& dp_;
+  TablePusher& pusher_;
+  std::string host_link_local_;
+
+  std::mutex mu_;
+  HostView view_;
+  LocalPlugs plugs_;
+  std::set<std::string> unreported_unplugs_;
+  std::map<std::string, std::pair<std::string, std::string>> channels_;  // sandbox → (tap, guest ip)
+  uint64_t applied_revision_ = 0;
+  std::atomic<uint64_t> reported_revision_{0};
+  uint64_t applies_ = 0;
+  std::string last_apply_error_;
+
+  CheckpointWriter checkpoints_;
+
+  std::mutex api_mu_;
+  std::optional<bool> api_reachable_;  // nullopt until the first answer or failure
+};
+
+}  // namespace sandnet::sync

@@ -1,0 +1,148 @@
+#include "sync/table_pusher.h"
+
+#include <algorithm>
+#include <random>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "sync/guestd/table_push_client.h"
+
+namespace sandnet::sync {
+
+using Clock = std::chrono::steady_clock;
+
+TablePusher::TablePusher(TablePusherOptions options) : options_(std::move(options)) {
+  for (int i = 0; i < std::max(1, options_.workers); ++i) workers_.emplace_back([this] { work(); });
+}
+
+TablePusher::~TablePusher() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  for (auto& t : workers_) t.join();
+}
+
+std::chrono::milliseconds TablePusher::backoff(int failures) {
+  // Full jitter over an exponential ceiling: 100 ms, 200 ms, ... up to max_backoff.
+  thread_local std::mt19937 rng{std::random_device{}()};
+  auto ceiling = std::min<int64_t>(options_.max_backoff.count(), 100LL << std::min(failures, 10));
+  std::uniform_int_distribution<int64_t> pick(ceiling / 2, ceiling);
+  return std::chrono::milliseconds(pick(rng));
+}
+
+void TablePusher::update(const std::map<std::string, GuestTable>& tables, uint64_t generation,
+                         const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait) {
+  std::unique_lock lock(mu_);
+  std::map<std::string, uint64_t> waiting;  // id → attempts_done before this update
+  for (auto it = items_.begin(); it != items_.end();) {
+    it = tables.count(it->first) ? std::next(it) : items_.erase(it);
+  }
+  for (auto& [id, table] : tables) {
+    auto& item = items_[id];
+    bool changed = item.version == 0 || item.table.entries != table.entries || item.table.tap != table.tap ||
+                   item.table.guest_ip != table.guest_ip;
+    bool again = std::find(repush.begin(), repush.end(), id) != repush.end();
+    if (!changed && !again) continue;
+    if (changed) {
+      try {
+        item.bytes = encode_table(table, generation);
+      } catch (const std::exception& e) {
+        spdlog::error("hosts table for {}: {}; the guest keeps its last table", id, e.what());
+        item.table = table;
+        item.delivered_version = item.version = next_version_++;
+        continue;
+      }
+      item.table = table;
+    }
+    // Wait only for guests whose guestd has answered before and is not failing: a guest
+    // without a listening guestd (still booting, or an image without it) must not hold every
+    // change back; it gets its table from the background retries.
+    bool responsive = item.delivered_version != 0 && item.failures == 0;
+    item.version = next_version_++;
+    item.next_try = Clock::now();  // a new table is tried at once; failures keep their count
+    if (responsive) waiting[id] = item.attempts_done;
+  }
+  if (waiting.empty()) return;
+  wake_.notify_all();
+  done_.wait_for(lock, first_attempt_wait, [&] {
+    for (auto& [id, before] : waiting) {
+      auto it = items_.find(id);
+      if (it != items_.end() && it->second.attempts_done == before) return false;
+    }
+    return true;
+  });
+}
+
+PushStats TablePusher::stats() {
+  std::lock_guard lock(mu_);
+  PushStats s = stats_;
+  s.pending = 0;
+  for (auto& [_, item] : items_) s.pending += item.delivered_version != item.version ? 1 : 0;
+  return s;
+}
+
+void TablePusher::work() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    auto now = Clock::now();
+    auto next_due = Clock::time_point::max();
+    std::string pick;
+    for (auto& [id, item] : items_) {
+      if (item.in_flight || item.delivered_version == item.version) continue;
+      if (item.next_try <= now) {
+        pick = id;
+        break;
+      }
+      next_due = std::min(next_due, item.next_try);
+    }
+    if (pick.empty()) {
+      if (next_due == Clock::time_point::max()) wake_.wait(lock);
+      else wake_.wait_until(lock, next_due);
+      continue;
+    }
+    auto& item = items_[pick];
+    item.in_flight = true;
+    uint64_t version = item.version;
+    auto bytes = item.bytes;
+    table_push::PushTarget target;
+    target.guest_address = item.table.guest_ip;
+    target.port = options_.port;
+    target.source_address = options_.host_link_local;
+    target.device = item.table.tap;
+    target.timeout = options_.push_timeout;
+    lock.unlock();
+    auto result = table_push::push_table(target, bytes);
+    lock.lock();
+    auto it = items_.find(pick);
+    if (it == items_.end()) continue;  // forgotten meanwhile
+    auto& done = it->second;
+    done.in_flight = false;
+    done.attempts_done++;
+    if (result.ok()) {
+      stats_.delivered++;
+      if (done.version == version) done.delivered_version = version;
+      if (done.failing_logged) spdlog::info("hosts table for {} delivered after {} failed attempts", pick, done.failures);
+      done.failures = 0;
+      done.failing_logged = false;
+    } else {
+      stats_.failed_attempts++;
+      done.failures++;
+      spdlog::debug("hosts table for {}: attempt {} failed: {}", pick, done.failures,
+                    result.delivered ? fmt::format("guestd answered status {}", static_cast<int>(result.status)) : result.error);
+      if (!done.failing_logged) {  // once per failing streak, not per retry
+        spdlog::warn("hosts table for {} ({} via {}) not delivered: {}; retrying with backoff", pick,
+                     done.table.guest_ip, done.table.tap,
+                     result.delivered ? "guestd rejected it" : result.error);
+        done.failing_logged = true;
+      }
+      done.next_try = Clock::now() + backoff(done.failures);
+    }
+    done_.notify_all();
+    wake_.notify_all();
+  }
+}
+
+}  // namespace sandnet::sync

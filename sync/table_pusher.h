@@ -1,0 +1,75 @@
+// Delivers each local guest's hosts table to its sandnet-guestd, in the background: a table
+// is pushed when its content changes or the guest (re)plugs, and retried with jittered
+// exponential backoff until the guest answers (its guestd may not be up yet). A few worker
+// threads, so one silent guest never delays the others.
+#pragma once
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sync/guest_tables.h"
+
+namespace sandnet::sync {
+
+struct TablePusherOptions {
+  std::string host_link_local = "169.254.0.1";
+  uint16_t port = 7471;
+  std::chrono::milliseconds push_timeout{2000};
+  std::chrono::milliseconds max_backoff{5000};
+  int workers = 4;
+};
+
+struct PushStats {
+  uint64_t delivered = 0;
+  uint64_t failed_attempts = 0;
+  size_t pending = 0;  // tables not yet delivered
+};
+
+class TablePusher {
+ public:
+  explicit TablePusher(TablePusherOptions options);
+  ~TablePusher();
+  TablePusher(const TablePusher&) = delete;
+  TablePusher& operator=(const TablePusher&) = delete;
+
+  // The tables every local guest must have now (guests missing from `tables` are forgotten);
+  // `generation` is stored in changed tables. `repush` lists guests that get their table again
+  // even if unchanged (they just plugged). Waits up to `first_attempt_wait` for the first
+  // delivery attempt of every changed table whose guest answered its last push, so a caller
+  // can report "applied" after it.
+  void update(const std::map<std::string, GuestTable>& tables, uint64_t generation,
+              const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait);
+  PushStats stats();
+
+ private:
+  struct Item {
+    GuestTable table;
+    std::vector<unsigned char> bytes;
+    uint64_t version = 0;            // bumps when the table must be (re)delivered
+    uint64_t delivered_version = 0;
+    uint64_t attempts_done = 0;      // completed attempts, any outcome
+    int failures = 0;                // consecutive
+    std::chrono::steady_clock::time_point next_try{};
+    bool in_flight = false;
+    bool failing_logged = false;
+  };
+  void work();
+  std::chrono::milliseconds backoff(int failures);
+
+  TablePusherOptions options_;
+  std::mutex mu_;
+  std::condition_variable wake_;   // workers: something is due or we stop
+  std::condition_variable done_;   // update(): an attempt finished
+  std::map<std::string, Item> items_;
+  uint64_t next_version_ = 1;
+  bool stopping_ = false;
+  PushStats stats_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace sandnet::sync

@@ -1,0 +1,87 @@
+// An end-to-end world on one machine, from real parts: the integration harness's host
+// namespace (<prefix>-host) runs sandnet-api (loopback :8080, SQLite in the scratch dir) and
+// sandnet-agent in API mode; each sandbox is a namespace joined to the host by a veth whose
+// guest end carries the overlay address and MAC the API assigned. Everything is torn down
+// (processes, pins, namespaces, files) when the world goes, or by the harness's reaper.
+#pragma once
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/integration/harness/process.h"
+#include "tests/integration/harness/topology.h"
+
+namespace sandnet::e2e {
+
+using nlohmann::json;
+using std::chrono::milliseconds;
+
+struct HttpResult {
+  int status = 0;  // 0: no answer
+  json body;
+  std::string raw;
+};
+
+struct Guest {
+  std::string label, id, name, ip, mac, netns, tap;
+};
+
+class World {
+ public:
+  World();
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  testing::Topology& topo() { return *topo_; }
+  const std::string& scratch() const { return topo_->scratch_dir(); }
+  const std::string& host_netns() const { return topo_->host_netns(); }
+  std::string host_id() const { return "h1"; }
+
+  // --- sandnet-api (runs in the host namespace, so only this world's agent can reach it)
+  void start_api();
+  void kill_api();
+  HttpResult call(const std::string& method, const std::string& path, const json& body = nullptr) const;
+  // The call must answer 200 success; returns data (throws with the answer otherwise).
+  json ok(const std::string& method, const std::string& path, const json& body = nullptr) const;
+
+  // --- sandnet-agent --api
+  void start_agent(const std::vector<std::string>& extra_args = {});
+  void kill_agent();   // SIGKILL
+  bool stop_agent();   // SIGTERM, bounded wait
+  bool agent_running();
+  json agent_status() const;  // over the agent socket
+  std::string agent_log() const;
+  std::string run_dir() const { return scratch() + "/run"; }
+  std::string state_dir() const { return scratch() + "/agent-state"; }
+
+  // --- sandboxes
+  // POST /v1/sandboxes {name, networks?}, then a veth sandbox with the assigned address.
+  Guest& create_sandbox(const std::string& label, const std::string& name, const json& networks = nullptr);
+  Guest& guest(const std::string& label) { return guests_.at(label); }
+  // `sandnetctl plug` (what a VM runtime does); returns the agent's answer.
+  json plug(const Guest& g);
+  json unplug(const Guest& g);
+  // POST/DELETE membership, with ?wait=applied; returns data.
+  json attach(const Guest& g, const std::string& network, bool wait = true);
+  json detach(const Guest& g, const std::string& network, bool wait = true);
+  // GET /v1/networks/{net} member entry for a sandbox (null when not a member).
+  json member(const std::string& network, const Guest& g) const;
+
+ private:
+  std::unique_ptr<testing::Topology> topo_;
+  std::string db_, token_file_, bpffs_root_, user_key_;
+  std::unique_ptr<testing::ChildProcess> api_;
+  std::unique_ptr<testing::ChildProcess> agent_;
+  std::map<std::string, Guest> guests_;
+};
+
+std::string sandnetctl_binary();
+std::string guestd_binary();
+
+}  // namespace sandnet::e2e

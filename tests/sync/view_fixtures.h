@@ -1,0 +1,38 @@
+// Feed answers for the model tests, in the contract's shape (FEED_CONTRACT.md).
+#pragma once
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace sandnet::sync::testing {
+
+inline nlohmann::json sandbox(const std::string& id, const std::string& name, const std::string& ip,
+                              nlohmann::json host, std::vector<std::string> networks,
+                              nlohmann::json mac = nullptr, const std::string& status = "running") {
+  return {{"id", id}, {"name", name}, {"ip", ip}, {"host", host}, {"mac", mac}, {"status", status}, {"networks", networks}};
+}
+
+inline nlohmann::json network(const std::string& id, const std::string& name, std::vector<std::string> members) {
+  return {{"id", id}, {"name", name}, {"members", members}};
+}
+
+// Ids with the real prefixes and valid ULIDs.
+inline const std::string kA = "sb_01HZY0000000000000000000AA";
+inline const std::string kB = "sb_01HZY0000000000000000000BB";
+inline const std::string kC = "sb_01HZY0000000000000000000CC";
+inline const std::string kNet1 = "net-01HZY00000000000000000N1";
+inline const std::string kNet2 = "net-01HZY00000000000000000N2";
+
+// A on h1 (plugged), B on h1, C on h2; backend = {A, B}, web = {A, C}.
+inline nlohmann::json snapshot(uint64_t revision = 7) {
+  return {{"type", "snapshot"},
+          {"revision", revision},
+          {"sandboxes",
+           {sandbox(kA, "brave-otter", "10.42.0.5", "h1", {kNet1, kNet2}, "02:00:0a:2a:00:05"),
+            sandbox(kB, "calm-heron", "10.42.0.6", "h1", {kNet1}),
+            sandbox(kC, "quick-fox", "10.42.0.7", "h2", {kNet2})}},
+          {"networks", {network(kNet1, "backend", {kA, kB}), network(kNet2, "web", {kA, kC})}}};
+}
+
+}  // namespace sandnet::sync::testing
