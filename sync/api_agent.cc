@@ -1,5 +1,6 @@
 #include "sync/api_agent.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -43,6 +44,9 @@ int run_api_agent(const ApiAgentOptions& o) {
     spdlog::critical("--host-id must be a DNS label");
     return 2;
   }
+  // Few threads allocate much (feed parsing, checkpoints): two arenas keep the peak RSS of a
+  // 100k-membership view well under the target instead of one arena per thread.
+  mallopt(M_ARENA_MAX, 2);
   sigset_t mask;
   sigemptyset(&mask);
   sigaddset(&mask, SIGHUP);

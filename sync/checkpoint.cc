@@ -1,5 +1,7 @@
 #include "sync/checkpoint.h"
 
+#include <malloc.h>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -79,6 +81,8 @@ void CheckpointWriter::run() {
     } catch (const std::exception& e) {
       spdlog::error("checkpoint not written: {}", e.what());
     }
+    next = {};
+    malloc_trim(0);  // the serialised view was the agent's largest transient allocation
     lock.lock();
   }
 }

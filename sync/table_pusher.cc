@@ -65,8 +65,8 @@ void TablePusher::update(const std::map<std::string, GuestTable>& tables, uint64
     item.next_try = Clock::now();  // a new table is tried at once; failures keep their count
     if (responsive) waiting[id] = item.attempts_done;
   }
+  wake_.notify_all();  // every new or re-pushed table, waited for or not
   if (waiting.empty()) return;
-  wake_.notify_all();
   done_.wait_for(lock, first_attempt_wait, [&] {
     for (auto& [id, before] : waiting) {
       auto it = items_.find(id);
