@@ -2,7 +2,7 @@
 /*
  * sandnet datapath: TC programs on every sandbox tap.
  *   tap_ingress: packets from the guest. Anti-spoofing, ARP answered in place
- *                for peers only, the isolation verdict (3 hash lookups), MAC
+ *                for peers only, the isolation verdict (2 hash + 1 array lookups), MAC
  *                rewrite and redirect straight to the peer's tap.
  *   tap_egress:  packets to the guest. Only what tap_ingress forwarded and
  *                the host's link-local channel may reach an overlay address.

@@ -13,6 +13,7 @@ namespace sandnet::dp {
 struct Capacity {
   uint32_t max_endpoints = 131072;    // every endpoint this host knows, local or peer
   uint32_t max_local_taps = 4096;     // local sandboxes (taps)
+  uint32_t max_tap_ifindex = 65536;   // taps array size: a tap's ifindex must be below it
   uint32_t max_networks = 16384;
   uint32_t max_sets = 131072;         // distinct network sets
   uint32_t max_pairs = 1048576;       // intersecting {local set, any set} pairs

@@ -76,7 +76,7 @@ std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Capa
   if (!self->skel_) throw std::runtime_error("cannot open the BPF skeleton");
   auto& m = self->skel_->maps;
   bpf_map__set_max_entries(m.endpoints, cap.max_endpoints);
-  bpf_map__set_max_entries(m.taps, cap.max_local_taps);
+  bpf_map__set_max_entries(m.taps, cap.max_tap_ifindex);
   bpf_map__set_max_entries(m.set_pairs, cap.max_pairs);
   bpf_map__set_max_entries(m.set_nets, cap.max_sets);
   bpf_map__set_max_entries(m.networks, cap.max_networks);

@@ -147,6 +147,9 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       t.set_id = set_id;
       std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
       std::copy(tap->mac.begin(), tap->mac.end(), t.tap_mac);
+      if (tap->ifindex >= cap.max_tap_ifindex)
+        throw CapacityError(fmt::format("over capacity: tap {} has ifindex {} (config max_tap_ifindex = {})",
+                                        ep.tap, tap->ifindex, cap.max_tap_ifindex));
       if (target.taps.count(tap->ifindex))
         throw StateError(fmt::format("endpoint {}: tap {} is already used", ep.sandbox_id, ep.tap));
       target.taps[tap->ifindex] = t;

@@ -49,6 +49,26 @@ void del(int fd, const K& key, const char* map) {
     sys_fail(fmt::format("delete from map {}", map), errno);
 }
 
+// The taps array, in batches; empty slots (ip == 0) are not entries.
+void read_tap_array(int fd, std::map<uint32_t, sn_tap>& out) {
+  constexpr uint32_t kBatch = 4096;
+  std::vector<uint32_t> keys(kBatch);
+  std::vector<sn_tap> values(kBatch);
+  uint32_t in = 0, next = 0;
+  bool first = true;
+  for (;;) {
+    uint32_t n = kBatch;
+    int rc = bpf_map_lookup_batch(fd, first ? nullptr : &in, &next, keys.data(), values.data(), &n, nullptr);
+    int err = errno;
+    if (rc != 0 && err != ENOENT) sys_fail("read of map taps", err);
+    for (uint32_t i = 0; i < n; ++i)
+      if (values[i].ip != 0) out[keys[i]] = values[i];
+    if (rc != 0) return;  // ENOENT: past the last slot
+    in = next;
+    first = false;
+  }
+}
+
 }  // namespace
 
 MapSet MapSet::open_pinned(const std::string& root) {
@@ -70,10 +90,7 @@ MapImage MapSet::read_image() const {
     sn_endpoint v{};
     if (bpf_map_lookup_elem(fds_.endpoints.get(), &k, &v) == 0) img.endpoints[k] = v;
   });
-  for_each_key<uint32_t>(fds_.taps.get(), [&](uint32_t k) {
-    sn_tap v{};
-    if (bpf_map_lookup_elem(fds_.taps.get(), &k, &v) == 0) img.taps[k] = v;
-  });
+  read_tap_array(fds_.taps.get(), img.taps);
   for_each_key<sn_pair_key>(fds_.set_pairs.get(), [&](const sn_pair_key& k) {
     sn_pair_val v{};
     if (bpf_map_lookup_elem(fds_.set_pairs.get(), &k, &v) == 0)
@@ -143,7 +160,7 @@ size_t MapSet::apply(const Plan& p) {
   for (auto& [k, v] : p.settle_endpoints) put(fds_.endpoints.get(), k, v, "endpoints");
   for (auto& [k, v] : p.settle_taps) put(fds_.taps.get(), k, v, "taps");
   for (auto k : p.del_endpoints) del(fds_.endpoints.get(), k, "endpoints");
-  for (auto k : p.del_taps) del(fds_.taps.get(), k, "taps");
+  for (auto k : p.del_taps) put(fds_.taps.get(), k, sn_tap{}, "taps");  // array: zero = empty
   for (auto& k : p.del_pairs) {
     sn_pair_key key{k.first, k.second};
     del(fds_.set_pairs.get(), key, "set_pairs");

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* Endpoint and tap lookups (one hash lookup each). */
+/* Endpoint (hash) and tap (array, inlined) lookups. */
 #ifndef SN_BPF_ENDPOINT_H
 #define SN_BPF_ENDPOINT_H
 
@@ -15,9 +15,14 @@ static __always_inline const struct sn_config *sn_config_get(void)
 	return cfg;
 }
 
+/* NULL for an ifindex beyond the array or an empty slot (ip == 0): fail closed. */
 static __always_inline const struct sn_tap *sn_tap_lookup(__u32 ifindex)
 {
-	return bpf_map_lookup_elem(&taps, &ifindex);
+	const struct sn_tap *tap = bpf_map_lookup_elem(&taps, &ifindex);
+
+	if (!tap || tap->ip == 0)
+		return 0;
+	return tap;
 }
 
 static __always_inline const struct sn_endpoint *sn_endpoint_lookup(__u32 ip)

@@ -22,10 +22,11 @@ struct {
 	__type(value, struct sn_endpoint);
 } endpoints SEC(".maps");
 
+/* Indexed by ifindex (max_entries = max_tap_ifindex): the verifier inlines
+ * an array lookup, a hash lookup costs ~15-20 ns per packet. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1024);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u32); /* ifindex */
 	__type(value, struct sn_tap);
 } taps SEC(".maps");

@@ -203,6 +203,18 @@ TEST(Plan, OverCapacityIsRefusedWithTheKnobName) {
   EXPECT_THROW(plan(state(3, {{1, {0}}, {2, {1}}, {3, {2}}}), {}, cap), CapacityError);
 }
 
+TEST(Plan, TapIfindexBeyondTheTapsArrayIsRefusedWithTheKnobName) {
+  Capacity cap;
+  EXPECT_NO_THROW(plan(state(1, {}), {}, cap));
+  cap.max_tap_ifindex = 100;  // the test resolver's first tap has ifindex 100
+  try {
+    plan(state(1, {}), {}, cap);
+    FAIL() << "accepted";
+  } catch (const CapacityError& e) {
+    EXPECT_NE(std::string(e.what()).find("max_tap_ifindex"), std::string::npos);
+  }
+}
+
 TEST(Plan, TransitionPeakIsCheckedToo) {
   Capacity cap;
   cap.max_endpoints = 10;

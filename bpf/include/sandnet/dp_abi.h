@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 1
-#define SN_LAYOUT_DIR "v1"
+#define SN_LAYOUT_VERSION 2
+#define SN_LAYOUT_DIR "v2"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -76,7 +76,9 @@ struct sn_endpoint {
 	__u32 flags;    /* reserved */
 };
 
-/* taps: ifindex -> the guest behind it, for anti-spoofing and the source set. */
+/* taps: array indexed by ifindex -> the guest behind it, for anti-spoofing
+ * and the source set. An array (inlined lookup) rather than a hash: a slot
+ * with ip == 0 is empty (no guest has address 0). */
 struct sn_tap {
 	__u32 ip;        /* guest overlay IPv4, network order */
 	__u32 set_id;    /* same as the endpoint's, saves a lookup per packet */
