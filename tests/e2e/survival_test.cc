@@ -77,9 +77,7 @@ TEST_F(Survival, ApiRestartedMidRunLosesNoChange) {
   // The datapath allows A->C once applied, but A's own kernel may still hold the neighbour entry
   // for C that failed while C was blocked (ARP unanswered): its connect can fail with "no route
   // to host" until A re-resolves. That is the guest's ARP timer, so poll (bounded) here.
-  EXPECT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
-    return testing::tcp_probe(a_->netns, c_->ip, kPort, kAllowed) == TcpOutcome::kEchoed;
-  }));
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, c_->ip, kPort, kConverge), TcpOutcome::kEchoed);
   EXPECT_EQ(w.member("backend", *c_)["applied"], true);
   auto status = w.agent_status();
   EXPECT_EQ(status["applied_revision"], status["reported_revision"]) << status.dump();
@@ -134,9 +132,7 @@ TEST_F(Survival, TapDeletedUnderItIsReportedStopped) {
   // The datapath allows A->C once applied, but A's own kernel may still hold the neighbour entry
   // for C that failed while C was blocked (ARP unanswered): its connect can fail with "no route
   // to host" until A re-resolves. That is the guest's ARP timer, so poll (bounded) here.
-  EXPECT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
-    return testing::tcp_probe(a_->netns, c_->ip, kPort, kAllowed) == TcpOutcome::kEchoed;
-  }));
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, c_->ip, kPort, kConverge), TcpOutcome::kEchoed);
 }
 
 TEST_F(Survival, TapDeletedWhileAgentDownIsReportedAtStart) {
@@ -151,9 +147,7 @@ TEST_F(Survival, TapDeletedWhileAgentDownIsReportedAtStart) {
   // The datapath allows A->C once applied, but A's own kernel may still hold the neighbour entry
   // for C that failed while C was blocked (ARP unanswered): its connect can fail with "no route
   // to host" until A re-resolves. That is the guest's ARP timer, so poll (bounded) here.
-  EXPECT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
-    return testing::tcp_probe(a_->netns, c_->ip, kPort, kAllowed) == TcpOutcome::kEchoed;
-  }));
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, c_->ip, kPort, kConverge), TcpOutcome::kEchoed);
 }
 
 }  // namespace
