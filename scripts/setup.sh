@@ -24,7 +24,10 @@ fi
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 build_type=${SANDNET_BUILD_TYPE:-RelWithDebInfo}
-werror=${SANDNET_WERROR:-OFF}
+# Only pass SANDNET_WERROR when asked (CI sets it): otherwise keep what ./build already has, so
+# that demo.sh after test.sh does not rebuild everything for a changed flag.
+werror=()
+[ -n "${SANDNET_WERROR:-}" ] && werror=(-DSANDNET_WERROR="$SANDNET_WERROR")
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSANDNET_WERROR="$werror" >/dev/null
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${werror[@]}" >/dev/null
 cmake --build build -j"$(nproc)"
