@@ -1,5 +1,7 @@
 #include "sync/guestd/interface_address.h"
 
+#include "common/netlink/netlink_request.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/netlink.h>
@@ -20,51 +22,18 @@ namespace {
   throw std::system_error(error, std::generic_category(), what);
 }
 
-// One rtnetlink request: header, fixed payload, attributes; sent and acknowledged.
+// The shared rtnetlink request (common/netlink), with guestd's error style: throw, naming the step.
 class NetlinkRequest {
  public:
-  NetlinkRequest(uint16_t type, uint16_t flags, const void* payload, size_t payload_size) {
-    buffer_.resize(NLMSG_SPACE(payload_size));
-    auto* h = header();
-    h->nlmsg_len = static_cast<uint32_t>(NLMSG_LENGTH(payload_size));
-    h->nlmsg_type = type;
-    h->nlmsg_flags = static_cast<uint16_t>(NLM_F_REQUEST | NLM_F_ACK | flags);
-    h->nlmsg_seq = 1;
-    std::memcpy(NLMSG_DATA(h), payload, payload_size);
-  }
-  void add_attribute(uint16_t type, const void* data, size_t size) {
-    size_t at = NLMSG_ALIGN(header()->nlmsg_len);
-    buffer_.resize(at + RTA_SPACE(size));
-    auto* rta = reinterpret_cast<rtattr*>(buffer_.data() + at);
-    rta->rta_type = type;
-    rta->rta_len = static_cast<uint16_t>(RTA_LENGTH(size));
-    std::memcpy(RTA_DATA(rta), data, size);
-    header()->nlmsg_len = static_cast<uint32_t>(at + RTA_SPACE(size));
-  }
+  NetlinkRequest(uint16_t type, uint16_t flags, const void* payload, size_t payload_size)
+      : request_(type, flags, payload, payload_size) {}
+  void add_attribute(uint16_t type, const void* data, size_t size) { request_.add_attribute(type, data, size); }
   void execute(const std::string& what) {
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) fail(errno, "netlink socket");
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    if (sendto(fd, buffer_.data(), header()->nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0) {
-      int e = errno;
-      close(fd);
-      fail(e, what);
-    }
-    alignas(nlmsghdr) char reply[4096];
-    ssize_t n = recv(fd, reply, sizeof reply, 0);
-    int e = errno;
-    close(fd);
-    if (n < 0) fail(e, what);
-    auto* h = reinterpret_cast<nlmsghdr*>(reply);
-    if (!NLMSG_OK(h, static_cast<size_t>(n)) || h->nlmsg_type != NLMSG_ERROR) fail(EPROTO, what);
-    int error = -static_cast<nlmsgerr*>(NLMSG_DATA(h))->error;
-    if (error != 0) fail(error, what);
+    if (int error = request_.execute(); error != 0) fail(error, what);
   }
 
  private:
-  nlmsghdr* header() { return reinterpret_cast<nlmsghdr*>(buffer_.data()); }
-  std::vector<char> buffer_;
+  netlink::Request request_;
 };
 
 in_addr parse_ipv4(const std::string& text) {
