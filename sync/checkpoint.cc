@@ -1,50 +1,178 @@
 #include "sync/checkpoint.h"
 
+#include <fcntl.h>
 #include <malloc.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <system_error>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "sync/feed_parse.h"
 #include "sync/guestd/atomic_file.h"
 
 namespace sandnet::sync {
 
 using nlohmann::json;
 
-std::string checkpoint_path(const std::string& state_dir) { return state_dir + "/agent-state.json"; }
+namespace {
 
-std::optional<Checkpoint> load_checkpoint(const std::string& state_dir) {
-  std::ifstream in(checkpoint_path(state_dir), std::ios::binary);
+constexpr int kVersion = 1;
+
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::stringstream text;
   text << in.rdbuf();
+  return std::move(text).str();
+}
+
+std::string log_header(uint64_t generation) {
+  return json{{"checkpoint_log", kVersion}, {"generation", generation}}.dump() + "\n";
+}
+
+// The base, serialised record by record: no tree of the whole view.
+std::string encode_base(const Checkpoint& c) {
+  std::string out = fmt::format(R"({{"version":{},"host_id":{},"generation":{},"plugs":{},"unreported_unplugs":{},)",
+                                kVersion, json(c.host_id).dump(), c.generation, plugs_to_json(c.plugs).dump(),
+                                json(c.unreported_unplugs).dump());
+  out += fmt::format(R"("view":{{"type":"snapshot","revision":{},"sandboxes":[)", c.view.revision());
+  const char* sep = "";
+  for (auto& [_, s] : c.view.sandboxes()) {
+    out += sep;
+    out += to_json(s).dump();
+    sep = ",";
+  }
+  out += R"(],"networks":[)";
+  sep = "";
+  for (auto& [_, n] : c.view.networks()) {
+    out += sep;
+    out += to_json(n).dump();
+    sep = ",";
+  }
+  out += "]}}";
+  return out;
+}
+
+json feed_to_json(const FeedAnswer& a) {
+  json sbs = json::array(), nets = json::array();
+  for (auto& s : a.sandboxes) sbs.push_back(to_json(s));
+  for (auto& n : a.networks) nets.push_back(to_json(n));
+  return {{"type", a.snapshot ? "snapshot" : "changes"}, {"revision", a.revision},      {"sandboxes", sbs},
+          {"networks", nets},                            {"removed_sandboxes", a.removed_sandboxes},
+          {"removed_networks", a.removed_networks}};
+}
+
+void write_all(int fd, const std::string& bytes) {
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::system_error(errno, std::generic_category(), "write checkpoint log");
+    off += static_cast<size_t>(n);
+  }
+}
+
+// Replays the log onto `c` if it belongs to c's base; stops at a torn or bad line.
+void replay_log(Checkpoint& c, const std::string& state_dir) {
+  auto text = read_file(checkpoint_log_path(state_dir));
+  if (!text) return;
+  size_t end = text->find('\n');
+  if (end == std::string::npos) return;  // torn header: nothing was logged after the base
+  json header = json::parse(std::string_view(*text).substr(0, end), nullptr, /*allow_exceptions=*/false);
+  if (!header.is_object() || header.value("checkpoint_log", 0) != kVersion ||
+      !header.contains("generation") || !header["generation"].is_number_unsigned() ||
+      header["generation"].get<uint64_t>() != c.generation) {
+    spdlog::info("checkpoint log {} is not for base generation {}; ignored", checkpoint_log_path(state_dir),
+                 c.generation);
+    return;
+  }
+  for (size_t start = end + 1; start < text->size(); start = end + 1) {
+    end = text->find('\n', start);
+    if (end == std::string::npos) {
+      spdlog::warn("checkpoint log: torn last record ({} bytes) dropped", text->size() - start);
+      return;
+    }
+    try {
+      apply_record(c, std::string_view(*text).substr(start, end - start));
+      ++c.replayed_records;
+    } catch (const std::exception& e) {
+      spdlog::warn("checkpoint log: record {} unreadable ({}); later records dropped", c.replayed_records + 1,
+                   e.what());
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string checkpoint_path(const std::string& state_dir) { return state_dir + "/agent-state.json"; }
+std::string checkpoint_log_path(const std::string& state_dir) { return state_dir + "/agent-state.log"; }
+
+std::optional<Checkpoint> load_checkpoint(const std::string& state_dir) {
+  auto text = read_file(checkpoint_path(state_dir));
+  if (!text) return std::nullopt;
+  Checkpoint c;
   try {
-    auto j = json::parse(text.str());
-    if (j.at("version").get<int>() != 1) throw std::runtime_error("unknown version");
-    Checkpoint c;
+    auto parsed = parse_feed_text(*text, {"view"});
+    text.reset();
+    const json& j = parsed.rest;
+    if (j.at("version").get<int>() != kVersion) throw std::runtime_error("unknown version");
+    if (!parsed.answer.snapshot) throw std::runtime_error("view is not a snapshot");
     c.host_id = j.at("host_id").get<std::string>();
-    c.view = HostView::from_json(j.at("view"));
+    c.generation = j.value("generation", uint64_t{0});
+    c.view.apply(std::move(parsed.answer));
     c.plugs = plugs_from_json(j.at("plugs"));
     for (auto& id : j.value("unreported_unplugs", json::array())) c.unreported_unplugs.insert(id.get<std::string>());
-    return c;
   } catch (const std::exception& e) {
     throw std::runtime_error("checkpoint " + checkpoint_path(state_dir) + ": " + e.what());
   }
+  replay_log(c, state_dir);
+  return c;
 }
 
 void save_checkpoint(const std::string& state_dir, const Checkpoint& c) {
   std::filesystem::create_directories(state_dir);
-  json j = {{"version", 1},
-            {"host_id", c.host_id},
-            {"view", c.view.to_json()},
-            {"plugs", plugs_to_json(c.plugs)},
-            {"unreported_unplugs", c.unreported_unplugs}};
-  auto text = j.dump();
-  guestd::replace_file_atomically(checkpoint_path(state_dir),
-                                  {reinterpret_cast<const unsigned char*>(text.data()), text.size()}, 0600);
+  {
+    auto text = encode_base(c);
+    guestd::replace_file_atomically(checkpoint_path(state_dir),
+                                    {reinterpret_cast<const unsigned char*>(text.data()), text.size()}, 0600);
+  }
+  // After the base: a crash in between leaves the old log, whose header names the old base.
+  auto header = log_header(c.generation);
+  guestd::replace_file_atomically(checkpoint_log_path(state_dir),
+                                  {reinterpret_cast<const unsigned char*>(header.data()), header.size()}, 0600);
+}
+
+std::string encode_record(const CheckpointRecord& r) {
+  json j = json::object();
+  if (r.feed) j["feed"] = feed_to_json(*r.feed);
+  if (r.upsert) j["upsert"] = to_json(*r.upsert);
+  if (r.plugs) j["plugs"] = plugs_to_json(*r.plugs);
+  if (r.unreported_unplugs) j["unreported_unplugs"] = *r.unreported_unplugs;
+  return j.dump() + "\n";  // dump() escapes control characters: the line holds no raw '\n'
+}
+
+void apply_record(Checkpoint& c, std::string_view line) {
+  json j = json::parse(line);
+  if (!j.is_object()) throw std::runtime_error("record is not an object");
+  if (j.contains("feed")) {
+    auto answer = parse_feed(j["feed"]);
+    if (answer.snapshot) throw std::runtime_error("a snapshot in the log");
+    c.view.apply(std::move(answer));
+  }
+  if (j.contains("upsert")) c.view.upsert(parse_sandbox(j["upsert"]));
+  if (j.contains("plugs")) c.plugs = plugs_from_json(j["plugs"]);
+  if (j.contains("unreported_unplugs")) {
+    std::set<std::string> ids;
+    for (auto& id : j["unreported_unplugs"]) ids.insert(id.get<std::string>());
+    c.unreported_unplugs = std::move(ids);
+  }
 }
 
 CheckpointWriter::CheckpointWriter(std::string state_dir) : state_dir_(std::move(state_dir)) {
@@ -58,32 +186,89 @@ CheckpointWriter::~CheckpointWriter() {
   }
   cv_.notify_all();
   thread_.join();
+  if (log_fd_ >= 0) ::close(log_fd_);
 }
 
-void CheckpointWriter::submit(Checkpoint checkpoint) {
-  {
-    std::lock_guard lock(mu_);
-    pending_ = std::move(checkpoint);
-  }
+void CheckpointWriter::compact(Checkpoint base, bool wait_durable) {
+  log_bytes_ = 0;
+  submit({0, std::move(base), {}}, wait_durable);
+}
+
+void CheckpointWriter::append(std::string line, bool wait_durable) {
+  log_bytes_ += line.size();
+  submit({0, std::nullopt, std::move(line)}, wait_durable);
+}
+
+uint64_t CheckpointWriter::submit(Job job, bool wait_durable) {
+  std::unique_lock lock(mu_);
+  job.seq = next_seq_++;
+  uint64_t seq = job.seq;
+  queue_.push_back(std::move(job));
   cv_.notify_all();
+  if (wait_durable) durable_.wait(lock, [&] { return done_seq_ >= seq; });
+  return seq;
+}
+
+void CheckpointWriter::write_base(const Checkpoint& base) {
+  if (log_fd_ >= 0) ::close(log_fd_);
+  log_fd_ = -1;
+  save_checkpoint(state_dir_, base);
+  log_fd_ = ::open(checkpoint_log_path(state_dir_).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open checkpoint log");
+  broken_ = false;
+}
+
+void CheckpointWriter::write_lines(const std::string& lines) {
+  if (broken_) return;  // a gap would replay later changes without earlier ones
+  if (log_fd_ < 0) {
+    // No base written by this process: append to the existing log only (never headerless).
+    log_fd_ = ::open(checkpoint_log_path(state_dir_).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+    if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open checkpoint log");
+  }
+  write_all(log_fd_, lines);
+  if (::fdatasync(log_fd_) != 0) throw std::system_error(errno, std::generic_category(), "fdatasync checkpoint log");
 }
 
 void CheckpointWriter::run() {
   std::unique_lock lock(mu_);
   for (;;) {
-    cv_.wait(lock, [&] { return pending_ || stopping_; });
-    if (!pending_) return;
-    Checkpoint next = std::move(*pending_);
-    pending_.reset();
+    cv_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+    if (queue_.empty()) return;
+    std::deque<Job> batch;
+    batch.swap(queue_);
     lock.unlock();
-    try {
-      save_checkpoint(state_dir_, next);
-    } catch (const std::exception& e) {
-      spdlog::error("checkpoint not written: {}", e.what());
+    // A base holds everything submitted before it: only the newest one is written.
+    auto last_base = batch.end();
+    for (auto it = batch.begin(); it != batch.end(); ++it)
+      if (it->base) last_base = it;
+    auto from = batch.begin();
+    bool trim = false;
+    if (last_base != batch.end()) {
+      try {
+        write_base(*last_base->base);
+      } catch (const std::exception& e) {
+        spdlog::error("checkpoint not written: {}", e.what());
+        broken_ = true;
+      }
+      from = std::next(last_base);
+      trim = true;
     }
-    next = {};
-    malloc_trim(0);  // the serialised view was the agent's largest transient allocation
+    std::string lines;
+    for (auto it = from; it != batch.end(); ++it) lines += it->line;
+    if (!lines.empty()) {
+      try {
+        write_lines(lines);
+      } catch (const std::exception& e) {
+        spdlog::error("checkpoint log not written: {}", e.what());
+        broken_ = true;
+      }
+    }
+    uint64_t done = batch.back().seq;
+    batch.clear();
+    if (trim) malloc_trim(0);  // the serialised view was the agent's largest transient allocation
     lock.lock();
+    done_seq_ = done;
+    durable_.notify_all();
   }
 }
 

@@ -1,15 +1,26 @@
 // The agent's on-disk checkpoint in --state-dir: the last applied feed revision, the host view
-// at that revision and the local plugs. Written atomically (temp + fsync + rename) after each
-// apply, read at start so a restarted agent re-derives the state its pinned maps hold and
-// resumes the feed where it stopped.
+// at that revision and the local plugs, so a restarted agent re-derives the state its pinned
+// maps hold and resumes the feed where it stopped.
+//
+// Two files. `agent-state.json` is a full checkpoint (a "base", generation G), replaced
+// atomically (temp + fsync + rename). `agent-state.log` starts with a header naming G and then
+// holds one JSON line per change applied since: the feed's changes answer, a sandbox record
+// from a plug, the local plugs. Writing a change costs the size of the change, not of the view;
+// the log is compacted into a new base (G+1) when it has grown, or at once after a snapshot.
+// A log whose header names another generation (a crash between the base's rename and the new
+// log's) is ignored; a torn last line (a crash mid-append) is dropped, and the agent compacts at
+// start, so a torn line is never followed by new records.
 #pragma once
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
-#include <thread>
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
+#include <thread>
 
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
@@ -21,30 +32,69 @@ struct Checkpoint {
   HostView view;
   LocalPlugs plugs;
   std::set<std::string> unreported_unplugs;  // unplugs the API has not acknowledged yet
+  uint64_t generation = 0;                   // of the base; records on the log apply on top
+  size_t replayed_records = 0;               // log records applied by load_checkpoint
 };
 
 std::string checkpoint_path(const std::string& state_dir);
-// nullopt when there is none; throws std::runtime_error when it exists but is unreadable.
+std::string checkpoint_log_path(const std::string& state_dir);
+// Base plus its log. nullopt when there is none; throws std::runtime_error when the base
+// exists but is unreadable (a bad log record only ends the replay there, with a warning).
 std::optional<Checkpoint> load_checkpoint(const std::string& state_dir);
-void save_checkpoint(const std::string& state_dir, const Checkpoint& checkpoint);  // throws
+// Writes `checkpoint` as the base of its generation and starts an empty log for it. Throws.
+void save_checkpoint(const std::string& state_dir, const Checkpoint& checkpoint);
 
-// Writes checkpoints on its own thread, newest wins: an fsync on a busy disk must never sit
-// between a feed answer and the next long poll (it showed as 1 s convergence outliers).
+// One log line: what changed, in the order it is applied on load.
+struct CheckpointRecord {
+  const FeedAnswer* feed = nullptr;        // a changes answer
+  const SandboxRecord* upsert = nullptr;   // a plug's sandbox record
+  const LocalPlugs* plugs = nullptr;       // with unplugs: the local state, whole
+  const std::set<std::string>* unreported_unplugs = nullptr;
+};
+std::string encode_record(const CheckpointRecord& record);  // one line, '\n' included
+// Applies one line to `c`; throws on a malformed record (c may be partly changed then).
+void apply_record(Checkpoint& c, std::string_view line);
+
+// Writes the checkpoint on its own thread in submission order: appends are cheap, a base
+// (compaction) replaces everything before it. An fsync on a busy disk must never sit between
+// a feed answer and the next long poll (it showed as 1 s convergence outliers); a plug the
+// runtime was told about waits for its record to be durable.
 class CheckpointWriter {
  public:
   explicit CheckpointWriter(std::string state_dir);
   ~CheckpointWriter();  // writes what is pending, then stops
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
-  void submit(Checkpoint checkpoint);
+
+  void compact(Checkpoint base, bool wait_durable);
+  void append(std::string line, bool wait_durable);
+  // Bytes appended since the last base; the owner compacts past a threshold.
+  size_t log_bytes() const { return log_bytes_; }
+  // A write failed: the log may have a gap, so only a new base makes the files whole again.
+  bool needs_compaction() const { return broken_; }
 
  private:
+  struct Job {
+    uint64_t seq;
+    std::optional<Checkpoint> base;
+    std::string line;
+  };
+  uint64_t submit(Job job, bool wait_durable);
   void run();
+  void write_base(const Checkpoint& base);
+  void write_lines(const std::string& lines);
+
   std::string state_dir_;
   std::mutex mu_;
-  std::condition_variable cv_;
-  std::optional<Checkpoint> pending_;
+  std::condition_variable cv_;       // the writer: work or stop
+  std::condition_variable durable_;  // waiters: done_seq_ moved
+  std::deque<Job> queue_;
+  uint64_t next_seq_ = 1;
+  uint64_t done_seq_ = 0;
   bool stopping_ = false;
+  size_t log_bytes_ = 0;               // owner's thread only
+  std::atomic<bool> broken_{false};
+  int log_fd_ = -1;                    // writer thread only
   std::thread thread_;
 };
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "sync/feed_parse.h"
+
 namespace sandnet::sync {
 
 using nlohmann::json;
@@ -12,8 +14,8 @@ FeedClient::FeedClient(FeedClientOptions options) : options_(std::move(options))
   while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
 }
 
-json FeedClient::call(const std::string& method, const std::string& path, const json* body,
-                      std::chrono::seconds read_timeout) {
+FeedClient::Raw FeedClient::request(const std::string& method, const std::string& path, const json* body,
+                                    std::chrono::seconds read_timeout) {
   httplib::Client client(options_.base_url);
   if (!client.is_valid()) throw ApiError(0, "bad API URL " + options_.base_url);
   client.set_connection_timeout(options_.connect_timeout);
@@ -25,9 +27,11 @@ json FeedClient::call(const std::string& method, const std::string& path, const 
                             ? client.Get(path, headers)
                             : client.Post(path, headers, body ? body->dump() : std::string("{}"), "application/json");
   if (!res) throw ApiError(0, fmt::format("{} {}: {}", method, path, httplib::to_string(res.error())));
-  json answer = json::parse(res->body, nullptr, /*allow_exceptions=*/false);
-  if (res->status >= 200 && res->status < 300 && answer.is_object() && answer.value("status", "") == "success")
-    return answer.contains("data") ? answer["data"] : json();
+  return {res->status, std::move(res->body)};
+}
+
+void FeedClient::fail(const std::string& method, const std::string& path, const Raw& raw) {
+  json answer = json::parse(raw.body, nullptr, /*allow_exceptions=*/false);
   std::string message;
   if (answer.is_object()) {
     if (answer.contains("message") && answer["message"].is_string()) message = answer["message"];
@@ -35,14 +39,35 @@ json FeedClient::call(const std::string& method, const std::string& path, const 
         answer["data"]["message"].is_string())
       message = answer["data"]["message"];
   }
-  if (message.empty()) message = res->body.substr(0, 200);
-  throw ApiError(res->status >= 200 && res->status < 300 ? 0 : res->status,
-                 fmt::format("{} {}: HTTP {}: {}", method, path, res->status, message));
+  if (message.empty()) message = raw.body.substr(0, 200);
+  throw ApiError(raw.status >= 200 && raw.status < 300 ? 0 : raw.status,
+                 fmt::format("{} {}: HTTP {}: {}", method, path, raw.status, message));
 }
 
-json FeedClient::feed(uint64_t since, std::chrono::seconds long_poll) {
+json FeedClient::call(const std::string& method, const std::string& path, const json* body,
+                      std::chrono::seconds read_timeout) {
+  Raw raw = request(method, path, body, read_timeout);
+  json answer = json::parse(raw.body, nullptr, /*allow_exceptions=*/false);
+  if (raw.status >= 200 && raw.status < 300 && answer.is_object() && answer.value("status", "") == "success")
+    return answer.contains("data") ? answer["data"] : json();
+  fail(method, path, raw);
+}
+
+FeedAnswer FeedClient::feed(uint64_t since, std::chrono::seconds long_poll) {
   auto path = fmt::format("/v1/hosts/{}/feed?since={}&timeout={}", options_.host_id, since, long_poll.count());
-  return call("GET", path, nullptr, long_poll + options_.request_timeout);
+  Raw raw = request("GET", path, nullptr, long_poll + options_.request_timeout);
+  if (raw.status < 200 || raw.status >= 300) fail("GET", path, raw);
+  StreamedFeed parsed;
+  try {
+    parsed = parse_feed_text(raw.body, {"data"});
+  } catch (const FeedFormatError&) {
+    // Not the success shape: an error envelope or a torn body says more through fail().
+    json answer = json::parse(raw.body, nullptr, /*allow_exceptions=*/false);
+    if (!answer.is_object() || answer.value("status", "") != "success") fail("GET", path, raw);
+    throw;
+  }
+  if (!parsed.rest.is_object() || parsed.rest.value("status", "") != "success") fail("GET", path, raw);
+  return std::move(parsed.answer);
 }
 
 SandboxRecord FeedClient::plug(const std::string& sandbox_id, const std::optional<std::string>& mac) {

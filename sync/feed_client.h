@@ -33,8 +33,9 @@ class FeedClient {
  public:
   explicit FeedClient(FeedClientOptions options);
 
-  // One feed answer's `data` (snapshot or changes). since 0 asks for a snapshot.
-  nlohmann::json feed(uint64_t since, std::chrono::seconds long_poll);
+  // One feed answer (snapshot or changes), parsed record by record. since 0 asks for a snapshot.
+  // A malformed answer throws FeedFormatError.
+  FeedAnswer feed(uint64_t since, std::chrono::seconds long_poll);
   // Places the sandbox on this host, running; returns its record (with the overlay ip).
   SandboxRecord plug(const std::string& sandbox_id, const std::optional<std::string>& mac);
   void unplug(const std::string& sandbox_id);
@@ -43,8 +44,15 @@ class FeedClient {
   const FeedClientOptions& options() const { return options_; }
 
  private:
+  struct Raw {
+    int status;
+    std::string body;
+  };
+  Raw request(const std::string& method, const std::string& path, const nlohmann::json* body,
+              std::chrono::seconds read_timeout);
   nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json* body,
                       std::chrono::seconds read_timeout);
+  [[noreturn]] void fail(const std::string& method, const std::string& path, const Raw& raw);
   FeedClientOptions options_;
 };
 

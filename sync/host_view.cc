@@ -98,41 +98,58 @@ json to_json(const SandboxRecord& s) {
 
 json to_json(const NetworkRecord& n) { return {{"id", n.id}, {"name", n.name}, {"members", n.members}}; }
 
-bool HostView::apply_feed(const json& data) {
+FeedAnswer parse_feed(const json& data, FeedAnswer records) {
   if (!data.is_object()) throw FeedFormatError("feed data is not an object");
   const auto& type = field(data, "type", json::value_t::string, "feed").get_ref<const std::string&>();
   const auto& rev = data.find("revision");
   if (rev == data.end() || !rev->is_number_integer() || rev->get<int64_t>() < 0) throw FeedFormatError("feed: bad \"revision\"");
-  // Parse everything first: a malformed answer must not leave a half-applied view.
-  auto sandboxes = sandbox_list(data, "sandboxes");
-  auto networks = network_list(data, "networks");
-  uint64_t revision = rev->get<uint64_t>();
-  if (type == "snapshot") {
+  if (type != "snapshot" && type != "changes") throw FeedFormatError("feed: unknown type \"" + type + "\"");
+  FeedAnswer a = std::move(records);
+  a.snapshot = type == "snapshot";
+  a.revision = rev->get<uint64_t>();
+  for (auto& s : sandbox_list(data, "sandboxes")) a.sandboxes.push_back(std::move(s));
+  for (auto& n : network_list(data, "networks")) a.networks.push_back(std::move(n));
+  if (!a.snapshot) {
+    a.removed_sandboxes = id_list(data, "removed_sandboxes");
+    a.removed_networks = id_list(data, "removed_networks");
+  }
+  return a;
+}
+
+bool HostView::apply_feed(const json& data) { return apply(parse_feed(data)); }
+
+bool HostView::apply(FeedAnswer a) {
+  if (a.snapshot) {
     std::map<std::string, SandboxRecord> sbs;
     std::map<std::string, NetworkRecord> nets;
-    for (auto& s : sandboxes) sbs[s.id] = std::move(s);
-    for (auto& n : networks) nets[n.id] = std::move(n);
+    for (auto& s : a.sandboxes) {
+      auto id = s.id;
+      sbs[std::move(id)] = std::move(s);
+    }
+    for (auto& n : a.networks) {
+      auto id = n.id;
+      nets[std::move(id)] = std::move(n);
+    }
+    uint64_t revision = a.revision;
+    a = {};  // the records are moved out: free the lists before comparing
     bool changed = sbs != sandboxes_ || nets != networks_;
     sandboxes_ = std::move(sbs);
     networks_ = std::move(nets);
     revision_ = revision;
     return changed;
   }
-  if (type != "changes") throw FeedFormatError("feed: unknown type \"" + type + "\"");
-  auto removed_sandboxes = id_list(data, "removed_sandboxes");
-  auto removed_networks = id_list(data, "removed_networks");
   bool changed = false;
-  for (auto& id : removed_sandboxes) changed |= sandboxes_.erase(id) > 0;
-  for (auto& id : removed_networks) changed |= networks_.erase(id) > 0;
-  for (auto& s : sandboxes) changed |= upsert(s);
-  for (auto& n : networks) {
+  for (auto& id : a.removed_sandboxes) changed |= sandboxes_.erase(id) > 0;
+  for (auto& id : a.removed_networks) changed |= networks_.erase(id) > 0;
+  for (auto& s : a.sandboxes) changed |= upsert(s);
+  for (auto& n : a.networks) {
     auto& slot = networks_[n.id];
     if (!(slot == n)) {
       slot = std::move(n);
       changed = true;
     }
   }
-  if (revision > revision_) revision_ = revision;
+  if (a.revision > revision_) revision_ = a.revision;
   return changed;
 }
 

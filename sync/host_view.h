@@ -36,8 +36,21 @@ struct FeedFormatError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// One feed answer's `data`, parsed and validated whole (a malformed answer never half-applies).
+struct FeedAnswer {
+  bool snapshot = false;
+  uint64_t revision = 0;
+  std::vector<SandboxRecord> sandboxes;
+  std::vector<NetworkRecord> networks;
+  std::vector<std::string> removed_sandboxes;
+  std::vector<std::string> removed_networks;
+};
+
 SandboxRecord parse_sandbox(const nlohmann::json& j);  // throws FeedFormatError
 NetworkRecord parse_network(const nlohmann::json& j);
+// The answer's fields other than the record lists, which the caller may have parsed already
+// (sync/feed_parse.h streams them); the lists left in `data` are parsed and appended.
+FeedAnswer parse_feed(const nlohmann::json& data, FeedAnswer records = {});
 nlohmann::json to_json(const SandboxRecord& s);
 nlohmann::json to_json(const NetworkRecord& n);
 
@@ -51,6 +64,7 @@ class HostView {
   // touching the view, so a malformed answer changes nothing. Returns true when the view's
   // content (not just the revision) changed.
   bool apply_feed(const nlohmann::json& data);
+  bool apply(FeedAnswer answer);
 
   // An upsert from a runtime report (the plug answer carries the sandbox record).
   bool upsert(const SandboxRecord& s);

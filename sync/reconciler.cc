@@ -69,12 +69,15 @@ void Reconciler::restore() {
       unreported_unplugs_.insert(it->first);
       it = plugs_.erase(it);
     }
-    spdlog::info("checkpoint: revision {}, {} sandboxes, {} networks, {} plugs", view_.revision(),
-                 view_.sandboxes().size(), view_.networks().size(), plugs_.size());
+    spdlog::info("checkpoint: revision {}, {} sandboxes, {} networks, {} plugs ({} log records)", view_.revision(),
+                 view_.sandboxes().size(), view_.networks().size(), plugs_.size(), cp->replayed_records);
   }
+  generation_ = cp ? cp->generation : 0;
   apply_locked(all);
   applied_revision_ = view_.revision();
   reported_revision_ = 0;  // unknown: report again once the API answers
+  // A fresh base at once: the log may end in a torn line, which must not precede new records.
+  compact_locked(/*durable_now=*/true);
 }
 
 void Reconciler::apply_locked(const std::vector<std::string>& repush) {
@@ -122,17 +125,24 @@ void Reconciler::sync_host_channels_locked() {
   channels_ = std::move(want);
 }
 
-void Reconciler::save_locked(bool durable_now) {
-  Checkpoint c{options_.host_id, view_, plugs_, unreported_unplugs_};
-  if (!durable_now) {
-    checkpoints_.submit(std::move(c));
-    return;
-  }
-  try {
-    save_checkpoint(options_.state_dir, c);
-  } catch (const std::exception& e) {
-    spdlog::error("checkpoint not written: {}", e.what());
-  }
+void Reconciler::compact_locked(bool durable_now) {
+  checkpoints_.compact({options_.host_id, view_, plugs_, unreported_unplugs_, ++generation_}, durable_now);
+}
+
+void Reconciler::log_locked(const CheckpointRecord& record, bool durable_now) {
+  append_locked(encode_record(record), durable_now);
+}
+
+void Reconciler::append_locked(std::string line, bool durable_now) {
+  checkpoints_.append(std::move(line), durable_now);
+  // Compact once the log outgrows a fraction of the view (replay stays cheap), or after a
+  // failed write (the log may have a gap).
+  size_t limit = (size_t{1} << 20) + view_.sandboxes().size() * 64;
+  if (checkpoints_.needs_compaction() || checkpoints_.log_bytes() > limit) compact_locked(durable_now);
+}
+
+void Reconciler::log_local_locked(bool durable_now) {
+  log_locked({.plugs = &plugs_, .unreported_unplugs = &unreported_unplugs_}, durable_now);
 }
 
 void Reconciler::note_api(bool reachable, const std::string& detail) {
@@ -172,7 +182,7 @@ void Reconciler::report_pending() {
     }
     std::lock_guard lock(mu_);
     unreported_unplugs_.erase(id);
-    save_locked();
+    log_local_locked();
   }
 }
 
@@ -186,11 +196,16 @@ void Reconciler::run(const std::atomic<bool>& stop) {
   }
   while (!stop) {
     report_pending();
-    json data;
+    FeedAnswer answer;
     try {
-      data = client_.feed(since, options_.long_poll);
+      answer = client_.feed(since, options_.long_poll);
       note_api(true, "");
       failures = 0;
+    } catch (const FeedFormatError& e) {
+      note_api(true, "");
+      spdlog::error("feed answer rejected ({}); asking for a snapshot", e.what());
+      since = 0;
+      continue;
     } catch (const ApiError& e) {
       if (e.unreachable()) note_api(false, e.what());
       else spdlog::error("feed: {}", e.what());  // e.g. a revoked token: keep enforcing, keep trying
@@ -200,17 +215,17 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       while (!stop && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
       continue;
     }
+    bool snapshot = answer.snapshot;
+    // The log record of a changes answer is the size of the change: encode it before the
+    // answer is consumed, write it once the revision is reported.
+    std::string record;
     bool changed = false;
     {
       std::lock_guard lock(mu_);
-      try {
-        changed = view_.apply_feed(data);
-      } catch (const FeedFormatError& e) {
-        spdlog::error("feed answer rejected ({}); asking for a snapshot", e.what());
-        since = 0;
-        continue;
-      }
-      bool snapshot = data.value("type", "") == "snapshot";
+      if (!snapshot && (!answer.sandboxes.empty() || !answer.networks.empty() || !answer.removed_sandboxes.empty() ||
+                        !answer.removed_networks.empty()))
+        record = encode_record({.feed = &answer});
+      changed = view_.apply(std::move(answer));
       if (changed || snapshot) apply_locked({});
       applied_revision_ = view_.revision();
       since = applied_revision_;
@@ -218,7 +233,11 @@ void Reconciler::run(const std::atomic<bool>& stop) {
     report_pending();  // promptly: `?wait=applied` callers are waiting for it
     if (changed) {
       std::lock_guard lock(mu_);
-      save_locked();
+      if (snapshot) {
+        compact_locked();
+      } else {
+        append_locked(std::move(record));
+      }
     }
   }
 }
@@ -266,7 +285,8 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
   unreported_unplugs_.erase(sandbox_id);
   view_.upsert(record);
   apply_locked({sandbox_id});
-  save_locked(/*durable_now=*/true);  // a plug the runtime was told about must survive a crash
+  // A plug the runtime was told about must survive a crash.
+  log_locked({.upsert = &record, .plugs = &plugs_, .unreported_unplugs = &unreported_unplugs_}, /*durable_now=*/true);
   spdlog::info("sandbox {} plugged on {} ({} {})", sandbox_id, tap, record.ip, *mac);
   return {{"ok", true}, {"sandbox", to_json(record)}, {"tap", tap}, {"mac", *mac}};
 }
@@ -280,7 +300,7 @@ json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
     plugs_.erase(it);
     unreported_unplugs_.insert(sandbox_id);
     apply_locked({});
-    save_locked(/*durable_now=*/true);
+    log_local_locked(/*durable_now=*/true);
   }
   report_pending();
   return {{"ok", true}};

@@ -63,8 +63,12 @@ class Reconciler {
   nlohmann::json status();
   void apply_locked(const std::vector<std::string>& repush);
   void sync_host_channels_locked();
-  // Feed-driven changes are written by the background writer; plugs durably before answering.
-  void save_locked(bool durable_now = false);
+  // Checkpoint writes (sync/checkpoint.h): feed-driven ones in the background, plugs durably
+  // before answering.
+  void compact_locked(bool durable_now = false);
+  void log_locked(const CheckpointRecord& record, bool durable_now = false);
+  void log_local_locked(bool durable_now = false);
+  void append_locked(std::string line, bool durable_now = false);
   void report_pending();
   void note_api(bool reachable, const std::string& detail);
 
@@ -84,6 +88,7 @@ class Reconciler {
   uint64_t applies_ = 0;
   std::string last_apply_error_;
 
+  uint64_t generation_ = 0;  // of the last checkpoint base
   CheckpointWriter checkpoints_;
 
   std::mutex api_mu_;

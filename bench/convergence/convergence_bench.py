@@ -39,6 +39,12 @@ def enter(ns):
     os.close(fd)
 
 
+def cpu_seconds(pid):
+    """utime + stime of a process, in seconds (/proc/PID/stat fields 14 and 15)."""
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pct(values, p):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else None
@@ -229,6 +235,7 @@ def convergence(args, result):
                 seeded = size
                 time.sleep(2)
             att, det = [], []
+            cpu0 = cpu_seconds(agent.pid)
             for i in range(args.cycles):
                 t0 = time.monotonic()
                 call("POST", f"{api}/v1/sandboxes/{b['id']}/networks", u, {"id": "pair"})
@@ -243,14 +250,17 @@ def convergence(args, result):
                 last = udp.last_before_quiet(t0, 0.15, t200 + 5)
                 det.append(max(0.0, (last - t200) * 1000) if last is not None else 0.0)
                 time.sleep(random.uniform(0.02, 0.06))
+            cpu_ms = (cpu_seconds(agent.pid) - cpu0) * 1000 / (2 * args.cycles)
             rss = int([l for l in open(f"/proc/{agent.pid}/status") if l.startswith("VmHWM")][0].split()[1])
             row = {"sandboxes_in_view": size, "changes": len(att) + len(det), "attach_missed": args.cycles - len(att),
+                   "agent_cpu_ms_per_change": round(cpu_ms, 2),
                    "attach_ms": {"p50": pct(att, 50), "p99": pct(att, 99), "max": max(att) if att else None},
                    "detach_ms": {"p50": pct(det, 50), "p99": pct(det, 99), "max": max(det) if det else None},
                    "agent_vmhwm_kib": rss}
             result["convergence"].append(row)
             print(f"  {size:>6} sandboxes: attach p50 {row['attach_ms']['p50']:.1f} ms p99 {row['attach_ms']['p99']:.1f} ms | "
                   f"detach p50 {row['detach_ms']['p50']:.1f} ms p99 {row['detach_ms']['p99']:.1f} ms | "
+                  f"agent CPU {cpu_ms:.1f} ms/change | "
                   f"{row['changes']} changes | agent VmHWM {rss / 1024:.1f} MiB", flush=True)
         udp.stop = True
     finally:

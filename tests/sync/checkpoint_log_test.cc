@@ -1,0 +1,161 @@
+// The checkpoint's base + append-only log (sync/checkpoint.h): replay equals the live view,
+// a torn tail or a log of another base generation is dropped, the writer orders and compacts.
+#include "sync/checkpoint.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/sync/view_fixtures.h"
+
+namespace sandnet::sync {
+namespace {
+
+using namespace testing;
+using nlohmann::json;
+
+struct ScratchDir {
+  std::filesystem::path path;
+  explicit ScratchDir(const char* tag)
+      : path(std::filesystem::temp_directory_path() / (std::string(tag) + std::to_string(getpid()))) {
+    std::filesystem::remove_all(path);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(path); }
+  std::string str() const { return path.string(); }
+};
+
+std::string sb_id(int i) { return fmt::format("sb_01HZY{:021d}", i); }
+std::string net_id(int i) { return fmt::format("net-01HZY{:021d}", i); }
+
+// A random changes answer over a small universe of sandboxes and networks.
+FeedAnswer random_change(std::mt19937& rng, uint64_t revision) {
+  FeedAnswer a;
+  a.revision = revision;
+  std::uniform_int_distribution<int> pick(0, 9);
+  for (int k = pick(rng) % 3; k > 0; --k) {
+    int i = pick(rng);
+    a.sandboxes.push_back({sb_id(i), fmt::format("sb{}", i), fmt::format("10.42.0.{}", i + 2),
+                           pick(rng) % 2 ? std::optional<std::string>("h1") : std::nullopt, std::nullopt,
+                           pick(rng) % 2 ? "running" : "stopped", {}});
+  }
+  for (int k = pick(rng) % 2; k > 0; --k) {
+    NetworkRecord n{net_id(pick(rng) % 3), "n", {}};
+    for (int m = pick(rng); m > 0; --m) n.members.push_back(sb_id(pick(rng)));
+    a.networks.push_back(n);
+  }
+  if (pick(rng) == 0) a.removed_sandboxes.push_back(sb_id(pick(rng)));
+  if (pick(rng) == 0) a.removed_networks.push_back(net_id(pick(rng) % 3));
+  return a;
+}
+
+TEST(CheckpointLog, ReplayEqualsTheLiveState) {
+  ScratchDir dir("sync-cplog-");
+  Checkpoint live;
+  live.host_id = "h1";
+  live.generation = 4;
+  live.view.apply_feed(snapshot());
+  std::mt19937 rng(7);
+  {
+    CheckpointWriter writer(dir.str());
+    writer.compact(live, /*wait_durable=*/true);
+    for (uint64_t r = 8; r < 200; ++r) {
+      auto change = random_change(rng, r);
+      writer.append(encode_record({.feed = &change}), false);
+      live.view.apply(change);
+      if (r % 50 == 0) {
+        live.plugs[sb_id(static_cast<int>(r % 10))] = {"tap" + std::to_string(r), "02:00:0a:2a:00:05"};
+        live.unreported_unplugs = {sb_id(1)};
+        SandboxRecord up{sb_id(3), "up", "10.42.0.99", "h1", "02:00:0a:2a:00:63", "running", {}};
+        live.view.upsert(up);
+        writer.append(encode_record({.upsert = &up, .plugs = &live.plugs, .unreported_unplugs = &live.unreported_unplugs}),
+                      r == 100);
+      }
+    }
+  }  // the destructor writes what is pending
+  auto back = load_checkpoint(dir.str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->generation, 4u);
+  EXPECT_GT(back->replayed_records, 150u);
+  EXPECT_EQ(back->view.to_json(), live.view.to_json());
+  EXPECT_EQ(back->plugs, live.plugs);
+  EXPECT_EQ(back->unreported_unplugs, live.unreported_unplugs);
+}
+
+TEST(CheckpointLog, TornTailAndForeignLogAreDropped) {
+  ScratchDir dir("sync-cptorn-");
+  Checkpoint c;
+  c.host_id = "h1";
+  c.generation = 2;
+  c.view.apply_feed(snapshot());
+  save_checkpoint(dir.str(), c);
+  FeedAnswer first;
+  first.revision = 8;
+  first.removed_sandboxes = {kC};
+  FeedAnswer second;
+  second.revision = 9;
+  second.removed_sandboxes = {kB};
+  std::string line2 = encode_record({.feed = &second});
+  {
+    std::ofstream log(checkpoint_log_path(dir.str()), std::ios::app);
+    log << encode_record({.feed = &first}) << line2.substr(0, line2.size() / 2);  // crash mid-append
+  }
+  auto back = load_checkpoint(dir.str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->replayed_records, 1u);
+  EXPECT_EQ(back->view.revision(), 8u);
+  EXPECT_EQ(back->view.sandboxes().count(kC), 0u);
+  EXPECT_EQ(back->view.sandboxes().count(kB), 1u);
+
+  // A garbage line ends the replay there; later lines are not applied.
+  {
+    std::ofstream log(checkpoint_log_path(dir.str()), std::ios::trunc);
+    log << json{{"checkpoint_log", 1}, {"generation", 2}}.dump() << "\n{\"feed\":{\"type\":1}}\n" << line2;
+  }
+  back = load_checkpoint(dir.str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->replayed_records, 0u);
+  EXPECT_EQ(back->view.sandboxes().count(kB), 1u);
+
+  // A log of another base generation (crash between the base's and the log's rename).
+  {
+    std::ofstream log(checkpoint_log_path(dir.str()), std::ios::trunc);
+    log << json{{"checkpoint_log", 1}, {"generation", 1}}.dump() << "\n" << line2;
+  }
+  back = load_checkpoint(dir.str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->replayed_records, 0u);
+  EXPECT_EQ(back->view.revision(), 7u);
+}
+
+TEST(CheckpointLog, CompactionStartsAnEmptyLog) {
+  ScratchDir dir("sync-cpcompact-");
+  Checkpoint c;
+  c.host_id = "h1";
+  c.generation = 1;
+  c.view.apply_feed(snapshot());
+  CheckpointWriter writer(dir.str());
+  writer.compact(c, true);
+  FeedAnswer change;
+  change.revision = 8;
+  change.removed_sandboxes = {kC};
+  writer.append(encode_record({.feed = &change}), true);
+  EXPECT_GT(writer.log_bytes(), 0u);
+  c.view.apply(change);
+  c.generation = 2;
+  writer.compact(c, true);
+  EXPECT_EQ(writer.log_bytes(), 0u);
+  auto back = load_checkpoint(dir.str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->generation, 2u);
+  EXPECT_EQ(back->replayed_records, 0u);
+  EXPECT_EQ(back->view.to_json(), c.view.to_json());
+  EXPECT_FALSE(writer.needs_compaction());
+}
+
+}  // namespace
+}  // namespace sandnet::sync
