@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <set>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "common/hosts_table/hosts_table.hpp"
 
@@ -12,17 +15,23 @@ namespace sandnet::sync {
 namespace {
 
 GuestTable table_for(const SandboxRecord& self, const std::string& tap, const HostView& view) {
-  // peer id → names of the networks it shares with self
-  std::map<std::string, std::set<std::string>> shared;
+  // peer id → names of the networks it shares with self (views into the view: no copies)
+  std::unordered_map<std::string_view, std::vector<std::string_view>> shared;
   shared[self.id];
   for (auto& [net_id, net] : view.networks()) {
     if (std::find(net.members.begin(), net.members.end(), self.id) == net.members.end()) continue;
-    for (auto& member : net.members) shared[member].insert(net.name);
+    shared.reserve(shared.size() + net.members.size());
+    for (auto& member : net.members) {
+      auto& names = shared[member];
+      if (std::find(names.begin(), names.end(), net.name) == names.end()) names.push_back(net.name);
+    }
   }
   GuestTable t{self.id, self.ip, tap, {}};
+  t.entries.reserve(shared.size());
   for (auto& [peer_id, nets] : shared) {
-    auto it = view.sandboxes().find(peer_id);
+    auto it = view.sandboxes().find(std::string(peer_id));
     if (it == view.sandboxes().end() || it->second.ip.empty()) continue;
+    std::sort(nets.begin(), nets.end());
     t.entries.push_back({it->second.name, it->second.ip, {nets.begin(), nets.end()}});
   }
   std::sort(t.entries.begin(), t.entries.end(),
@@ -32,16 +41,58 @@ GuestTable table_for(const SandboxRecord& self, const std::string& tap, const Ho
 
 }  // namespace
 
+std::optional<GuestTable> guest_table(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
+                                      const std::string& sandbox_id) {
+  auto plug = plugs.find(sandbox_id);
+  if (plug == plugs.end()) return std::nullopt;
+  auto it = view.sandboxes().find(sandbox_id);
+  if (it == view.sandboxes().end()) return std::nullopt;
+  if (it->second.host && *it->second.host != host_id) return std::nullopt;  // moved to another host
+  return table_for(it->second, plug->second.tap, view);
+}
+
 std::map<std::string, GuestTable> guest_tables(const HostView& view, const LocalPlugs& plugs,
                                                const std::string& host_id) {
   std::map<std::string, GuestTable> out;
-  for (auto& [id, plug] : plugs) {
-    auto it = view.sandboxes().find(id);
-    if (it == view.sandboxes().end()) continue;
-    if (it->second.host && *it->second.host != host_id) continue;  // moved to another host
-    out.emplace(id, table_for(it->second, plug.tap, view));
-  }
+  for (auto& [id, _] : plugs)
+    if (auto t = guest_table(view, plugs, host_id, id)) out.emplace(id, std::move(*t));
   return out;
+}
+
+std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs) {
+  std::set<std::string> touched;
+  auto note = [&](const std::string& id) {
+    if (plugs.count(id)) touched.insert(id);
+  };
+  std::unordered_set<std::string_view> changed_sandboxes;
+  for (auto& s : change.sandboxes) changed_sandboxes.insert(s.id);
+  for (auto& id : change.removed_sandboxes) changed_sandboxes.insert(id);
+  for (auto id : changed_sandboxes) note(std::string(id));
+  auto note_members = [&](const std::string& net_id) {
+    auto it = before.networks().find(net_id);
+    if (it != before.networks().end())
+      for (auto& m : it->second.members) note(m);
+  };
+  for (auto& n : change.networks) {
+    for (auto& m : n.members) note(m);
+    note_members(n.id);
+  }
+  for (auto& id : change.removed_networks) note_members(id);
+  // A changed record (name, address) shows in the table of every guest sharing a network
+  // with it; membership changes are covered above, so the view before the change suffices.
+  if (!changed_sandboxes.empty()) {
+    for (auto& [_, net] : before.networks()) {
+      bool has_changed = false, has_guest = false;
+      for (auto& m : net.members) {
+        has_changed = has_changed || changed_sandboxes.count(m);
+        has_guest = has_guest || plugs.count(m);
+        if (has_changed && has_guest) break;
+      }
+      if (has_changed && has_guest)
+        for (auto& m : net.members) note(m);
+    }
+  }
+  return touched;
 }
 
 std::vector<unsigned char> encode_table(const GuestTable& table, uint64_t generation) {

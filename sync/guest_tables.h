@@ -5,6 +5,8 @@
 #pragma once
 #include <cstdint>
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +32,14 @@ struct GuestTable {
 // One table per plugged sandbox of the view placed on this host.
 std::map<std::string, GuestTable> guest_tables(const HostView& view, const LocalPlugs& plugs,
                                                const std::string& host_id);
+// The table of one sandbox; nullopt when it is not plugged here (or has moved away).
+std::optional<GuestTable> guest_table(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
+                                      const std::string& sandbox_id);
+// The plugged guests whose table `change` can alter, given the view before it is applied:
+// guests that are a changed or removed sandbox, members of a changed or removed network
+// (before or after), and guests sharing a network with a changed or removed sandbox. Every
+// other guest's table stays as it was, so only these need rebuilding.
+std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs);
 
 // The table image for sandnet-guestd (common/hosts_table). Throws hosts_table::Error.
 std::vector<unsigned char> encode_table(const GuestTable& table, uint64_t generation);

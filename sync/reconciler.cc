@@ -80,26 +80,46 @@ void Reconciler::restore() {
   compact_locked(/*durable_now=*/true);
 }
 
-void Reconciler::apply_locked(const std::vector<std::string>& repush) {
+void Reconciler::apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched) {
+  using Clock = std::chrono::steady_clock;
+  auto us_since = [](Clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
+  };
+  auto t0 = Clock::now();
   auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
+  auto derive_us = us_since(t0);
   for (auto& s : build.skipped) spdlog::warn("not installed: {}", s);
   applies_++;
+  auto t1 = Clock::now();
   try {
-    auto t0 = std::chrono::steady_clock::now();
     auto r = dp_.apply(build.state);
-    auto us = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count();
     for (auto& w : r.warnings) spdlog::warn("{}", w);
-    spdlog::debug("revision {}: applied {} endpoints, {} networks: {} map writes, {} links new, {} detached in {} us",
+    spdlog::debug("revision {}: applied {} endpoints, {} networks: {} map writes, {} links new, {} detached",
                   view_.revision(), build.state.endpoints.size(), build.state.networks.size(), r.map_writes,
-                  r.attach.created, r.detached, us);
+                  r.attach.created, r.detached);
     last_apply_error_.clear();
   } catch (const std::exception& e) {
     // The loader wrote nothing (capacity) or re-read the truth: the running state stays.
     if (last_apply_error_ != e.what()) spdlog::error("revision {}: not applied: {}", view_.revision(), e.what());
     last_apply_error_ = e.what();
   }
+  auto datapath_us = us_since(t1);
+  build = {};
+  auto t2 = Clock::now();
   sync_host_channels_locked();
-  pusher_.update(guest_tables(view_, plugs_, options_.host_id), view_.revision(), repush, options_.table_wait);
+  if (!touched) {
+    tables_ = guest_tables(view_, plugs_, options_.host_id);
+  } else {
+    for (auto& id : *touched) {
+      if (auto t = guest_table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(*t);
+      else tables_.erase(id);
+    }
+  }
+  auto tables_us = us_since(t2);
+  auto t3 = Clock::now();
+  pusher_.update(tables_, view_.revision(), repush, options_.table_wait, touched);
+  spdlog::debug("revision {}: derive {} us, datapath {} us, tables {} us ({} rebuilt), push {} us", view_.revision(),
+                derive_us, datapath_us, tables_us, touched ? touched->size() : tables_.size(), us_since(t3));
 }
 
 void Reconciler::sync_host_channels_locked() {
@@ -225,8 +245,10 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       if (!snapshot && (!answer.sandboxes.empty() || !answer.networks.empty() || !answer.removed_sandboxes.empty() ||
                         !answer.removed_networks.empty()))
         record = encode_record({.feed = &answer});
+      std::optional<std::set<std::string>> touched;
+      if (!snapshot) touched = guests_touched(view_, answer, plugs_);
       changed = view_.apply(std::move(answer));
-      if (changed || snapshot) apply_locked({});
+      if (changed || snapshot) apply_locked({}, touched ? &*touched : nullptr);
       applied_revision_ = view_.revision();
       since = applied_revision_;
     }

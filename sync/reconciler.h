@@ -24,6 +24,7 @@
 #include "loader/datapath.h"
 #include "sync/checkpoint.h"
 #include "sync/feed_client.h"
+#include "sync/guest_tables.h"
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
 #include "sync/table_pusher.h"
@@ -61,7 +62,8 @@ class Reconciler {
   nlohmann::json plug(const std::string& sandbox_id, const std::string& tap, std::optional<std::string> mac);
   nlohmann::json unplug(const std::string& sandbox_id, const char* why);
   nlohmann::json status();
-  void apply_locked(const std::vector<std::string>& repush);
+  // `touched`: the only guests whose hosts table may have changed (nullptr: all of them).
+  void apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr);
   void sync_host_channels_locked();
   // Checkpoint writes (sync/checkpoint.h): feed-driven ones in the background, plugs durably
   // before answering.
@@ -83,6 +85,7 @@ class Reconciler {
   LocalPlugs plugs_;
   std::set<std::string> unreported_unplugs_;
   std::map<std::string, std::pair<std::string, std::string>> channels_;  // sandbox → (tap, guest ip)
+  std::map<std::string, GuestTable> tables_;                             // of every plugged local guest
   uint64_t applied_revision_ = 0;
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;

@@ -34,17 +34,19 @@ std::chrono::milliseconds TablePusher::backoff(int failures) {
 }
 
 void TablePusher::update(const std::map<std::string, GuestTable>& tables, uint64_t generation,
-                         const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait) {
+                         const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait,
+                         const std::set<std::string>* touched) {
   std::unique_lock lock(mu_);
   std::map<std::string, uint64_t> waiting;  // id → attempts_done before this update
   for (auto it = items_.begin(); it != items_.end();) {
     it = tables.count(it->first) ? std::next(it) : items_.erase(it);
   }
   for (auto& [id, table] : tables) {
+    bool again = std::find(repush.begin(), repush.end(), id) != repush.end();
+    if (touched && !touched->count(id) && !again && items_.count(id)) continue;
     auto& item = items_[id];
     bool changed = item.version == 0 || item.table.entries != table.entries || item.table.tap != table.tap ||
                    item.table.guest_ip != table.guest_ip;
-    bool again = std::find(repush.begin(), repush.end(), id) != repush.end();
     if (!changed && !again) continue;
     if (changed) {
       try {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,9 +42,11 @@ class TablePusher {
   // `generation` is stored in changed tables. `repush` lists guests that get their table again
   // even if unchanged (they just plugged). Waits up to `first_attempt_wait` for the first
   // delivery attempt of every changed table whose guest answered its last push, so a caller
-  // can report "applied" after it.
+  // can report "applied" after it. `touched`, when given, lists the only tables that may differ
+  // from the last update (the others are not compared).
   void update(const std::map<std::string, GuestTable>& tables, uint64_t generation,
-              const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait);
+              const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait,
+              const std::set<std::string>* touched = nullptr);
   PushStats stats();
 
  private:

@@ -209,7 +209,7 @@ def convergence(args, result):
                 time.sleep(0.05)
         agent = w.spawn([args.agent, "--api", api, "--host-id", "h1", "--host-token-file", f"{w.dir}/h1.token",
                          "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run", "--bpffs-root", w.pins,
-                         "--log-level", "warn"], f"{w.dir}/agent.log")
+                         "--log-level", args.agent_log_level], f"{w.dir}/agent.log")
         u = {"X-Api-Key": key}
         call("POST", f"{api}/v1/networks", u, {"name": "peers"})
         call("POST", f"{api}/v1/networks", u, {"name": "pair"})
@@ -263,6 +263,8 @@ def convergence(args, result):
                   f"agent CPU {cpu_ms:.1f} ms/change | "
                   f"{row['changes']} changes | agent VmHWM {rss / 1024:.1f} MiB", flush=True)
         udp.stop = True
+        if args.keep_logs:
+            subprocess.run(["cp", f"{w.dir}/agent.log", args.keep_logs])
     finally:
         w.close()
 
@@ -350,6 +352,8 @@ def main():
     ap.add_argument("--interval-ms", type=float, default=1.0)
     ap.add_argument("--resync-memberships", type=int, default=100000)
     ap.add_argument("--out", default="convergence.json")
+    ap.add_argument("--agent-log-level", default="warn", help="debug: per-change timing spans in the agent's log")
+    ap.add_argument("--keep-logs", help="copy the agent's log of the convergence run here")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIPPED: needs root")
