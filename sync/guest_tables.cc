@@ -28,11 +28,18 @@ GuestTable table_for(const SandboxRecord& self, const std::string& tap, const Ho
   }
   GuestTable t{self.id, self.ip, tap, {}};
   t.entries.reserve(shared.size());
-  for (auto& [peer_id, nets] : shared) {
-    auto it = view.sandboxes().find(std::string(peer_id));
-    if (it == view.sandboxes().end() || it->second.ip.empty()) continue;
+  auto add = [&](const SandboxRecord& peer, std::vector<std::string_view>& nets) {
+    if (peer.ip.empty()) return;
     std::sort(nets.begin(), nets.end());
-    t.entries.push_back({it->second.name, it->second.ip, {nets.begin(), nets.end()}});
+    t.entries.push_back({peer.name, peer.ip, {nets.begin(), nets.end()}});
+  };
+  if (shared.size() * 8 > view.sandboxes().size()) {
+    // Most of the view: one pass over it beats a tree lookup (a cache miss each) per peer.
+    for (auto& [id, peer] : view.sandboxes())
+      if (auto it = shared.find(id); it != shared.end()) add(peer, it->second);
+  } else {
+    for (auto& [peer_id, nets] : shared)
+      if (auto it = view.sandboxes().find(peer_id); it != view.sandboxes().end()) add(it->second, nets);
   }
   std::sort(t.entries.begin(), t.entries.end(),
             [](const TableEntry& a, const TableEntry& b) { return a.name < b.name || (a.name == b.name && a.ip < b.ip); });

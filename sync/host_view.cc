@@ -120,8 +120,8 @@ bool HostView::apply_feed(const json& data) { return apply(parse_feed(data)); }
 
 bool HostView::apply(FeedAnswer a) {
   if (a.snapshot) {
-    std::map<std::string, SandboxRecord> sbs;
-    std::map<std::string, NetworkRecord> nets;
+    std::map<std::string, SandboxRecord, std::less<>> sbs;
+    std::map<std::string, NetworkRecord, std::less<>> nets;
     for (auto& s : a.sandboxes) {
       auto id = s.id;
       sbs[std::move(id)] = std::move(s);

@@ -57,8 +57,8 @@ nlohmann::json to_json(const NetworkRecord& n);
 class HostView {
  public:
   uint64_t revision() const { return revision_; }
-  const std::map<std::string, SandboxRecord>& sandboxes() const { return sandboxes_; }
-  const std::map<std::string, NetworkRecord>& networks() const { return networks_; }
+  const std::map<std::string, SandboxRecord, std::less<>>& sandboxes() const { return sandboxes_; }
+  const std::map<std::string, NetworkRecord, std::less<>>& networks() const { return networks_; }
 
   // Applies one feed answer's `data` (snapshot or changes). Validates the whole answer before
   // touching the view, so a malformed answer changes nothing. Returns true when the view's
@@ -74,8 +74,8 @@ class HostView {
 
  private:
   uint64_t revision_ = 0;
-  std::map<std::string, SandboxRecord> sandboxes_;
-  std::map<std::string, NetworkRecord> networks_;
+  std::map<std::string, SandboxRecord, std::less<>> sandboxes_;
+  std::map<std::string, NetworkRecord, std::less<>> networks_;
 };
 
 }  // namespace sandnet::sync

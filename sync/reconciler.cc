@@ -108,10 +108,12 @@ void Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   auto t2 = Clock::now();
   sync_host_channels_locked();
   if (!touched) {
-    tables_ = guest_tables(view_, plugs_, options_.host_id);
+    tables_.clear();
+    for (auto& [id, t] : guest_tables(view_, plugs_, options_.host_id))
+      tables_[id] = std::make_shared<const GuestTable>(std::move(t));
   } else {
     for (auto& id : *touched) {
-      if (auto t = guest_table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(*t);
+      if (auto t = guest_table(view_, plugs_, options_.host_id, id)) tables_[id] = std::make_shared<const GuestTable>(std::move(*t));
       else tables_.erase(id);
     }
   }

@@ -85,7 +85,7 @@ class Reconciler {
   LocalPlugs plugs_;
   std::set<std::string> unreported_unplugs_;
   std::map<std::string, std::pair<std::string, std::string>> channels_;  // sandbox → (tap, guest ip)
-  std::map<std::string, GuestTable> tables_;                             // of every plugged local guest
+  std::map<std::string, SharedTable> tables_;                            // of every plugged local guest
   uint64_t applied_revision_ = 0;
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;

@@ -33,7 +33,7 @@ std::chrono::milliseconds TablePusher::backoff(int failures) {
   return std::chrono::milliseconds(pick(rng));
 }
 
-void TablePusher::update(const std::map<std::string, GuestTable>& tables, uint64_t generation,
+void TablePusher::update(const std::map<std::string, SharedTable>& tables, uint64_t generation,
                          const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait,
                          const std::set<std::string>* touched) {
   std::unique_lock lock(mu_);
@@ -45,19 +45,15 @@ void TablePusher::update(const std::map<std::string, GuestTable>& tables, uint64
     bool again = std::find(repush.begin(), repush.end(), id) != repush.end();
     if (touched && !touched->count(id) && !again && items_.count(id)) continue;
     auto& item = items_[id];
-    bool changed = item.version == 0 || item.table.entries != table.entries || item.table.tap != table.tap ||
-                   item.table.guest_ip != table.guest_ip;
+    bool changed = !item.table || (item.table != table && (item.table->entries != table->entries ||
+                                                           item.table->tap != table->tap ||
+                                                           item.table->guest_ip != table->guest_ip));
     if (!changed && !again) continue;
     if (changed) {
-      try {
-        item.bytes = encode_table(table, generation);
-      } catch (const std::exception& e) {
-        spdlog::error("hosts table for {}: {}; the guest keeps its last table", id, e.what());
-        item.table = table;
-        item.delivered_version = item.version = next_version_++;
-        continue;
-      }
+      // Encoded by the worker that sends it: a table replaced before its turn is never encoded.
       item.table = table;
+      item.generation = generation;
+      item.bytes.clear();
     }
     // Wait only for guests whose guestd has answered before and is not failing: a guest
     // without a listening guestd (still booting, or an image without it) must not hold every
@@ -108,20 +104,40 @@ void TablePusher::work() {
     auto& item = items_[pick];
     item.in_flight = true;
     uint64_t version = item.version;
+    SharedTable table = item.table;
+    uint64_t generation = item.generation;
     auto bytes = item.bytes;
     table_push::PushTarget target;
-    target.guest_address = item.table.guest_ip;
+    target.guest_address = table->guest_ip;
     target.port = options_.port;
     target.source_address = options_.host_link_local;
-    target.device = item.table.tap;
+    target.device = table->tap;
     target.timeout = options_.push_timeout;
     lock.unlock();
+    bool encoded_now = bytes.empty();
+    if (encoded_now) {
+      try {
+        bytes = encode_table(*table, generation);
+      } catch (const std::exception& e) {
+        spdlog::error("hosts table for {}: {}; the guest keeps its last table", pick, e.what());
+        lock.lock();
+        auto it = items_.find(pick);
+        if (it != items_.end()) {
+          it->second.in_flight = false;
+          it->second.attempts_done++;
+          if (it->second.version == version) it->second.delivered_version = version;
+        }
+        done_.notify_all();
+        continue;
+      }
+    }
     auto result = table_push::push_table(target, bytes);
     lock.lock();
     auto it = items_.find(pick);
     if (it == items_.end()) continue;  // forgotten meanwhile
     auto& done = it->second;
     done.in_flight = false;
+    if (encoded_now && done.table == table) done.bytes = std::move(bytes);  // for the retries
     done.attempts_done++;
     if (result.ok()) {
       stats_.delivered++;
@@ -136,7 +152,7 @@ void TablePusher::work() {
                     result.delivered ? fmt::format("guestd answered status {}", static_cast<int>(result.status)) : result.error);
       if (!done.failing_logged) {  // once per failing streak, not per retry
         spdlog::warn("hosts table for {} ({} via {}) not delivered: {}; retrying with backoff", pick,
-                     done.table.guest_ip, done.table.tap,
+                     table->guest_ip, table->tap,
                      result.delivered ? "guestd rejected it" : result.error);
         done.failing_logged = true;
       }

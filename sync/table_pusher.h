@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -31,6 +32,8 @@ struct PushStats {
   size_t pending = 0;  // tables not yet delivered
 };
 
+using SharedTable = std::shared_ptr<const GuestTable>;
+
 class TablePusher {
  public:
   explicit TablePusher(TablePusherOptions options);
@@ -44,15 +47,16 @@ class TablePusher {
   // delivery attempt of every changed table whose guest answered its last push, so a caller
   // can report "applied" after it. `touched`, when given, lists the only tables that may differ
   // from the last update (the others are not compared).
-  void update(const std::map<std::string, GuestTable>& tables, uint64_t generation,
+  void update(const std::map<std::string, SharedTable>& tables, uint64_t generation,
               const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait,
               const std::set<std::string>* touched = nullptr);
   PushStats stats();
 
  private:
   struct Item {
-    GuestTable table;
-    std::vector<unsigned char> bytes;
+    SharedTable table;
+    uint64_t generation = 0;          // stored in the table when it is encoded
+    std::vector<unsigned char> bytes;  // the encoded table, once a worker has encoded it
     uint64_t version = 0;            // bumps when the table must be (re)delivered
     uint64_t delivered_version = 0;
     uint64_t attempts_done = 0;      // completed attempts, any outcome

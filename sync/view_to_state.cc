@@ -9,6 +9,7 @@ namespace sandnet::sync {
 StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
                          const dp::AgentConfig& config) {
   StateBuild out;
+  out.state.endpoints.reserve(view.sandboxes().size());
   for (auto& [id, sb] : view.sandboxes()) {
     auto ip = dp::parse_ipv4(sb.ip);
     if (!ip || !config.overlay.contains(*ip)) {
@@ -16,28 +17,34 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
       continue;
     }
     dp::EndpointSpec ep;
-    ep.sandbox_id = id;
-    ep.ip_be = *ip;
     auto plug = plugs.find(id);
     bool placed_here = !sb.host || *sb.host == host_id;
-    std::string mac_text;
+    const std::string* mac_text = nullptr;  // null: derived from the address
     if (plug != plugs.end() && placed_here) {
       ep.tap = plug->second.tap;
-      mac_text = plug->second.mac;
+      mac_text = &plug->second.mac;
     } else if (sb.host && *sb.host != host_id) {
       ep.host = *sb.host;  // a peer on another host
-      mac_text = sb.mac ? *sb.mac : derived_mac(sb.ip);
+      if (sb.mac) mac_text = &*sb.mac;
     } else {
       continue;  // not plugged anywhere we can reach: nothing to install
     }
-    auto mac = dp::parse_mac(mac_text);
-    if (!mac) {
-      out.skipped.push_back(fmt::format("{}: bad MAC \"{}\"", id, mac_text));
-      continue;
+    if (mac_text) {
+      auto mac = dp::parse_mac(*mac_text);
+      if (!mac) {
+        out.skipped.push_back(fmt::format("{}: bad MAC \"{}\"", id, *mac_text));
+        continue;
+      }
+      ep.mac = *mac;
+    } else {  // derived_mac(): 02:00 + the address's four bytes
+      auto* b = reinterpret_cast<const unsigned char*>(&*ip);
+      ep.mac = {0x02, 0x00, b[0], b[1], b[2], b[3]};
     }
-    ep.mac = *mac;
+    ep.sandbox_id = id;
+    ep.ip_be = *ip;
     out.state.endpoints.push_back(std::move(ep));
   }
+  out.state.networks.reserve(view.networks().size());
   for (auto& [id, net] : view.networks()) out.state.networks.push_back({id, net.members});
   return out;
 }

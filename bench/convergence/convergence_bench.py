@@ -45,6 +45,15 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def vmhwm_kib(pid):
+    return int([l for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM")][0].split()[1])
+
+
+def agent_list(args):
+    """[(label, binary)]: the agent under test, then the baseline when given (compared A B A B)."""
+    return [("agent", args.agent)] + ([("baseline", args.baseline_agent)] if args.baseline_agent else [])
+
+
 def pct(values, p):
     v = sorted(values)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else None
@@ -207,9 +216,14 @@ def convergence(args, result):
                 break
             except Exception:
                 time.sleep(0.05)
-        agent = w.spawn([args.agent, "--api", api, "--host-id", "h1", "--host-token-file", f"{w.dir}/h1.token",
-                         "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run", "--bpffs-root", w.pins,
-                         "--log-level", args.agent_log_level], f"{w.dir}/agent.log")
+        agents = agent_list(args)
+
+        def start(binary):
+            return w.spawn([binary, "--api", api, "--host-id", "h1", "--host-token-file", f"{w.dir}/h1.token",
+                            "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run", "--bpffs-root", w.pins,
+                            "--log-level", args.agent_log_level], f"{w.dir}/agent.log")
+
+        current = [agents[0][0], start(agents[0][1])]
         u = {"X-Api-Key": key}
         call("POST", f"{api}/v1/networks", u, {"name": "peers"})
         call("POST", f"{api}/v1/networks", u, {"name": "pair"})
@@ -234,34 +248,65 @@ def convergence(args, result):
                 print(f"  seeded {size - seeded} peers in {time.monotonic() - t:.1f} s", flush=True)
                 seeded = size
                 time.sleep(2)
-            att, det = [], []
-            cpu0 = cpu_seconds(agent.pid)
-            for i in range(args.cycles):
-                t0 = time.monotonic()
-                call("POST", f"{api}/v1/sandboxes/{b['id']}/networks", u, {"id": "pair"})
-                t200 = time.monotonic()
-                first = udp.first_after(t0, t200 + 5)
-                if first is not None:
-                    att.append((first - t200) * 1000)
-                time.sleep(random.uniform(0.02, 0.06))
-                t0 = time.monotonic()
-                call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair", u)
-                t200 = time.monotonic()
-                last = udp.last_before_quiet(t0, 0.15, t200 + 5)
-                det.append(max(0.0, (last - t200) * 1000) if last is not None else 0.0)
-                time.sleep(random.uniform(0.02, 0.06))
-            cpu_ms = (cpu_seconds(agent.pid) - cpu0) * 1000 / (2 * args.cycles)
-            rss = int([l for l in open(f"/proc/{agent.pid}/status") if l.startswith("VmHWM")][0].split()[1])
-            row = {"sandboxes_in_view": size, "changes": len(att) + len(det), "attach_missed": args.cycles - len(att),
-                   "agent_cpu_ms_per_change": round(cpu_ms, 2),
-                   "attach_ms": {"p50": pct(att, 50), "p99": pct(att, 99), "max": max(att) if att else None},
-                   "detach_ms": {"p50": pct(det, 50), "p99": pct(det, 99), "max": max(det) if det else None},
-                   "agent_vmhwm_kib": rss}
-            result["convergence"].append(row)
-            print(f"  {size:>6} sandboxes: attach p50 {row['attach_ms']['p50']:.1f} ms p99 {row['attach_ms']['p99']:.1f} ms | "
-                  f"detach p50 {row['detach_ms']['p50']:.1f} ms p99 {row['detach_ms']['p99']:.1f} ms | "
-                  f"agent CPU {cpu_ms:.1f} ms/change | "
-                  f"{row['changes']} changes | agent VmHWM {rss / 1024:.1f} MiB", flush=True)
+            stats = {label: {"att": [], "det": [], "cpu": 0.0, "changes": 0, "rss": 0} for label, _ in agents}
+
+            def switch_to(label, binary):
+                """Restarts the agent as `binary` on the same state dir and pins, then waits until it
+                has applied the API's state (an attach and a detach with ?wait=applied)."""
+                if current[0] != label:
+                    current[1].terminate()
+                    current[1].wait()
+                    current[:] = [label, start(binary)]
+                for _ in range(400):
+                    if subprocess.run([args.ctl, "agent-status", "--run-dir", f"{w.dir}/run"],
+                                      capture_output=True).returncode == 0:
+                        break
+                    time.sleep(0.05)
+                call("POST", f"{api}/v1/sandboxes/{b['id']}/networks?wait=applied&timeout=60", u, {"id": "pair"}, 90)
+                call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair?wait=applied&timeout=60", u, None, 90)
+                time.sleep(0.2)
+
+            done = 0
+            while done < args.cycles:
+                block = min(args.block, args.cycles - done)
+                for label, binary in agents:  # A B A B ...: drift hits both alike
+                    if len(agents) > 1 or done == 0:
+                        switch_to(label, binary)
+                    st = stats[label]
+                    pid = current[1].pid
+                    cpu0 = cpu_seconds(pid)
+                    for i in range(block):
+                        t0 = time.monotonic()
+                        call("POST", f"{api}/v1/sandboxes/{b['id']}/networks", u, {"id": "pair"})
+                        t200 = time.monotonic()
+                        first = udp.first_after(t0, t200 + 5)
+                        if first is not None:
+                            st["att"].append((first - t200) * 1000)
+                        time.sleep(random.uniform(0.02, 0.06))
+                        t0 = time.monotonic()
+                        call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair", u)
+                        t200 = time.monotonic()
+                        last = udp.last_before_quiet(t0, 0.15, t200 + 5)
+                        st["det"].append(max(0.0, (last - t200) * 1000) if last is not None else 0.0)
+                        time.sleep(random.uniform(0.02, 0.06))
+                    st["cpu"] += cpu_seconds(pid) - cpu0
+                    st["changes"] += 2 * block
+                    st["rss"] = max(st["rss"], vmhwm_kib(pid))
+                done += block
+            for label, _ in agents:
+                st = stats[label]
+                att, det = st["att"], st["det"]
+                cpu_ms = st["cpu"] * 1000 / max(1, st["changes"])
+                row = {"agent": label, "sandboxes_in_view": size, "changes": st["changes"],
+                       "attach_missed": st["changes"] // 2 - len(att), "agent_cpu_ms_per_change": round(cpu_ms, 2),
+                       "attach_ms": {"p50": pct(att, 50), "p99": pct(att, 99), "max": max(att) if att else None},
+                       "detach_ms": {"p50": pct(det, 50), "p99": pct(det, 99), "max": max(det) if det else None},
+                       "agent_vmhwm_kib": st["rss"]}
+                result["convergence"].append(row)
+                print(f"  {size:>6} sandboxes [{label}]: attach p50 {row['attach_ms']['p50']:.1f} ms p99 "
+                      f"{row['attach_ms']['p99']:.1f} ms | detach p50 {row['detach_ms']['p50']:.1f} ms p99 "
+                      f"{row['detach_ms']['p99']:.1f} ms | agent CPU {cpu_ms:.1f} ms/change | {row['changes']} changes | "
+                      f"agent VmHWM {st['rss'] / 1024:.1f} MiB", flush=True)
         udp.stop = True
         if args.keep_logs:
             subprocess.run(["cp", f"{w.dir}/agent.log", args.keep_logs])
@@ -292,10 +337,13 @@ class StubFeed(http.server.BaseHTTPRequestHandler):
         if self.path.endswith("/applied") and StubFeed.applied is not None and not StubFeed.applied.is_set():
             StubFeed.applied.set()
         body = b'{"status":"success","data":{"ok":true}}'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the agent was stopped right after its first report
 
     def log_message(self, *a):
         pass
@@ -322,20 +370,27 @@ def resync(args, result):
         open(f"{w.dir}/h1.token", "w").write("ht_stub_token\n")
         row = {"memberships": count * per_sandbox, "sandboxes": count, "networks": per_sandbox,
                "snapshot_bytes": len(StubFeed.snapshot)}
-        for run in ("fresh", "restart"):
-            StubFeed.applied = threading.Event()
-            t0 = time.monotonic()
-            agent = w.spawn([args.agent, "--api", "http://127.0.0.1:8080", "--host-id", "h1", "--host-token-file",
-                             f"{w.dir}/h1.token", "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run",
-                             "--bpffs-root", w.pins, "--log-level", "warn"], f"{w.dir}/agent.log")
-            ok = StubFeed.applied.wait(120)
-            dt = time.monotonic() - t0
-            rss = int([l for l in open(f"/proc/{agent.pid}/status") if l.startswith("VmHWM")][0].split()[1])
-            row[run] = {"applied": ok, "seconds_to_applied": round(dt, 3), "agent_vmhwm_kib": rss}
-            print(f"  resync ({run}) of {count * per_sandbox} memberships: {dt * 1000:.0f} ms to applied, "
-                  f"agent VmHWM {rss / 1024:.1f} MiB", flush=True)
-            agent.terminate()
-            agent.wait()
+        for label, binary in agent_list(args):
+            # Fresh pins and state for each agent: "fresh" starts from nothing, "restart" adopts.
+            if os.path.isdir(w.pins):
+                sh(args.agent, "purge", "--bpffs-root", w.pins, check=False)
+            subprocess.run(["rm", "-rf", f"{w.dir}/state"])
+            for run in ("fresh", "restart"):
+                StubFeed.applied = threading.Event()
+                t0 = time.monotonic()
+                agent = w.spawn([binary, "--api", "http://127.0.0.1:8080", "--host-id", "h1", "--host-token-file",
+                                 f"{w.dir}/h1.token", "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run",
+                                 "--bpffs-root", w.pins, "--log-level", "warn"], f"{w.dir}/agent.log")
+                ok = StubFeed.applied.wait(120)
+                dt = time.monotonic() - t0
+                time.sleep(0.5)  # the peak may come right after the report (checkpoint base)
+                rss = vmhwm_kib(agent.pid)
+                key = run if label == "agent" else f"{label}_{run}"
+                row[key] = {"applied": ok, "seconds_to_applied": round(dt, 3), "agent_vmhwm_kib": rss}
+                print(f"  resync [{label}] ({run}) of {count * per_sandbox} memberships: {dt * 1000:.0f} ms to applied, "
+                      f"agent VmHWM {rss / 1024:.1f} MiB", flush=True)
+                agent.terminate()
+                agent.wait()
         server.shutdown()
         result["resync"] = row
     finally:
@@ -352,6 +407,8 @@ def main():
     ap.add_argument("--interval-ms", type=float, default=1.0)
     ap.add_argument("--resync-memberships", type=int, default=100000)
     ap.add_argument("--out", default="convergence.json")
+    ap.add_argument("--baseline-agent", help="a second agent binary, measured alternately with --agent (A B A B)")
+    ap.add_argument("--block", type=int, default=25, help="cycles per agent turn when alternating")
     ap.add_argument("--agent-log-level", default="warn", help="debug: per-change timing spans in the agent's log")
     ap.add_argument("--keep-logs", help="copy the agent's log of the convergence run here")
     args = ap.parse_args()

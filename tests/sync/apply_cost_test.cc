@@ -1,0 +1,72 @@
+// What one feed change costs the agent's model at 10,000 sandboxes, phase by phase (CPU time
+// of this thread, printed; nothing asserted about times): the bench's attach of B next to A
+// and 9,998 peers. Keeps the per-phase figures in docs/agent.md reproducible without a kernel.
+#include <time.h>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "loader/map_plan.h"
+#include "sync/guest_tables.h"
+#include "sync/view_to_state.h"
+
+namespace sandnet::sync {
+namespace {
+
+double cpu_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+TEST(ApplyCost, OneAttachAt10kSandboxes) {
+  constexpr int kPeers = 10000;
+  auto sb_id = [](int i) { return fmt::format("sb_01HZY{:021d}", i); };
+  const std::string peers = "net-01HZY000000000000000000001", pair = "net-01HZY000000000000000000002";
+  FeedAnswer snap;
+  snap.snapshot = true;
+  snap.revision = 1;
+  NetworkRecord peers_net{peers, "peers", {}}, pair_net{pair, "pair", {sb_id(0)}};
+  for (int i = 0; i < kPeers; ++i) {
+    snap.sandboxes.push_back({sb_id(i), fmt::format("peer-{}", i), fmt::format("10.42.{}.{}", (i + 2) >> 8, (i + 2) & 255),
+                              i < 2 ? "h1" : "h2", std::nullopt, "running", {}});
+    if (i != 1) peers_net.members.push_back(sb_id(i));
+  }
+  snap.networks = {peers_net, pair_net};
+  HostView view;
+  view.apply(snap);
+  LocalPlugs plugs{{sb_id(0), {"tapA", "02:00:0a:2a:00:02"}}, {sb_id(1), {"tapB", "02:00:0a:2a:00:03"}}};
+  dp::AgentConfig config;
+  dp::TapResolver taps = [](const std::string& name) {
+    return std::optional<dp::TapInfo>(dp::TapInfo{name == "tapA" ? 10u : 11u, {}});
+  };
+  auto first = dp::plan_update(view_to_state(view, plugs, "h1", config).state, {}, taps, config.capacity);
+  dp::MapImage current = std::move(first.target);
+
+  FeedAnswer attach;  // B joins pair
+  attach.revision = 2;
+  pair_net.members.push_back(sb_id(1));
+  attach.networks = {pair_net};
+  double t0 = cpu_ms();
+  auto touched = guests_touched(view, attach, plugs);
+  view.apply(attach);
+  double t1 = cpu_ms();
+  auto build = view_to_state(view, plugs, "h1", config);
+  double t2 = cpu_ms();
+  auto plan = dp::plan_update(build.state, current, taps, config.capacity);
+  double t3 = cpu_ms();
+  size_t entries = 0;
+  for (auto& id : touched) entries += guest_table(view, plugs, "h1", id)->entries.size();
+  double t4 = cpu_ms();
+  auto bytes = encode_table(*guest_table(view, plugs, "h1", sb_id(0)), 2);
+  double t5 = cpu_ms();
+  EXPECT_EQ(touched.size(), 2u);
+  EXPECT_GT(plan.writes(), 0u);
+  EXPECT_EQ(entries, kPeers + 2u);  // A sees everyone; B sees A and itself
+  fmt::print("one attach at {} sandboxes, CPU ms: view {:.2f}, derive {:.2f}, plan {:.2f} ({} writes), tables {:.2f} "
+             "({} rebuilt), encode A {:.2f} ({} bytes)\n",
+             kPeers, t1 - t0, t2 - t1, t3 - t2, plan.writes(), t4 - t3, touched.size(), t5 - t4, bytes.size());
+}
+
+}  // namespace
+}  // namespace sandnet::sync
