@@ -6,6 +6,7 @@
 #include <iterator>
 #include <map>
 #include <set>
+#include <string_view>
 #include <unordered_map>
 
 namespace sandnet::dp {
@@ -77,11 +78,28 @@ void check_capacity(size_t target, size_t peak, uint32_t cap, const char* what, 
         peak, what, knob, cap));
 }
 
+// Both maps are sorted: one merge walk, no lookups (these run over every endpoint).
 template <typename K, typename V>
 size_t union_size(const std::map<K, V>& a, const std::map<K, V>& b) {
   size_t n = a.size();
-  for (auto& [k, _] : b) n += a.count(k) ? 0 : 1;
+  auto ia = a.begin();
+  for (auto& [k, _] : b) {
+    while (ia != a.end() && ia->first < k) ++ia;
+    n += (ia != a.end() && !(k < ia->first)) ? 0 : 1;
+  }
   return n;
+}
+
+// Keys of `from` that `to` lacks, in order (a merge walk).
+template <typename K, typename V>
+std::vector<K> keys_missing(const std::map<K, V>& from, const std::map<K, V>& to) {
+  std::vector<K> out;
+  auto it = to.begin();
+  for (auto& [k, _] : from) {
+    while (it != to.end() && it->first < k) ++it;
+    if (it == to.end() || k < it->first) out.push_back(k);
+  }
+  return out;
 }
 
 }  // namespace
@@ -92,13 +110,16 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   MapImage& target = plan.target;
 
   // Adopt network indexes and set ids from what the maps hold.
-  std::map<std::string, uint32_t> net_index_of;
+  // Hash maps over views of strings that outlive this call: per-member work is most of a plan.
+  std::unordered_map<std::string_view, uint32_t> net_index_of;
+  net_index_of.reserve(current.networks.size() + desired.networks.size());
   for (auto& [index, id] : current.networks) net_index_of.emplace(id, index);
   std::map<NetIndexList, uint32_t> set_id_of;
   for (auto& [set_id, nets] : current.set_nets) set_id_of.emplace(nets, set_id);
   IdAllocator net_ids(current.networks), set_ids(current.set_nets);
 
-  std::map<std::string, NetIndexList> nets_of_sandbox;
+  std::unordered_map<std::string_view, NetIndexList> nets_of_sandbox;
+  nets_of_sandbox.reserve(desired.endpoints.size());
   for (auto& net : desired.networks) {
     auto [it, fresh] = net_index_of.emplace(net.id, 0);
     if (fresh) it->second = net_ids.next();
@@ -108,7 +129,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
 
   std::set<uint32_t> local_sets;
   for (auto& ep : desired.endpoints) {
-    NetIndexList nets = nets_of_sandbox[ep.sandbox_id];
+    auto found = nets_of_sandbox.find(ep.sandbox_id);
+    NetIndexList nets = found == nets_of_sandbox.end() ? NetIndexList{} : found->second;
     std::sort(nets.begin(), nets.end());
     if (nets.size() > cap.max_nets_per_sandbox)
       throw CapacityError(fmt::format("over capacity: sandbox {} is in {} networks (config "
@@ -182,8 +204,10 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (!target.set_nets.count(it->second)) transit_sets[it->second] = u;
     return it->second;
   };
+  auto walk = current.endpoints.begin();  // both sorted: a merge walk instead of a find each
   for (auto& [k, v] : target.endpoints) {
-    auto it = current.endpoints.find(k);
+    while (walk != current.endpoints.end() && walk->first < k) ++walk;
+    auto it = walk != current.endpoints.end() && walk->first == k ? walk : current.endpoints.end();
     if (it != current.endpoints.end() && same_bytes(it->second, v)) continue;
     auto via = it == current.endpoints.end() ? std::optional<uint32_t>(v.set_id)
                                              : step(it->second.set_id, v.set_id);
@@ -253,10 +277,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (it == current.pairs.end() || it->second != v) plan.put_pairs.emplace_back(k, v);
   }
   // Phase 3: break.
-  for (auto& [k, _] : current.endpoints)
-    if (!target.endpoints.count(k)) plan.del_endpoints.push_back(k);
-  for (auto& [k, _] : current.taps)
-    if (!target.taps.count(k)) plan.del_taps.push_back(k);
+  plan.del_endpoints = keys_missing(current.endpoints, target.endpoints);
+  plan.del_taps = keys_missing(current.taps, target.taps);
   std::set<SetPair> pair_keys;
   for (auto& [k, _] : current.pairs) pair_keys.insert(k);
   for (auto& [k, _] : transition_pairs) pair_keys.insert(k);
