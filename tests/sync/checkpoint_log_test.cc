@@ -53,12 +53,18 @@ FeedAnswer random_change(std::mt19937& rng, uint64_t revision) {
   return a;
 }
 
+// Host h1's checkpoint of the fixture snapshot, as base generation `generation`.
+Checkpoint base_checkpoint(uint64_t generation) {
+  Checkpoint c;
+  c.host_id = "h1";
+  c.generation = generation;
+  c.view.apply_feed(snapshot());
+  return c;
+}
+
 TEST(CheckpointLog, ReplayEqualsTheLiveState) {
   ScratchDir dir("sync-cplog-");
-  Checkpoint live;
-  live.host_id = "h1";
-  live.generation = 4;
-  live.view.apply_feed(snapshot());
+  Checkpoint live = base_checkpoint(4);
   std::mt19937 rng(7);
   {
     CheckpointWriter writer(dir.str());
@@ -88,10 +94,7 @@ TEST(CheckpointLog, ReplayEqualsTheLiveState) {
 
 TEST(CheckpointLog, TornTailAndForeignLogAreDropped) {
   ScratchDir dir("sync-cptorn-");
-  Checkpoint c;
-  c.host_id = "h1";
-  c.generation = 2;
-  c.view.apply_feed(snapshot());
+  Checkpoint c = base_checkpoint(2);
   save_checkpoint(dir.str(), c);
   FeedAnswer first;
   first.revision = 8;
@@ -111,33 +114,25 @@ TEST(CheckpointLog, TornTailAndForeignLogAreDropped) {
   EXPECT_EQ(back->view.sandboxes().count(kC), 0u);
   EXPECT_EQ(back->view.sandboxes().count(kB), 1u);
 
-  // A garbage line ends the replay there; later lines are not applied.
-  {
-    std::ofstream log(checkpoint_log_path(dir.str()), std::ios::trunc);
-    log << json{{"checkpoint_log", 1}, {"generation", 2}}.dump() << "\n{\"feed\":{\"type\":1}}\n" << line2;
+  // A garbage line ends the replay there; later lines are not applied. A log of another base
+  // generation (a crash between the base's and the log's rename) is not replayed at all.
+  auto header = [](uint64_t generation) { return json{{"checkpoint_log", 1}, {"generation", generation}}.dump() + "\n"; };
+  for (auto& text : {header(2) + "{\"feed\":{\"type\":1}}\n" + line2, header(1) + line2}) {
+    {
+      std::ofstream log(checkpoint_log_path(dir.str()), std::ios::trunc);
+      log << text;
+    }
+    back = load_checkpoint(dir.str());
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->replayed_records, 0u) << text;
+    EXPECT_EQ(back->view.revision(), 7u) << text;
+    EXPECT_EQ(back->view.sandboxes().count(kB), 1u) << text;
   }
-  back = load_checkpoint(dir.str());
-  ASSERT_TRUE(back);
-  EXPECT_EQ(back->replayed_records, 0u);
-  EXPECT_EQ(back->view.sandboxes().count(kB), 1u);
-
-  // A log of another base generation (crash between the base's and the log's rename).
-  {
-    std::ofstream log(checkpoint_log_path(dir.str()), std::ios::trunc);
-    log << json{{"checkpoint_log", 1}, {"generation", 1}}.dump() << "\n" << line2;
-  }
-  back = load_checkpoint(dir.str());
-  ASSERT_TRUE(back);
-  EXPECT_EQ(back->replayed_records, 0u);
-  EXPECT_EQ(back->view.revision(), 7u);
 }
 
 TEST(CheckpointLog, CompactionStartsAnEmptyLog) {
   ScratchDir dir("sync-cpcompact-");
-  Checkpoint c;
-  c.host_id = "h1";
-  c.generation = 1;
-  c.view.apply_feed(snapshot());
+  Checkpoint c = base_checkpoint(1);
   CheckpointWriter writer(dir.str());
   writer.compact(c, true);
   FeedAnswer change;

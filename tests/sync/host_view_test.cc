@@ -29,13 +29,7 @@ TEST(HostView, SnapshotReplacesEverything) {
 TEST(HostView, ChangesUpsertAndRemove) {
   HostView v;
   v.apply_feed(snapshot());
-  json changes = {{"type", "changes"},
-                  {"revision", 8},
-                  {"sandboxes", {sandbox(kB, "calm-heron", "10.42.0.6", "h1", {}, nullptr, "stopped")}},
-                  {"networks", {network(kNet1, "backend", {kA})}},
-                  {"removed_sandboxes", {kC}},
-                  {"removed_networks", {kNet2}}};
-  EXPECT_TRUE(v.apply_feed(changes));
+  EXPECT_TRUE(v.apply_feed(changes()));
   EXPECT_EQ(v.revision(), 8u);
   EXPECT_EQ(v.sandboxes().count(kC), 0u);
   EXPECT_EQ(v.networks().count(kNet2), 0u);

@@ -35,4 +35,14 @@ inline nlohmann::json snapshot(uint64_t revision = 7) {
           {"networks", {network(kNet1, "backend", {kA, kB}), network(kNet2, "web", {kA, kC})}}};
 }
 
+// On top of snapshot(): B stopped, backend loses B, C and web leave the view.
+inline nlohmann::json changes(uint64_t revision = 8) {
+  return {{"type", "changes"},
+          {"revision", revision},
+          {"sandboxes", {sandbox(kB, "calm-heron", "10.42.0.6", "h1", {}, nullptr, "stopped")}},
+          {"networks", {network(kNet1, "backend", {kA})}},
+          {"removed_sandboxes", {kC}},
+          {"removed_networks", {kNet2}}};
+}
+
 }  // namespace sandnet::sync::testing
