@@ -36,29 +36,6 @@ std::string log_header(uint64_t generation) {
   return json{{"checkpoint_log", kVersion}, {"generation", generation}}.dump() + "\n";
 }
 
-// The base, serialised record by record: no tree of the whole view.
-std::string encode_base(const Checkpoint& c) {
-  std::string out = fmt::format(R"({{"version":{},"host_id":{},"generation":{},"plugs":{},"unreported_unplugs":{},)",
-                                kVersion, json(c.host_id).dump(), c.generation, plugs_to_json(c.plugs).dump(),
-                                json(c.unreported_unplugs).dump());
-  out += fmt::format(R"("view":{{"type":"snapshot","revision":{},"sandboxes":[)", c.view.revision());
-  const char* sep = "";
-  for (auto& [_, s] : c.view.sandboxes()) {
-    out += sep;
-    out += to_json(s).dump();
-    sep = ",";
-  }
-  out += R"(],"networks":[)";
-  sep = "";
-  for (auto& [_, n] : c.view.networks()) {
-    out += sep;
-    out += to_json(n).dump();
-    sep = ",";
-  }
-  out += "]}}";
-  return out;
-}
-
 json feed_to_json(const FeedAnswer& a) {
   json sbs = json::array(), nets = json::array();
   for (auto& s : a.sandboxes) sbs.push_back(to_json(s));
@@ -111,6 +88,29 @@ void replay_log(Checkpoint& c, const std::string& state_dir) {
 
 }  // namespace
 
+std::string encode_base(const std::string& host_id, uint64_t generation, const HostView& view, const LocalPlugs& plugs,
+                        const std::set<std::string>& unreported_unplugs) {
+  std::string out = fmt::format(R"({{"version":{},"host_id":{},"generation":{},"plugs":{},"unreported_unplugs":{},)",
+                                kVersion, json(host_id).dump(), generation, plugs_to_json(plugs).dump(),
+                                json(unreported_unplugs).dump());
+  out += fmt::format(R"("view":{{"type":"snapshot","revision":{},"sandboxes":[)", view.revision());
+  const char* sep = "";
+  for (auto& [_, s] : view.sandboxes()) {
+    out += sep;
+    out += to_json(s).dump();
+    sep = ",";
+  }
+  out += R"(],"networks":[)";
+  sep = "";
+  for (auto& [_, n] : view.networks()) {
+    out += sep;
+    out += to_json(n).dump();
+    sep = ",";
+  }
+  out += "]}}";
+  return out;
+}
+
 std::string checkpoint_path(const std::string& state_dir) { return state_dir + "/agent-state.json"; }
 std::string checkpoint_log_path(const std::string& state_dir) { return state_dir + "/agent-state.log"; }
 
@@ -137,14 +137,15 @@ std::optional<Checkpoint> load_checkpoint(const std::string& state_dir) {
 }
 
 void save_checkpoint(const std::string& state_dir, const Checkpoint& c) {
+  save_base_text(state_dir, encode_base(c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), c.generation);
+}
+
+void save_base_text(const std::string& state_dir, const std::string& base_text, uint64_t generation) {
   std::filesystem::create_directories(state_dir);
-  {
-    auto text = encode_base(c);
-    guestd::replace_file_atomically(checkpoint_path(state_dir),
-                                    {reinterpret_cast<const unsigned char*>(text.data()), text.size()}, 0600);
-  }
+  guestd::replace_file_atomically(checkpoint_path(state_dir),
+                                  {reinterpret_cast<const unsigned char*>(base_text.data()), base_text.size()}, 0600);
   // After the base: a crash in between leaves the old log, whose header names the old base.
-  auto header = log_header(c.generation);
+  auto header = log_header(generation);
   guestd::replace_file_atomically(checkpoint_log_path(state_dir),
                                   {reinterpret_cast<const unsigned char*>(header.data()), header.size()}, 0600);
 }
@@ -189,14 +190,14 @@ CheckpointWriter::~CheckpointWriter() {
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
-void CheckpointWriter::compact(Checkpoint base, bool wait_durable) {
+void CheckpointWriter::compact(std::string base_text, uint64_t generation, bool wait_durable) {
   log_bytes_ = 0;
-  submit({0, std::move(base), {}}, wait_durable);
+  submit({0, true, generation, std::move(base_text)}, wait_durable);
 }
 
 void CheckpointWriter::append(std::string line, bool wait_durable) {
   log_bytes_ += line.size();
-  submit({0, std::nullopt, std::move(line)}, wait_durable);
+  submit({0, false, 0, std::move(line)}, wait_durable);
 }
 
 uint64_t CheckpointWriter::submit(Job job, bool wait_durable) {
@@ -209,10 +210,10 @@ uint64_t CheckpointWriter::submit(Job job, bool wait_durable) {
   return seq;
 }
 
-void CheckpointWriter::write_base(const Checkpoint& base) {
+void CheckpointWriter::write_base(const std::string& text, uint64_t generation) {
   if (log_fd_ >= 0) ::close(log_fd_);
   log_fd_ = -1;
-  save_checkpoint(state_dir_, base);
+  save_base_text(state_dir_, text, generation);
   log_fd_ = ::open(checkpoint_log_path(state_dir_).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open checkpoint log");
   broken_ = false;
@@ -240,12 +241,12 @@ void CheckpointWriter::run() {
     // A base holds everything submitted before it: only the newest one is written.
     auto last_base = batch.end();
     for (auto it = batch.begin(); it != batch.end(); ++it)
-      if (it->base) last_base = it;
+      if (it->is_base) last_base = it;
     auto from = batch.begin();
     bool trim = false;
     if (last_base != batch.end()) {
       try {
-        write_base(*last_base->base);
+        write_base(last_base->text, last_base->generation);
       } catch (const std::exception& e) {
         spdlog::error("checkpoint not written: {}", e.what());
         broken_ = true;
@@ -254,7 +255,7 @@ void CheckpointWriter::run() {
       trim = true;
     }
     std::string lines;
-    for (auto it = from; it != batch.end(); ++it) lines += it->line;
+    for (auto it = from; it != batch.end(); ++it) lines += it->text;
     if (!lines.empty()) {
       try {
         write_lines(lines);

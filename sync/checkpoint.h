@@ -43,6 +43,12 @@ std::string checkpoint_log_path(const std::string& state_dir);
 std::optional<Checkpoint> load_checkpoint(const std::string& state_dir);
 // Writes `checkpoint` as the base of its generation and starts an empty log for it. Throws.
 void save_checkpoint(const std::string& state_dir, const Checkpoint& checkpoint);
+// The base's text, serialised record by record from the agent's live state (no copy of the
+// view, no tree of it: the text is the only O(view) allocation).
+std::string encode_base(const std::string& host_id, uint64_t generation, const HostView& view, const LocalPlugs& plugs,
+                        const std::set<std::string>& unreported_unplugs);
+// save_checkpoint() of a base encoded already.
+void save_base_text(const std::string& state_dir, const std::string& base_text, uint64_t generation);
 
 // One log line: what changed, in the order it is applied on load.
 struct CheckpointRecord {
@@ -66,7 +72,8 @@ class CheckpointWriter {
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
 
-  void compact(Checkpoint base, bool wait_durable);
+  // `base_text` from encode_base() for `generation`.
+  void compact(std::string base_text, uint64_t generation, bool wait_durable);
   void append(std::string line, bool wait_durable);
   // Bytes appended since the last base; the owner compacts past a threshold.
   size_t log_bytes() const { return log_bytes_; }
@@ -76,12 +83,13 @@ class CheckpointWriter {
  private:
   struct Job {
     uint64_t seq;
-    std::optional<Checkpoint> base;
-    std::string line;
+    bool is_base;
+    uint64_t generation;  // of a base
+    std::string text;     // a base, or log lines
   };
   uint64_t submit(Job job, bool wait_durable);
   void run();
-  void write_base(const Checkpoint& base);
+  void write_base(const std::string& text, uint64_t generation);
   void write_lines(const std::string& lines);
 
   std::string state_dir_;

@@ -76,8 +76,9 @@ void Reconciler::restore() {
   apply_locked(all);
   applied_revision_ = view_.revision();
   reported_revision_ = 0;  // unknown: report again once the API answers
-  // A fresh base at once: the log may end in a torn line, which must not precede new records.
-  compact_locked(/*durable_now=*/true);
+  // A fresh base first: the log may end in a torn line, which must not precede new records.
+  // Not waited for: the writer writes in order, so no record can reach the log before it.
+  compact_locked();
 }
 
 void Reconciler::apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched) {
@@ -148,7 +149,9 @@ void Reconciler::sync_host_channels_locked() {
 }
 
 void Reconciler::compact_locked(bool durable_now) {
-  checkpoints_.compact({options_.host_id, view_, plugs_, unreported_unplugs_, ++generation_}, durable_now);
+  ++generation_;
+  checkpoints_.compact(encode_base(options_.host_id, generation_, view_, plugs_, unreported_unplugs_), generation_,
+                       durable_now);
 }
 
 void Reconciler::log_locked(const CheckpointRecord& record, bool durable_now) {

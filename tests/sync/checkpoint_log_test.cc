@@ -68,7 +68,8 @@ TEST(CheckpointLog, ReplayEqualsTheLiveState) {
   std::mt19937 rng(7);
   {
     CheckpointWriter writer(dir.str());
-    writer.compact(live, /*wait_durable=*/true);
+    writer.compact(encode_base(live.host_id, live.generation, live.view, live.plugs, live.unreported_unplugs),
+                   live.generation, /*wait_durable=*/true);
     for (uint64_t r = 8; r < 200; ++r) {
       auto change = random_change(rng, r);
       writer.append(encode_record({.feed = &change}), false);
@@ -134,7 +135,7 @@ TEST(CheckpointLog, CompactionStartsAnEmptyLog) {
   ScratchDir dir("sync-cpcompact-");
   Checkpoint c = base_checkpoint(1);
   CheckpointWriter writer(dir.str());
-  writer.compact(c, true);
+  writer.compact(encode_base(c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), c.generation, true);
   FeedAnswer change;
   change.revision = 8;
   change.removed_sandboxes = {kC};
@@ -142,7 +143,7 @@ TEST(CheckpointLog, CompactionStartsAnEmptyLog) {
   EXPECT_GT(writer.log_bytes(), 0u);
   c.view.apply(change);
   c.generation = 2;
-  writer.compact(c, true);
+  writer.compact(encode_base(c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), c.generation, true);
   EXPECT_EQ(writer.log_bytes(), 0u);
   auto back = load_checkpoint(dir.str());
   ASSERT_TRUE(back);
