@@ -11,10 +11,17 @@ second (virtual) host through the host API, so each is a remote endpoint in A's 
 Guests get static neighbour entries for each other (the datapath's gateway MAC): the figure is
 control-plane + datapath propagation, not the guest's ARP retry timer.
 
+Also per agent: its CPU time (utime + stime, all threads) per change, and its VmHWM.
+
+--baseline-agent B: the same world measures two agent binaries alternately, `--block` cycles
+each (A B A B ...); the agent is restarted on the same state dir and pins at each switch and
+each turn starts with an attach and a detach `?wait=applied` (not measured), so both meet the
+same load drift.
+
 Resync: a contract-conforming stub feed serves a snapshot with `--resync-memberships`
 memberships (sandboxes on another host, 10 networks each); we time a fresh agent from exec to
 its first POST /applied, then an agent restart that adopts the pinned state, and read the
-agent's VmHWM.
+agent's VmHWM 0.5 s after the report (the checkpoint written after it is part of the peak).
 
 Writes a JSON result; prints a summary. Needs root and bpffs.
 """
@@ -326,10 +333,13 @@ class StubFeed(http.server.BaseHTTPRequestHandler):
             body = json.dumps({"status": "success", "data": {"type": "changes", "revision": 1, "sandboxes": [],
                                                              "networks": [], "removed_sandboxes": [],
                                                              "removed_networks": []}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the agent was stopped while its long poll was open
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
