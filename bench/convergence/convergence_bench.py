@@ -333,27 +333,23 @@ class StubFeed(http.server.BaseHTTPRequestHandler):
             body = json.dumps({"status": "success", "data": {"type": "changes", "revision": 1, "sandboxes": [],
                                                              "networks": [], "removed_sandboxes": [],
                                                              "removed_networks": []}}).encode()
+        self.answer(body)
+
+    def answer(self, body):
         try:
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
             self.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
-            pass  # the agent was stopped while its long poll was open
+            pass  # the agent was stopped (between turns) while the request was open
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length") or 0)
         self.rfile.read(n)
         if self.path.endswith("/applied") and StubFeed.applied is not None and not StubFeed.applied.is_set():
             StubFeed.applied.set()
-        body = b'{"status":"success","data":{"ok":true}}'
-        try:
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the agent was stopped right after its first report
+        self.answer(b'{"status":"success","data":{"ok":true}}')
 
     def log_message(self, *a):
         pass
