@@ -21,7 +21,7 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
     : config_(config),
       root_(std::move(root)),
       resolver_(resolver ? std::move(resolver) : TapResolver(resolve_tap)),
-      objects_(BpfObjects::load(root_, config.capacity)),
+      objects_(BpfObjects::load(root_, config)),
       attacher_(root_, config.attach_mode) {
   auto want = make_bpf_config(config_);
   auto have = maps().read_config();

@@ -140,6 +140,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     }
     std::copy(ep.mac.begin(), ep.mac.end(), e.mac);
     e.set_id = set_id;
+    e.flags = SN_EP_PRESENT;
     target.endpoints[ep.ip_be] = e;
     if (tap) {
       sn_tap t{};
@@ -182,11 +183,18 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (!target.set_nets.count(it->second)) transit_sets[it->second] = u;
     return it->second;
   };
+  // Endpoints and taps are array slots rewritten in place, so a reader may
+  // see a mix of the old and new value. An entry that changes place (tap or
+  // host; for a tap, its guest IP) is emptied first, so that no mix pairs
+  // the old place with the new set (docs/datapath.md, "Torn reads").
   for (auto& [k, v] : target.endpoints) {
     auto it = current.endpoints.find(k);
     if (it != current.endpoints.end() && same_bytes(it->second, v)) continue;
-    auto via = it == current.endpoints.end() ? std::optional<uint32_t>(v.set_id)
-                                             : step(it->second.set_id, v.set_id);
+    bool moves = it != current.endpoints.end() &&
+                 (it->second.ifindex != v.ifindex || it->second.host_id != v.host_id);
+    if (moves) plan.put_endpoints.emplace_back(k, sn_endpoint{});
+    auto via = it == current.endpoints.end() || moves ? std::optional<uint32_t>(v.set_id)
+                                                      : step(it->second.set_id, v.set_id);
     if (via && *via == v.set_id) {
       plan.put_endpoints.emplace_back(k, v);
       continue;
@@ -202,8 +210,10 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   for (auto& [k, v] : target.taps) {
     auto it = current.taps.find(k);
     if (it != current.taps.end() && same_bytes(it->second, v)) continue;
-    auto via = it == current.taps.end() ? std::optional<uint32_t>(v.set_id)
-                                        : step(it->second.set_id, v.set_id);
+    bool moves = it != current.taps.end() && it->second.ip != v.ip;
+    if (moves) plan.put_taps.emplace_back(k, sn_tap{});
+    auto via = it == current.taps.end() || moves ? std::optional<uint32_t>(v.set_id)
+                                                 : step(it->second.set_id, v.set_id);
     if (via && *via == v.set_id) {
       plan.put_taps.emplace_back(k, v);
       continue;

@@ -12,10 +12,10 @@ namespace {
 TEST(FailClosed, NoConfigDropsBothDirections) {
   VerdictWorld& w = VerdictWorld::get();  // for the devices
   BpffsRoot root("noconf");
-  Capacity cap;
-  cap.max_endpoints = cap.max_sets = cap.max_networks = cap.max_pairs = 64;
-  cap.max_local_taps = 8;
-  auto objects = BpfObjects::load(root.path(), cap);
+  AgentConfig cfg = default_agent_config();
+  cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = cfg.capacity.max_pairs = 64;
+  cfg.capacity.max_local_taps = 8;
+  auto objects = BpfObjects::load(root.path(), cfg);
   Ipv4Spec s;
   s.src_be = w.a.ip_be;
   s.dst_be = w.b.ip_be;

@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 2
-#define SN_LAYOUT_DIR "v2"
+#define SN_LAYOUT_VERSION 3
+#define SN_LAYOUT_DIR "v3"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -66,14 +66,18 @@ struct sn_config {
 	__u8 pad[2];
 };
 
-/* endpoints: overlay IPv4 (network order) -> where it lives and its set. */
+/* endpoints: array indexed by the host part of the overlay IPv4 address
+ * (host-order ip - overlay base; layout v3, v2 had a hash keyed by the ip)
+ * -> where it lives and its set. A slot without SN_EP_PRESENT is empty: an
+ * all-zero slot is "no endpoint" (fail closed). */
+#define SN_EP_PRESENT 1u
 struct sn_endpoint {
 	__u32 ifindex;  /* local tap; 0 for a remote endpoint */
 	__u32 host_id;  /* 0 = this host */
 	__u8 mac[6];    /* guest MAC */
 	__u8 pad[2];
 	__u32 set_id;   /* network-set identity; 0 = in no network */
-	__u32 flags;    /* reserved */
+	__u32 flags;    /* SN_EP_PRESENT for an entry */
 };
 
 /* taps: array indexed by ifindex -> the guest behind it, for anti-spoofing
