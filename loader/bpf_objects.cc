@@ -81,7 +81,7 @@ std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Agen
   bpf_map__set_max_entries(m.set_pairs, cap.max_pairs);
   bpf_map__set_max_entries(m.set_nets, cap.max_sets);
   bpf_map__set_max_entries(m.networks, cap.max_networks);
-  bpf_map__set_max_entries(m.drop_counts, cap.max_local_taps * 2 + 64);
+  bpf_map__set_max_entries(m.drop_counts, (cap.max_local_taps + 1) * SN_HOOK__MAX);
 
   std::error_code ec;
   std::filesystem::create_directories(layout_dir(root), ec);

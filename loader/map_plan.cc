@@ -106,6 +106,15 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
   }
 
+  // drop_counts rows: a tap keeps its row; a new tap takes the smallest row
+  // no current tap holds (row 0 counts devices without a tap entry).
+  std::map<uint32_t, uint32_t> row_of_tap, rows_in_use;
+  for (auto& [ifindex, t] : current.taps) {
+    row_of_tap[ifindex] = t.counter_row;
+    rows_in_use[t.counter_row] = ifindex;
+  }
+  IdAllocator rows(rows_in_use);
+
   std::set<uint32_t> local_sets;
   for (auto& ep : desired.endpoints) {
     NetIndexList nets = nets_of_sandbox[ep.sandbox_id];
@@ -148,6 +157,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       t.set_id = set_id;
       std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
       std::copy(tap->mac.begin(), tap->mac.end(), t.tap_mac);
+      auto row = row_of_tap.find(tap->ifindex);
+      t.counter_row = row != row_of_tap.end() && row->second != 0 ? row->second : rows.next();
       if (tap->ifindex >= cap.max_tap_ifindex)
         throw CapacityError(fmt::format("over capacity: tap {} has ifindex {} (config max_tap_ifindex = {})",
                                         ep.tap, tap->ifindex, cap.max_tap_ifindex));

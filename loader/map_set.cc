@@ -86,6 +86,17 @@ struct EndpointSlots {
 
 }  // namespace
 
+void MapSet::reset_counter_row(uint32_t row) {
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) sys_fail("cannot count CPUs", -ncpu);
+  std::vector<sn_counters> zero(static_cast<size_t>(ncpu));
+  for (uint32_t hook = 0; hook < SN_HOOK__MAX; ++hook) {
+    uint32_t index = row * SN_HOOK__MAX + hook;
+    if (row != 0 && bpf_map_update_elem(fds_.drop_counts.get(), &index, zero.data(), BPF_ANY) != 0)
+      sys_fail("reset of map drop_counts", errno);
+  }
+}
+
 MapSet MapSet::open_pinned(const std::string& root) {
   MapFds f;
   f.config = open_pin(root, "config");
@@ -148,13 +159,24 @@ std::map<std::pair<uint32_t, uint32_t>, sn_counters> MapSet::read_counters() con
   if (ncpu <= 0) sys_fail("cannot count CPUs", -ncpu);
   std::vector<sn_counters> per_cpu(static_cast<size_t>(ncpu));  // sizeof is a multiple of 8
   int fd = fds_.drop_counts.get();
-  for_each_key<sn_counter_key>(fd, [&](const sn_counter_key& k) {
-    if (bpf_map_lookup_elem(fd, &k, per_cpu.data()) != 0) return;
-    sn_counters sum{};
-    for (auto& c : per_cpu)
-      for (int r = 0; r < SN_DROP__MAX; ++r) sum.drops[r] += c.drops[r];
-    out[{k.ifindex, k.hook}] = sum;
+  std::map<uint32_t, uint32_t> ifindex_of_row = {{0, 0}};
+  for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t ifindex, const sn_tap& t) {
+    if (t.ip != 0) ifindex_of_row[t.counter_row] = ifindex;
   });
+  for (auto [row, ifindex] : ifindex_of_row) {
+    for (uint32_t hook = 0; hook < SN_HOOK__MAX; ++hook) {
+      uint32_t index = row * SN_HOOK__MAX + hook;
+      if (bpf_map_lookup_elem(fd, &index, per_cpu.data()) != 0) continue;  // row beyond the map
+      sn_counters sum{};
+      bool any = false;
+      for (auto& c : per_cpu)
+        for (int r = 0; r < SN_DROP__MAX; ++r) {
+          sum.drops[r] += c.drops[r];
+          any |= c.drops[r] != 0;
+        }
+      if (any) out[{ifindex, hook}] = sum;
+    }
+  }
   return out;
 }
 
@@ -189,7 +211,12 @@ size_t MapSet::apply(const Plan& p) {
   for (auto& [k, v] : p.settle_taps) put(fds_.taps.get(), k, v, "taps");
   // Arrays: an all-zero slot is empty.
   for (auto k : p.del_endpoints) put(ep, slots.slot(k), sn_endpoint{}, "endpoints");
-  for (auto k : p.del_taps) put(fds_.taps.get(), k, sn_tap{}, "taps");
+  for (auto k : p.del_taps) {
+    sn_tap old{};
+    bool known = bpf_map_lookup_elem(fds_.taps.get(), &k, &old) == 0 && old.ip != 0;
+    put(fds_.taps.get(), k, sn_tap{}, "taps");
+    if (known) reset_counter_row(old.counter_row);  // the next tap given this row starts at 0
+  }
   for (auto& k : p.del_pairs) {
     sn_pair_key key{k.first, k.second};
     del(fds_.set_pairs.get(), key, "set_pairs");

@@ -5,22 +5,21 @@
 #ifndef SN_BPF_DROP_H
 #define SN_BPF_DROP_H
 
-#include "maps.h"
+#include "endpoint.h"
 
+/* The row comes from the tap entry (one more inlined array lookup, on drops
+ * only), so callers need nothing but the ifindex in pkt. */
 static __always_inline void sn_count_drop(const struct sn_pkt *pkt, __u32 reason)
 {
-	struct sn_counter_key key = { .ifindex = pkt->ifindex, .hook = pkt->hook };
-	struct sn_counters *c = bpf_map_lookup_elem(&drop_counts, &key);
+	const struct sn_tap *tap = sn_tap_lookup(pkt->ifindex);
+	__u32 row = tap ? tap->counter_row : 0;
+	__u32 index = row * SN_HOOK__MAX + pkt->hook;
+	struct sn_counters *c;
 
-	if (!c) {
-		struct sn_counters zero = {};
-
-		bpf_map_update_elem(&drop_counts, &key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&drop_counts, &key);
-		if (!c)
-			return;
-	}
-	if (reason < SN_DROP__MAX)
+	if (pkt->hook >= SN_HOOK__MAX)
+		return;
+	c = bpf_map_lookup_elem(&drop_counts, &index);
+	if (c && reason < SN_DROP__MAX)
 		c->drops[reason]++; /* per-CPU value: no atomics needed */
 }
 

@@ -56,10 +56,12 @@ struct {
 	__type(value, struct sn_network);
 } networks SEC(".maps");
 
+/* (max_local_taps + 1) * SN_HOOK__MAX rows: an inlined per-CPU array
+ * lookup where the v2 LRU per-CPU hash cost ~10 ns per drop. */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_PERCPU_HASH);
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1024);
-	__type(key, struct sn_counter_key);
+	__type(key, __u32); /* counter_row * SN_HOOK__MAX + hook */
 	__type(value, struct sn_counters);
 } drop_counts SEC(".maps");
 
