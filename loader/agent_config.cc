@@ -42,11 +42,16 @@ AgentConfig parse_agent_config(std::string_view text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw std::runtime_error("config: not a JSON object");
   constexpr uint32_t kBig = 1u << 26;
+  bool explicit_max_endpoints = false;
   for (auto& [key, v] : j.items()) {
     if (key == "overlay_cidr") {
       auto cidr = parse_cidr(read_str(v, "overlay_cidr"));
-      if (!cidr || cidr->prefix < 8)
-        throw std::runtime_error("config: overlay_cidr must be an IPv4 CIDR of /8 or longer");
+      if (!cidr) throw std::runtime_error("config: overlay_cidr must be an IPv4 CIDR");
+      if (cidr->prefix < kMinOverlayPrefix || cidr->prefix > 30)
+        throw std::runtime_error(fmt::format(
+            "config: overlay_cidr must be a /{} to /30 (the endpoints map is an array with one "
+            "24-byte slot per overlay address)",
+            kMinOverlayPrefix));
       c.overlay = *cidr;
     } else if (key == "host_link_local") {
       auto ip = parse_ipv4(read_str(v, "host_link_local"));
@@ -67,6 +72,7 @@ AgentConfig parse_agent_config(std::string_view text) {
       else throw std::runtime_error("config: attach_mode must be auto, tcx or clsact");
     } else if (key == "max_endpoints") {
       c.capacity.max_endpoints = read_u32(v, "max_endpoints", 1, kBig);
+      explicit_max_endpoints = true;
     } else if (key == "max_local_taps") {
       c.capacity.max_local_taps = read_u32(v, "max_local_taps", 1, kBig);
     } else if (key == "max_tap_ifindex") {
@@ -84,6 +90,15 @@ AgentConfig parse_agent_config(std::string_view text) {
       throw std::runtime_error(fmt::format("config: unknown field '{}'", key));
     }
   }
+  // Every endpoint has an overlay address, and the endpoints array has a
+  // slot per address: the overlay's size bounds max_endpoints.
+  if (!explicit_max_endpoints) c.capacity.max_endpoints = overlay_slots(c.overlay);
+  if (c.capacity.max_endpoints > overlay_slots(c.overlay))
+    throw std::runtime_error(fmt::format(
+        "config: max_endpoints ({}) exceeds the {} addresses of overlay_cidr {}/{}: widen "
+        "overlay_cidr (a /15 holds 131072) or lower max_endpoints",
+        c.capacity.max_endpoints, overlay_slots(c.overlay), format_ipv4(c.overlay.net_be),
+        c.overlay.prefix));
   if (c.overlay.contains(c.host_link_local_be))
     throw std::runtime_error("config: host_link_local must be outside overlay_cidr");
   return c;

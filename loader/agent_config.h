@@ -11,7 +11,9 @@ namespace sandnet::dp {
 // Map capacities, fixed at map creation. Changing one later means purging
 // the pinned maps (see docs/datapath.md, "Upgrades").
 struct Capacity {
-  uint32_t max_endpoints = 131072;    // every endpoint this host knows, local or peer
+  // Every endpoint this host knows, local or peer. At most the overlay's size
+  // (the endpoints map is an array over the overlay); by default equal to it.
+  uint32_t max_endpoints = 65536;
   uint32_t max_local_taps = 4096;     // local sandboxes (taps)
   uint32_t max_tap_ifindex = 65536;   // taps array size: a tap's ifindex must be below it
   uint32_t max_networks = 16384;
@@ -20,10 +22,17 @@ struct Capacity {
   uint32_t max_nets_per_sandbox = 64; // hard limit of the layout (SN_MAX_NETS_PER_SET)
 };
 
+// The widest overlay accepted: the endpoints array has one 24-byte slot per
+// overlay address (a /12 is 1,048,576 slots, 24 MiB).
+inline constexpr int kMinOverlayPrefix = 12;
+
+// Slots of the endpoints array: one per address of the overlay.
+inline uint32_t overlay_slots(const Ipv4Cidr& overlay) { return 1u << (32 - overlay.prefix); }
+
 enum class AttachMode { kAuto, kTcx, kClsact };
 
 struct AgentConfig {
-  Ipv4Cidr overlay{};             // overlay_cidr, default 10.42.0.0/16
+  Ipv4Cidr overlay{};             // overlay_cidr, default 10.42.0.0/16, at most a /12
   uint32_t host_link_local_be = 0;  // host_link_local, default 169.254.0.1
   MacAddr gateway_mac{0x02, 0x53, 0x4e, 0x00, 0x00, 0x01};
   uint32_t drop_sample_every = 16;  // 1 drop event in N per CPU; 0 = none

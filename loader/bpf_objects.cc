@@ -69,18 +69,19 @@ void route_libbpf_logs() {
   (void)done;
 }
 
-std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Capacity& cap) {
+std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const AgentConfig& config) {
+  const Capacity& cap = config.capacity;
   route_libbpf_logs();
   std::unique_ptr<BpfObjects> self(new BpfObjects());
   self->skel_ = sandnet_bpf__open();
   if (!self->skel_) throw std::runtime_error("cannot open the BPF skeleton");
   auto& m = self->skel_->maps;
-  bpf_map__set_max_entries(m.endpoints, cap.max_endpoints);
+  bpf_map__set_max_entries(m.endpoints, overlay_slots(config.overlay));
   bpf_map__set_max_entries(m.taps, cap.max_tap_ifindex);
   bpf_map__set_max_entries(m.set_pairs, cap.max_pairs);
   bpf_map__set_max_entries(m.set_nets, cap.max_sets);
   bpf_map__set_max_entries(m.networks, cap.max_networks);
-  bpf_map__set_max_entries(m.drop_counts, cap.max_local_taps * 2 + 64);
+  bpf_map__set_max_entries(m.drop_counts, (cap.max_local_taps + 1) * SN_HOOK__MAX);
 
   std::error_code ec;
   std::filesystem::create_directories(layout_dir(root), ec);

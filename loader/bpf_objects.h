@@ -1,6 +1,6 @@
 // The kernel side of the datapath objects (Katran's BpfAdapter role): loads
 // the skeleton with capacities from configuration, adopts maps already
-// pinned under <root>/v2 (or creates and pins them), and owns the loaded
+// pinned under <root>/v3 (or creates and pins them), and owns the loaded
 // programs. Destroying it closes fds only: pins keep maps alive.
 #pragma once
 #include <memory>
@@ -17,7 +17,9 @@ class BpfObjects {
  public:
   // Throws std::runtime_error; a pinned map whose layout or capacity differs
   // from the configuration is refused with a message saying so.
-  static std::unique_ptr<BpfObjects> load(const std::string& bpffs_root, const Capacity& capacity);
+  // The endpoints array covers config.overlay; the other maps are sized by
+  // config.capacity.
+  static std::unique_ptr<BpfObjects> load(const std::string& bpffs_root, const AgentConfig& config);
   ~BpfObjects();
   BpfObjects(const BpfObjects&) = delete;
   BpfObjects& operator=(const BpfObjects&) = delete;

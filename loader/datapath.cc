@@ -21,7 +21,7 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
     : config_(config),
       root_(std::move(root)),
       resolver_(resolver ? std::move(resolver) : TapResolver(resolve_tap)),
-      objects_(BpfObjects::load(root_, config.capacity)),
+      objects_(BpfObjects::load(root_, config)),
       attacher_(root_, config.attach_mode) {
   auto want = make_bpf_config(config_);
   auto have = maps().read_config();
@@ -50,6 +50,7 @@ ApplyResult Datapath::apply(const DesiredState& desired) {
   // would only meet UNKNOWN_TAP), and lose them after their entries are gone.
   for (auto& [ifindex, _] : current_.taps)
     attacher_.attach(ifindex, objects_->ingress_prog_fd(), objects_->egress_prog_fd(), r.attach);
+  retire_older_layouts(root_);  // an upgrade: the old programs step aside only now
   if (attacher_.uses_tcx()) {
     for (uint32_t ifindex : attacher_.pinned_ifindexes()) {
       if (!current_.taps.count(ifindex)) {

@@ -127,6 +127,15 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
   }
 
+  // drop_counts rows: a tap keeps its row; a new tap takes the smallest row
+  // no current tap holds (row 0 counts devices without a tap entry).
+  std::map<uint32_t, uint32_t> row_of_tap, rows_in_use;
+  for (auto& [ifindex, t] : current.taps) {
+    row_of_tap[ifindex] = t.counter_row;
+    rows_in_use[t.counter_row] = ifindex;
+  }
+  IdAllocator rows(rows_in_use);
+
   std::set<uint32_t> local_sets;
   for (auto& ep : desired.endpoints) {
     auto found = nets_of_sandbox.find(ep.sandbox_id);
@@ -162,6 +171,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     }
     std::copy(ep.mac.begin(), ep.mac.end(), e.mac);
     e.set_id = set_id;
+    e.flags = SN_EP_PRESENT;
     target.endpoints[ep.ip_be] = e;
     if (tap) {
       sn_tap t{};
@@ -169,6 +179,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       t.set_id = set_id;
       std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
       std::copy(tap->mac.begin(), tap->mac.end(), t.tap_mac);
+      auto row = row_of_tap.find(tap->ifindex);
+      t.counter_row = row != row_of_tap.end() && row->second != 0 ? row->second : rows.next();
       if (tap->ifindex >= cap.max_tap_ifindex)
         throw CapacityError(fmt::format("over capacity: tap {} has ifindex {} (config max_tap_ifindex = {})",
                                         ep.tap, tap->ifindex, cap.max_tap_ifindex));
@@ -204,13 +216,20 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (!target.set_nets.count(it->second)) transit_sets[it->second] = u;
     return it->second;
   };
+  // Endpoints and taps are array slots rewritten in place, so a reader may
+  // see a mix of the old and new value. An entry that changes place (tap or
+  // host; for a tap, its guest IP) is emptied first, so that no mix pairs
+  // the old place with the new set (docs/datapath.md, "Torn reads").
   auto walk = current.endpoints.begin();  // both sorted: a merge walk instead of a find each
   for (auto& [k, v] : target.endpoints) {
     while (walk != current.endpoints.end() && walk->first < k) ++walk;
     auto it = walk != current.endpoints.end() && walk->first == k ? walk : current.endpoints.end();
     if (it != current.endpoints.end() && same_bytes(it->second, v)) continue;
-    auto via = it == current.endpoints.end() ? std::optional<uint32_t>(v.set_id)
-                                             : step(it->second.set_id, v.set_id);
+    bool moves = it != current.endpoints.end() &&
+                 (it->second.ifindex != v.ifindex || it->second.host_id != v.host_id);
+    if (moves) plan.put_endpoints.emplace_back(k, sn_endpoint{});
+    auto via = it == current.endpoints.end() || moves ? std::optional<uint32_t>(v.set_id)
+                                                      : step(it->second.set_id, v.set_id);
     if (via && *via == v.set_id) {
       plan.put_endpoints.emplace_back(k, v);
       continue;
@@ -226,8 +245,10 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   for (auto& [k, v] : target.taps) {
     auto it = current.taps.find(k);
     if (it != current.taps.end() && same_bytes(it->second, v)) continue;
-    auto via = it == current.taps.end() ? std::optional<uint32_t>(v.set_id)
-                                        : step(it->second.set_id, v.set_id);
+    bool moves = it != current.taps.end() && it->second.ip != v.ip;
+    if (moves) plan.put_taps.emplace_back(k, sn_tap{});
+    auto via = it == current.taps.end() || moves ? std::optional<uint32_t>(v.set_id)
+                                                 : step(it->second.set_id, v.set_id);
     if (via && *via == v.set_id) {
       plan.put_taps.emplace_back(k, v);
       continue;

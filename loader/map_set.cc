@@ -4,11 +4,14 @@
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
 
+#include <arpa/inet.h>
+
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
 
+#include "loader/net_addr.h"
 #include "loader/pin_paths.h"
 
 namespace sandnet::dp {
@@ -49,27 +52,50 @@ void del(int fd, const K& key, const char* map) {
     sys_fail(fmt::format("delete from map {}", map), errno);
 }
 
-// The taps array, in batches; empty slots (ip == 0) are not entries.
-void read_tap_array(int fd, std::map<uint32_t, sn_tap>& out) {
+// Calls fn(index, value) for every slot of an array map, read in batches.
+template <typename V, typename Fn>
+void for_each_slot(int fd, const char* map, Fn fn) {
   constexpr uint32_t kBatch = 4096;
   std::vector<uint32_t> keys(kBatch);
-  std::vector<sn_tap> values(kBatch);
+  std::vector<V> values(kBatch);
   uint32_t in = 0, next = 0;
   bool first = true;
   for (;;) {
     uint32_t n = kBatch;
     int rc = bpf_map_lookup_batch(fd, first ? nullptr : &in, &next, keys.data(), values.data(), &n, nullptr);
     int err = errno;
-    if (rc != 0 && err != ENOENT) sys_fail("read of map taps", err);
-    for (uint32_t i = 0; i < n; ++i)
-      if (values[i].ip != 0) out[keys[i]] = values[i];
+    if (rc != 0 && err != ENOENT) sys_fail(fmt::format("read of map {}", map), err);
+    for (uint32_t i = 0; i < n; ++i) fn(keys[i], values[i]);
     if (rc != 0) return;  // ENOENT: past the last slot
     in = next;
     first = false;
   }
 }
 
+// The endpoints array is indexed by the host part of the overlay address,
+// with the overlay of the config entry: the program indexes the same way.
+struct EndpointSlots {
+  uint32_t net_be = 0, mask_be = 0;
+  uint32_t slot(uint32_t ip_be) const {
+    if ((ip_be & mask_be) != net_be)
+      throw std::runtime_error(fmt::format("endpoint {} is outside the overlay", format_ipv4(ip_be)));
+    return ntohl(ip_be & ~mask_be);
+  }
+  uint32_t ip(uint32_t slot) const { return net_be | htonl(slot); }
+};
+
 }  // namespace
+
+void MapSet::reset_counter_row(uint32_t row) {
+  int ncpu = libbpf_num_possible_cpus();
+  if (ncpu <= 0) sys_fail("cannot count CPUs", -ncpu);
+  std::vector<sn_counters> zero(static_cast<size_t>(ncpu));
+  for (uint32_t hook = 0; hook < SN_HOOK__MAX; ++hook) {
+    uint32_t index = row * SN_HOOK__MAX + hook;
+    if (row != 0 && bpf_map_update_elem(fds_.drop_counts.get(), &index, zero.data(), BPF_ANY) != 0)
+      sys_fail("reset of map drop_counts", errno);
+  }
+}
 
 MapSet MapSet::open_pinned(const std::string& root) {
   MapFds f;
@@ -86,11 +112,16 @@ MapSet MapSet::open_pinned(const std::string& root) {
 
 MapImage MapSet::read_image() const {
   MapImage img;
-  for_each_key<uint32_t>(fds_.endpoints.get(), [&](uint32_t k) {
-    sn_endpoint v{};
-    if (bpf_map_lookup_elem(fds_.endpoints.get(), &k, &v) == 0) img.endpoints[k] = v;
+  if (auto cfg = read_config()) {  // without a config no endpoint was ever written
+    EndpointSlots slots{cfg->overlay_net, cfg->overlay_mask};
+    for_each_slot<sn_endpoint>(fds_.endpoints.get(), "endpoints", [&](uint32_t i, const sn_endpoint& v) {
+      if (v.flags & SN_EP_PRESENT) img.endpoints[slots.ip(i)] = v;
+    });
+  }
+  // Empty slots (ip == 0) are not entries.
+  for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t i, const sn_tap& v) {
+    if (v.ip != 0) img.taps[i] = v;
   });
-  read_tap_array(fds_.taps.get(), img.taps);
   for_each_key<sn_pair_key>(fds_.set_pairs.get(), [&](const sn_pair_key& k) {
     sn_pair_val v{};
     if (bpf_map_lookup_elem(fds_.set_pairs.get(), &k, &v) == 0)
@@ -128,13 +159,24 @@ std::map<std::pair<uint32_t, uint32_t>, sn_counters> MapSet::read_counters() con
   if (ncpu <= 0) sys_fail("cannot count CPUs", -ncpu);
   std::vector<sn_counters> per_cpu(static_cast<size_t>(ncpu));  // sizeof is a multiple of 8
   int fd = fds_.drop_counts.get();
-  for_each_key<sn_counter_key>(fd, [&](const sn_counter_key& k) {
-    if (bpf_map_lookup_elem(fd, &k, per_cpu.data()) != 0) return;
-    sn_counters sum{};
-    for (auto& c : per_cpu)
-      for (int r = 0; r < SN_DROP__MAX; ++r) sum.drops[r] += c.drops[r];
-    out[{k.ifindex, k.hook}] = sum;
+  std::map<uint32_t, uint32_t> ifindex_of_row = {{0, 0}};
+  for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t ifindex, const sn_tap& t) {
+    if (t.ip != 0) ifindex_of_row[t.counter_row] = ifindex;
   });
+  for (auto [row, ifindex] : ifindex_of_row) {
+    for (uint32_t hook = 0; hook < SN_HOOK__MAX; ++hook) {
+      uint32_t index = row * SN_HOOK__MAX + hook;
+      if (bpf_map_lookup_elem(fd, &index, per_cpu.data()) != 0) continue;  // row beyond the map
+      sn_counters sum{};
+      bool any = false;
+      for (auto& c : per_cpu)
+        for (int r = 0; r < SN_DROP__MAX; ++r) {
+          sum.drops[r] += c.drops[r];
+          any |= c.drops[r] != 0;
+        }
+      if (any) out[{ifindex, hook}] = sum;
+    }
+  }
   return out;
 }
 
@@ -155,12 +197,26 @@ size_t MapSet::apply(const Plan& p) {
     sn_pair_val val{v};
     put(fds_.set_pairs.get(), key, val, "set_pairs");
   }
-  for (auto& [k, v] : p.put_endpoints) put(fds_.endpoints.get(), k, v, "endpoints");
+  EndpointSlots slots;
+  bool has_endpoints = !p.put_endpoints.empty() || !p.settle_endpoints.empty() || !p.del_endpoints.empty();
+  if (has_endpoints) {
+    auto cfg = read_config();
+    if (!cfg) throw std::runtime_error("endpoints before the config entry: write the config first");
+    slots = {cfg->overlay_net, cfg->overlay_mask};
+  }
+  int ep = fds_.endpoints.get();
+  for (auto& [k, v] : p.put_endpoints) put(ep, slots.slot(k), v, "endpoints");
   for (auto& [k, v] : p.put_taps) put(fds_.taps.get(), k, v, "taps");
-  for (auto& [k, v] : p.settle_endpoints) put(fds_.endpoints.get(), k, v, "endpoints");
+  for (auto& [k, v] : p.settle_endpoints) put(ep, slots.slot(k), v, "endpoints");
   for (auto& [k, v] : p.settle_taps) put(fds_.taps.get(), k, v, "taps");
-  for (auto k : p.del_endpoints) del(fds_.endpoints.get(), k, "endpoints");
-  for (auto k : p.del_taps) put(fds_.taps.get(), k, sn_tap{}, "taps");  // array: zero = empty
+  // Arrays: an all-zero slot is empty.
+  for (auto k : p.del_endpoints) put(ep, slots.slot(k), sn_endpoint{}, "endpoints");
+  for (auto k : p.del_taps) {
+    sn_tap old{};
+    bool known = bpf_map_lookup_elem(fds_.taps.get(), &k, &old) == 0 && old.ip != 0;
+    put(fds_.taps.get(), k, sn_tap{}, "taps");
+    if (known) reset_counter_row(old.counter_row);  // the next tap given this row starts at 0
+  }
   for (auto& k : p.del_pairs) {
     sn_pair_key key{k.first, k.second};
     del(fds_.set_pairs.get(), key, "set_pairs");

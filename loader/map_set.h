@@ -19,13 +19,14 @@ struct MapFds {
 class MapSet {
  public:
   explicit MapSet(MapFds fds) : fds_(std::move(fds)) {}
-  // Opens <root>/v2/<map> for each map; throws std::runtime_error if absent.
+  // Opens <root>/v3/<map> for each map; throws std::runtime_error if absent.
   static MapSet open_pinned(const std::string& bpffs_root);
 
   MapImage read_image() const;
   std::optional<sn_config> read_config() const;  // nullopt while never written
   void write_config(const sn_config& cfg);
-  // Summed over CPUs, per {ifindex, hook}.
+  // Summed over CPUs, per {ifindex, hook}, for rows with a drop; ifindex 0
+  // holds the drops on devices without a tap entry.
   std::map<std::pair<uint32_t, uint32_t>, sn_counters> read_counters() const;
 
   // Executes the three phases in order. Throws on the first failing syscall,
@@ -35,6 +36,7 @@ class MapSet {
   const MapFds& fds() const { return fds_; }
 
  private:
+  void reset_counter_row(uint32_t row);  // zero on every CPU
   MapFds fds_;
 };
 

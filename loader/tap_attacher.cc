@@ -154,6 +154,23 @@ std::set<uint32_t> TapAttacher::pinned_ifindexes() const {
   return out;
 }
 
+size_t retire_older_layouts(const std::string& root) {
+  size_t detached = 0;
+  std::error_code ec;
+  for (int version = 1; version < SN_LAYOUT_VERSION; ++version) {
+    auto dir = fmt::format("{}/v{}", root, version);
+    if (!std::filesystem::exists(dir, ec)) continue;
+    for (auto& entry : std::filesystem::directory_iterator(dir + "/links", ec)) {
+      UniqueFd link(bpf_obj_get(entry.path().c_str()));
+      if (link.valid() && bpf_link_detach(link.get()) == 0) ++detached;
+    }
+    std::filesystem::remove_all(dir, ec);
+    if (ec) spdlog::warn("cannot remove the old layout {}: {}", dir, ec.message());
+    else spdlog::info("retired the old layout {} ({} links detached in all)", dir, detached);
+  }
+  return detached;
+}
+
 void purge_datapath(const std::string& root) {
   route_libbpf_logs();
   std::error_code ec;

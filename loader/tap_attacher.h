@@ -1,5 +1,5 @@
 // Attaches the datapath programs to tap devices and detaches them, with TCX
-// links pinned under <root>/v2/links (they outlive the agent), or with
+// links pinned under <root>/v3/links (they outlive the agent), or with
 // clsact filters where the kernel has no TCX. Neither disturbs other
 // programs on the device. Attaching is idempotent: an attachment already
 // running the same program (same tag and maps) is left alone, another one
@@ -44,5 +44,14 @@ bool same_program(int prog_fd, uint32_t prog_id);
 // Detaches every pinned link, clsact filters on the taps we know of, and
 // removes <root> entirely. Idempotent.
 void purge_datapath(const std::string& bpffs_root);
+
+// An upgrade across layouts: detaches the TCX links pinned under older
+// layout directories (<root>/v1, <root>/v2, ...) and removes them with their
+// maps. Their programs run first in each tap's TCX chain and end it, so the
+// current layout's programs only take over once these are gone: call it
+// after the current programs are attached to every tap of the state, and no
+// tap meets a moment without a program. (clsact filters need nothing: the
+// new filter replaces the old one in place.) Returns the links detached.
+size_t retire_older_layouts(const std::string& bpffs_root);
 
 }  // namespace sandnet::dp

@@ -5,7 +5,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <arpa/inet.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <linux/pkt_cls.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -14,6 +17,7 @@
 
 #include "empty_bpf.skel.h"
 #include "loader/datapath.h"
+#include "loader/pin_paths.h"
 #include "prog_runner.h"
 #include "test_host.h"
 
@@ -25,11 +29,37 @@ namespace {
 struct Options {
   uint32_t endpoints = 100000, networks = 10000, repeat = 1000000, trials = 15;
   std::string out = "verdict_bench.json";
+  std::vector<std::string> variants;  // NAME=OBJ: experimental builds of tap_ingress
 };
+
+// Loads an experimental build of the datapath object against the maps the
+// bench filled (reused through their pins), for a breakdown of where the ns
+// go. Returns the fd of its tap_ingress, or -1.
+int load_variant(const std::string& obj_path, const std::string& root) {
+  bpf_object* obj = bpf_object__open_file(obj_path.c_str(), nullptr);
+  if (!obj) return -1;
+  bpf_map* map;
+  bpf_object__for_each_map(map, obj) {
+    auto path = map_pin(root, bpf_map__name(map));
+    int fd = bpf_obj_get(path.c_str());
+    if (fd < 0) continue;
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    bpf_obj_get_info_by_fd(fd, &info, &len);
+    close(fd);
+    bpf_map__set_max_entries(map, info.max_entries);
+    bpf_map__set_pin_path(map, path.c_str());
+  }
+  if (bpf_object__load(obj) != 0) return -1;
+  bpf_program* prog = bpf_object__find_program_by_name(obj, "tap_ingress");
+  return prog ? bpf_program__fd(prog) : -1;  // obj is leaked on purpose: lives until exit
+}
 
 std::string sb(uint32_t i) { return fmt::format("sb_01J{:023d}", i); }
 std::string net_id(uint32_t i) { return fmt::format("net-01J{:023d}", i); }
-uint32_t filler_ip(uint32_t i) { return htonl((10u << 24) | (42u << 16) | (16u * 256 + i)); }  // 10.42.16.0+
+uint32_t filler_ip(uint32_t i) { return htonl((10u << 24) | (42u << 16) | (16u * 256 + i)); }  // 10.42.16.0+, into 10.43
+
+constexpr uint32_t kAnyVerdict = ~0u;
 
 struct Guest {
   uint32_t ip_be = 0;
@@ -58,11 +88,18 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", o.repeat, "test_run repeat per measurement")->capture_default_str();
   app.add_option("--trials", o.trials, "interleaved trials")->capture_default_str();
   app.add_option("--out", o.out, "JSON result file")->capture_default_str();
+  app.add_option("--variant", o.variants, "NAME=OBJ: also run tap_ingress of this BPF object (breakdown)");
   CLI11_PARSE(app, argc, argv);
   if (!enter_private_netns()) return 1;
 
   AgentConfig cfg = default_agent_config();
-  cfg.capacity.max_endpoints = std::max<uint32_t>(131072, o.endpoints + 64);
+  // The endpoints array spans the overlay: a /15 (131072 addresses) for 100k.
+  cfg.overlay = *parse_cidr("10.42.0.0/15");
+  if (o.endpoints + 4096 > overlay_slots(cfg.overlay) - 2) {
+    fmt::print(stderr, "--endpoints: at most {}\n", overlay_slots(cfg.overlay) - 4098);
+    return 1;
+  }
+  cfg.capacity.max_endpoints = overlay_slots(cfg.overlay);
   cfg.capacity.max_networks = std::max<uint32_t>(16384, o.networks + 512);
   cfg.capacity.max_sets = cfg.capacity.max_endpoints;
   BpffsRoot root("bench");
@@ -144,12 +181,28 @@ int main(int argc, char** argv) {
     cases.push_back({fmt::format("deny_{}", k), k, false, dp.objects().ingress_prog_fd(), src.ifindex,
                      frame_to(src, locals[fmt::format("d{}", k)].g), TC_ACT_SHOT, {}});
   }
+  for (auto& v : o.variants) {
+    auto eq = v.find('=');
+    if (eq == std::string::npos) return 1;
+    int fd = load_variant(v.substr(eq + 1), root.path());
+    if (fd < 0) {
+      fmt::print(stderr, "cannot load variant {}\n", v);
+      return 1;
+    }
+    for (int k : sizes) {
+      auto& src = locals[fmt::format("s{}", k)].g;
+      cases.push_back({fmt::format("allow_{}@{}", k, v.substr(0, eq)), k, true, fd, src.ifindex,
+                       frame_to(src, locals[fmt::format("r{}", k)].g), kAnyVerdict, {}});
+      cases.push_back({fmt::format("deny_{}@{}", k, v.substr(0, eq)), k, false, fd, src.ifindex,
+                       frame_to(src, locals[fmt::format("d{}", k)].g), kAnyVerdict, {}});
+    }
+  }
   for (uint32_t t = 0; t < o.trials; ++t) {
     // Rotate the order each trial so no case always runs first.
     for (size_t i = 0; i < cases.size(); ++i) {
       Case& c = cases[(i + t) % cases.size()];
       auto r = run_prog(c.prog, c.ifindex, c.frame, o.repeat);
-      if (r.rc != 0 || r.retval != c.expect) {
+      if (r.rc != 0 || (c.expect != kAnyVerdict && r.retval != c.expect)) {
         fmt::print(stderr, "{}: rc {} verdict {} (expected {})\n", c.name, r.rc, r.retval, c.expect);
         for (auto& [key, cnt] : dp.maps().read_counters())
           for (int reason = 0; reason < SN_DROP__MAX; ++reason)
@@ -164,12 +217,12 @@ int main(int argc, char** argv) {
                            {"sets", img.set_nets.size()}, {"pairs", img.pairs.size()},
                            {"repeat", o.repeat}, {"trials", o.trials}, {"apply_seconds", apply_s}};
   double empty_min = *std::min_element(cases[0].ns.begin(), cases[0].ns.end());
-  fmt::print("{:<10} {:>8} {:>8} {:>10}\n", "case", "min ns", "median", "vs empty");
+  fmt::print("{:<22} {:>8} {:>8} {:>10}\n", "case", "min ns", "median", "vs empty");
   for (auto& c : cases) {
     auto sorted = c.ns;
     std::sort(sorted.begin(), sorted.end());
     double mn = sorted.front(), med = sorted[sorted.size() / 2];
-    fmt::print("{:<10} {:>8} {:>8} {:>9.2f}x\n", c.name, mn, med, mn / std::max(empty_min, 1.0));
+    fmt::print("{:<22} {:>8} {:>8} {:>9.2f}x\n", c.name, mn, med, mn / std::max(empty_min, 1.0));
     result["cases"].push_back({{"name", c.name}, {"nets_per_sandbox", c.nets}, {"allow", c.allow},
                                {"min_ns", mn}, {"median_ns", med}, {"all_ns", c.ns},
                                {"ratio_vs_empty", mn / std::max(empty_min, 1.0)}});

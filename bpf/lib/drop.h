@@ -5,22 +5,21 @@
 #ifndef SN_BPF_DROP_H
 #define SN_BPF_DROP_H
 
-#include "maps.h"
+#include "endpoint.h"
 
+/* The row comes from the tap entry (one more inlined array lookup, on drops
+ * only), so callers need nothing but the ifindex in pkt. */
 static __always_inline void sn_count_drop(const struct sn_pkt *pkt, __u32 reason)
 {
-	struct sn_counter_key key = { .ifindex = pkt->ifindex, .hook = pkt->hook };
-	struct sn_counters *c = bpf_map_lookup_elem(&drop_counts, &key);
+	const struct sn_tap *tap = sn_tap_lookup(pkt->ifindex);
+	__u32 row = tap ? tap->counter_row : 0;
+	__u32 index = row * SN_HOOK__MAX + pkt->hook;
+	struct sn_counters *c;
 
-	if (!c) {
-		struct sn_counters zero = {};
-
-		bpf_map_update_elem(&drop_counts, &key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&drop_counts, &key);
-		if (!c)
-			return;
-	}
-	if (reason < SN_DROP__MAX)
+	if (pkt->hook >= SN_HOOK__MAX)
+		return;
+	c = bpf_map_lookup_elem(&drop_counts, &index);
+	if (c && reason < SN_DROP__MAX)
 		c->drops[reason]++; /* per-CPU value: no atomics needed */
 }
 
@@ -28,13 +27,18 @@ static __always_inline void sn_sample_drop(const struct sn_pkt *pkt, __u32 reaso
 					   __u32 sample_every)
 {
 	__u32 zero = 0;
-	__u64 *ctr = bpf_map_lookup_elem(&sample_ctr, &zero);
+	__u64 *left = bpf_map_lookup_elem(&sample_ctr, &zero);
 	struct sn_drop_event *ev;
 
-	if (!ctr || sample_every == 0)
+	if (!left || sample_every == 0)
 		return;
-	if ((*ctr)++ % sample_every)
+	/* A countdown, not a modulo: a 64-bit division costs more than the
+	 * rest of the sampling. The first drop on a CPU is sampled. */
+	if (*left) {
+		(*left)--;
 		return;
+	}
+	*left = sample_every - 1;
 	ev = bpf_ringbuf_reserve(&drop_events, sizeof(*ev), 0);
 	if (!ev)
 		return; /* reader too slow: the counters still have it */

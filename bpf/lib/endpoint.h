@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* Endpoint (hash) and tap (array, inlined) lookups. */
+/* Config, tap and endpoint lookups: all arrays, inlined by the verifier. */
 #ifndef SN_BPF_ENDPOINT_H
 #define SN_BPF_ENDPOINT_H
 
@@ -25,9 +25,27 @@ static __always_inline const struct sn_tap *sn_tap_lookup(__u32 ifindex)
 	return tap;
 }
 
+/* NULL outside the overlay or for an empty slot: fail closed. The slot is
+ * the host part of the address, so the array covers exactly the overlay. */
+static __always_inline const struct sn_endpoint *sn_endpoint_in(const struct sn_config *cfg, __u32 ip)
+{
+	__u32 slot = bpf_ntohl(ip & ~cfg->overlay_mask);
+	const struct sn_endpoint *ep;
+
+	if ((ip & cfg->overlay_mask) != cfg->overlay_net)
+		return 0;
+	ep = bpf_map_lookup_elem(&endpoints, &slot);
+	if (!ep || !(ep->flags & SN_EP_PRESENT))
+		return 0;
+	return ep;
+}
+
+/* Same, for callers that have not looked the config up. */
 static __always_inline const struct sn_endpoint *sn_endpoint_lookup(__u32 ip)
 {
-	return bpf_map_lookup_elem(&endpoints, &ip);
+	const struct sn_config *cfg = sn_config_get();
+
+	return cfg ? sn_endpoint_in(cfg, ip) : 0;
 }
 
 #endif

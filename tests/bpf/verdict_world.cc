@@ -55,6 +55,7 @@ VerdictWorld& VerdictWorld::get() {
 
 uint64_t VerdictWorld::drops(uint32_t ifindex, uint32_t hook, int reason) {
   auto counters = dp->maps().read_counters();
+  if (!dp->maps().read_image().taps.count(ifindex)) ifindex = 0;  // no tap: counted in row 0
   auto it = counters.find({ifindex, hook});
   return it == counters.end() ? 0 : it->second.drops[reason];
 }

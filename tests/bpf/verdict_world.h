@@ -30,6 +30,7 @@ struct VerdictWorld {
   uint32_t stray_ifindex;  // a device with the program's hook but no tap entry
   int ingress() const { return dp->objects().ingress_prog_fd(); }
   int egress() const { return dp->objects().egress_prog_fd(); }
+  // A device without a tap entry reads row 0 (ifindex 0 in the view).
   uint64_t drops(uint32_t ifindex, uint32_t hook, int reason);
 };
 

@@ -41,12 +41,12 @@ TEST(Bpftool, EveryPinnedMapDumpsWithFieldNames) {
 
   const std::map<std::string, std::vector<std::string>> expected = {
       {"config", {"overlay_net", "overlay_mask", "host_ll", "sample_every", "gw_mac"}},
-      {"endpoints", {"ifindex", "host_id", "mac", "set_id"}},
-      {"taps", {"ip", "set_id", "mac", "tap_mac"}},
+      {"endpoints", {"ifindex", "host_id", "mac", "set_id", "flags"}},
+      {"taps", {"ip", "set_id", "mac", "tap_mac", "counter_row"}},
       {"set_pairs", {"src_set", "dst_set", "net_index"}},
       {"set_nets", {"count", "nets"}},
       {"networks", {"id"}},
-      {"drop_counts", {"ifindex", "hook", "drops"}},
+      {"drop_counts", {"drops"}},  // key: counter_row * SN_HOOK__MAX + hook
       {"sample_ctr", {}},
   };
   for (auto& [map, fields] : expected) {

@@ -98,7 +98,7 @@ TEST(LoaderKernel, PinnedMapsWithAnotherCapacityAreRefused) {
   testkit::BpffsRoot root("ld-recap");
   { Datapath dp(small_config(), root.path()); }
   AgentConfig bigger = small_config();
-  bigger.capacity.max_endpoints = 128;
+  bigger.capacity.max_pairs = 4096;
   try {
     Datapath dp(bigger, root.path());
     FAIL() << "accepted";

@@ -153,6 +153,37 @@ TEST(Plan, MakeBeforeBreakOnRandomChurn) {
   for (int round = 0; round < 30; ++round) check_transition(random_state(), random_state(), n);
 }
 
+// Endpoints and taps are array slots rewritten in place: an entry that moves
+// (another tap, or a tap given to another guest IP) is emptied first, so no
+// torn read pairs its old place with its new set.
+TEST(Plan, MovingEntriesAreEmptiedBeforeTheyAreRewritten) {
+  auto s = state(3, {{1, {0, 1}}});
+  Plan first = plan(s);
+  s.endpoints[1].tap = tap_of(2);  // sandbox 1 moves to the tap of sandbox 2...
+  s.endpoints[2].tap = tap_of(1);  // ...which takes sandbox 1's tap
+  Plan p = plan(s, first.target);
+  auto& eps = p.put_endpoints;
+  for (uint32_t ip : {ip_of(1), ip_of(2)}) {
+    auto at = std::find_if(eps.begin(), eps.end(), [&](auto& e) { return e.first == ip; });
+    ASSERT_NE(at, eps.end());
+    EXPECT_TRUE(same_bytes(at->second, sn_endpoint{})) << "endpoint not emptied first";
+    auto again = std::find_if(at + 1, eps.end(), [&](auto& e) { return e.first == ip; });
+    ASSERT_NE(again, eps.end());
+    EXPECT_TRUE(same_bytes(again->second, p.target.endpoints.at(ip)) ||
+                std::any_of(p.settle_endpoints.begin(), p.settle_endpoints.end(),
+                            [&](auto& e) { return e.first == ip; }));
+  }
+  for (uint32_t ifindex : {101u, 102u}) {
+    auto at = std::find_if(p.put_taps.begin(), p.put_taps.end(), [&](auto& t) { return t.first == ifindex; });
+    ASSERT_NE(at, p.put_taps.end());
+    EXPECT_EQ(at->second.ip, 0u) << "tap not emptied first";
+  }
+  // An entry that stays in place is rewritten in one write.
+  auto s2 = state(3, {{1, {0, 1, 2}}});
+  Plan grow = plan(s2, first.target);
+  for (auto& [ip, v] : grow.put_endpoints) EXPECT_NE(v.flags, 0u);
+}
+
 TEST(Plan, MissingTapIsSkippedWithAWarning) {
   auto s = state(2, {{1, {0, 1}}});
   s.endpoints[1].tap = "nope";

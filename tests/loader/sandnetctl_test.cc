@@ -97,6 +97,13 @@ TEST_F(Sandnetctl, CountersAndMonitorSeeADrop) {
   auto c = ctl("dp counters -o json " + flags_);
   ASSERT_EQ(c.rc, 0) << c.text;
   EXPECT_NE(c.text.find("SPOOF_IP"), std::string::npos) << c.text;
+  // The counters array is keyed by the tap's row; the view names the tap again.
+  json rows = json::parse(c.text, nullptr, false);
+  ASSERT_TRUE(rows.is_array()) << c.text;
+  bool seen = false;
+  for (auto& row : rows)
+    if (row["reason"] == "SPOOF_IP") seen = row["tap"] == tap(0) && row["hook"] == "ingress";
+  EXPECT_TRUE(seen) << c.text;
 }
 
 TEST_F(Sandnetctl, MissingPinsGiveAClearError) {

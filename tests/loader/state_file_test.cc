@@ -104,13 +104,40 @@ TEST(StateFile, GarbageIsRejected) {
 }
 
 TEST(AgentConfig, DefaultsAndOverrides) {
-  auto c = parse_agent_config(R"({"overlay_cidr":"10.99.0.0/16","max_endpoints":200000,
+  auto c = parse_agent_config(R"({"overlay_cidr":"10.98.0.0/15","max_endpoints":100000,
                                   "drop_sample_every":0,"attach_mode":"clsact"})");
-  EXPECT_EQ(c.overlay.net_be, *parse_ipv4("10.99.0.0"));
-  EXPECT_EQ(c.capacity.max_endpoints, 200000u);
+  EXPECT_EQ(c.overlay.net_be, *parse_ipv4("10.98.0.0"));
+  EXPECT_EQ(c.capacity.max_endpoints, 100000u);
   EXPECT_EQ(c.drop_sample_every, 0u);
   EXPECT_EQ(c.attach_mode, AttachMode::kClsact);
   EXPECT_EQ(c.host_link_local_be, *parse_ipv4("169.254.0.1"));
+}
+
+TEST(AgentConfig, MaxEndpointsDefaultsToTheOverlaySize) {
+  EXPECT_EQ(default_agent_config().capacity.max_endpoints, 65536u);
+  EXPECT_EQ(parse_agent_config("{}").capacity.max_endpoints, 65536u);
+  EXPECT_EQ(parse_agent_config(R"({"overlay_cidr":"10.42.0.0/15"})").capacity.max_endpoints, 131072u);
+  EXPECT_EQ(parse_agent_config(R"({"overlay_cidr":"10.42.0.0/24"})").capacity.max_endpoints, 256u);
+}
+
+// The endpoints map is an array over the overlay: more endpoints than
+// overlay addresses, or an overlay wider than the cap, is a config error
+// naming the knob.
+TEST(AgentConfig, OverlaySizeBoundsTheEndpoints) {
+  auto message = [](const char* text) {
+    try {
+      parse_agent_config(text);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  auto too_many = message(R"({"max_endpoints":131072})");
+  EXPECT_NE(too_many.find("max_endpoints"), std::string::npos) << too_many;
+  EXPECT_NE(too_many.find("overlay_cidr 10.42.0.0/16"), std::string::npos) << too_many;
+  auto too_wide = message(R"({"overlay_cidr":"10.0.0.0/8"})");
+  EXPECT_NE(too_wide.find("overlay_cidr must be a /12"), std::string::npos) << too_wide;
+  EXPECT_EQ(message(R"({"overlay_cidr":"10.32.0.0/12","max_endpoints":1048576})"), "accepted");
 }
 
 TEST(AgentConfig, RejectsNonsense) {

@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 2
-#define SN_LAYOUT_DIR "v2"
+#define SN_LAYOUT_VERSION 3
+#define SN_LAYOUT_DIR "v3"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -53,6 +53,7 @@ enum sn_drop_reason {
 enum sn_hook {
 	SN_HOOK_INGRESS = 0, /* tap ingress = packets from the guest */
 	SN_HOOK_EGRESS = 1,  /* tap egress = packets to the guest */
+	SN_HOOK__MAX         /* hooks per drop_counts row: keep last */
 };
 
 /* config[0]: written by the agent once; zero config = fail closed. */
@@ -66,14 +67,18 @@ struct sn_config {
 	__u8 pad[2];
 };
 
-/* endpoints: overlay IPv4 (network order) -> where it lives and its set. */
+/* endpoints: array indexed by the host part of the overlay IPv4 address
+ * (host-order ip - overlay base; layout v3, v2 had a hash keyed by the ip)
+ * -> where it lives and its set. A slot without SN_EP_PRESENT is empty: an
+ * all-zero slot is "no endpoint" (fail closed). */
+#define SN_EP_PRESENT 1u
 struct sn_endpoint {
 	__u32 ifindex;  /* local tap; 0 for a remote endpoint */
 	__u32 host_id;  /* 0 = this host */
 	__u8 mac[6];    /* guest MAC */
 	__u8 pad[2];
 	__u32 set_id;   /* network-set identity; 0 = in no network */
-	__u32 flags;    /* reserved */
+	__u32 flags;    /* SN_EP_PRESENT for an entry */
 };
 
 /* taps: array indexed by ifindex -> the guest behind it, for anti-spoofing
@@ -84,6 +89,7 @@ struct sn_tap {
 	__u32 set_id;    /* same as the endpoint's, saves a lookup per packet */
 	__u8 mac[6];     /* guest MAC (what the guest sends from) */
 	__u8 tap_mac[6]; /* the host-side device MAC: dst for host-bound replies */
+	__u32 counter_row; /* this tap's row of drop_counts, 1..max_local_taps */
 };
 
 /* set_pairs: {src set, dst set} -> the allowing network (one of them). */
@@ -106,11 +112,9 @@ struct sn_network {
 	char id[SN_NET_ID_LEN];
 };
 
-/* drop_counts (per-CPU, Calico-style): {ifindex, hook} -> count per reason. */
-struct sn_counter_key {
-	__u32 ifindex;
-	__u32 hook;
-};
+/* drop_counts: per-CPU array indexed by row * SN_HOOK__MAX + hook -> count
+ * per reason. The row is the tap's counter_row (assigned by the loader);
+ * row 0 counts drops on devices without a tap entry (and before the config). */
 struct sn_counters {
 	__u64 drops[SN_DROP__MAX];
 };
