@@ -53,6 +53,7 @@ enum sn_drop_reason {
 enum sn_hook {
 	SN_HOOK_INGRESS = 0, /* tap ingress = packets from the guest */
 	SN_HOOK_EGRESS = 1,  /* tap egress = packets to the guest */
+	SN_HOOK_XDP = 2,     /* tap XDP early drops (optional) = packets from the guest */
 };
 
 /* config[0]: written by the agent once; zero config = fail closed. */

@@ -1,0 +1,35 @@
+// The optional early-drop XDP program (bpf/sandnet_xdp.bpf.c), loaded on the
+// maps the TC datapath pinned under <root>/v2, and attached to a tap with a
+// BPF_XDP link. Destroying it closes fds only.
+#pragma once
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "loader/unique_fd.h"
+
+struct sandnet_xdp;
+
+namespace sandnet::dp {
+
+class XdpProgram {
+ public:
+  // Throws std::runtime_error, also when a map is not pinned yet (the TC
+  // datapath creates and pins them: load it first).
+  static std::unique_ptr<XdpProgram> load(const std::string& bpffs_root);
+  ~XdpProgram();
+  XdpProgram(const XdpProgram&) = delete;
+  XdpProgram& operator=(const XdpProgram&) = delete;
+
+  int prog_fd() const;
+
+ private:
+  XdpProgram() = default;
+  sandnet_xdp* skel_ = nullptr;
+};
+
+// BPF_LINK_CREATE with BPF_XDP: native mode where the driver has it (tun,
+// veth), else generic. Closing the last reference detaches. Throws.
+UniqueFd xdp_link_create(int prog_fd, uint32_t ifindex);
+
+}  // namespace sandnet::dp
