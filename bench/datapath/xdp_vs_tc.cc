@@ -1,11 +1,14 @@
 // bench/datapath xdp_vs_tc driver: sender CPU per 64-byte frame written into
 // a sandbox's tap, with the real datapath (real loader, real maps) attached,
-// TC-only against TC + the early-drop XDP program (bpf/sandnet_xdp.bpf.c),
-// switched every window (tc, xdp, tc, xdp, ...). Per traffic kind it prints
+// TC-only against TC + the early-drop XDP program (bpf/sandnet_xdp.bpf.c,
+// "xdp") and TC + an XDP program that passes everything ("xdp_empty": the
+// price of having XDP at all), switched every window as tc, xdp, tc,
+// xdp_empty, ... Per traffic kind it prints
 // one JSON line with each window's frames and writer CPU; xdp_vs_tc.py pairs
 // the windows and reports. Everything lives in a private netns and a private
 // bpffs root, gone when the process ends.
 #include <CLI/CLI.hpp>
+#include <bpf/libbpf.h>
 #include <fmt/format.h>
 #include <poll.h>
 #include <sched.h>
@@ -20,6 +23,7 @@
 #include <thread>
 
 #include "frames.h"
+#include "xdp_empty.skel.h"
 #include "loader/datapath.h"
 #include "loader/xdp_program.h"
 #include "test_host.h"
@@ -35,6 +39,7 @@ namespace {
 
 struct Options {
   std::string device = "tap", kinds = "spoof_ip,spoof_mac,arp_not_peer,deny,allow";
+  std::vector<std::string> configs = {"xdp", "xdp_empty"};
   double duration = 20, window = 0.5, warmup = 0.5;
   int cpu = 1, reader_cpu = 0;
   uint32_t interval_ms = 100;
@@ -114,7 +119,7 @@ uint64_t drops(Datapath& dp, uint32_t ifindex, uint32_t hook, int reason) {
 }
 
 json run_kind(const Options& o, const std::string& name, const Kind& kind, Datapath& dp,
-              const XdpProgram& xdp, Sandbox& a, Sandbox& b) {
+              const std::map<std::string, int>& xdp_progs, Sandbox& a, Sandbox& b) {
   FrameWriter writer(a.dev.guest_fd.get(), o.cpu, o.interval_ms);
   std::optional<Reader> reader;
   if (o.device == "tap") reader.emplace(b.dev.guest_fd.get(), o.reader_cpu);
@@ -129,11 +134,11 @@ json run_kind(const Options& o, const std::string& name, const Kind& kind, Datap
   UniqueFd link;
   std::string mode;
   for (int k = 0; k < n; ++k) {
-    bool with_xdp = k % 2 == 1;
-    if (with_xdp) link = xdp_link_create(xdp.prog_fd(), a.dev.ifindex);
-    else link.reset();
-    if (with_xdp && mode.empty()) mode = xdp_mode(a.dev.name);
-    configs.push_back(with_xdp ? "xdp" : "tc");
+    std::string config = k % 2 ? o.configs[(k / 2) % o.configs.size()] : "tc";
+    link.reset();
+    if (config != "tc") link = xdp_link_create(xdp_progs.at(config), a.dev.ifindex);
+    if (config != "tc" && mode.empty()) mode = xdp_mode(a.dev.name);
+    configs.push_back(config);
     writer.set_epoch(static_cast<uint32_t>(k + 1));
     sleep(o.window);
   }
@@ -167,6 +172,8 @@ int main(int argc, char** argv) {
   CLI::App app{"xdp_vs_tc: writer CPU per frame on a sandbox tap, TC-only vs TC+XDP, interleaved"};
   app.add_option("--device", o.device, "tap (tun driver) or veth")->check(CLI::IsMember({"tap", "veth"}))->capture_default_str();
   app.add_option("--kinds", o.kinds, "comma-separated traffic kinds")->capture_default_str();
+  app.add_option("--configs", o.configs, "XDP configurations alternated with tc")
+      ->check(CLI::IsMember({"xdp", "xdp_empty"}))->delimiter(',')->capture_default_str();
   app.add_option("--duration", o.duration, "seconds of windows per kind")->capture_default_str();
   app.add_option("--window", o.window, "seconds per configuration window")->capture_default_str();
   app.add_option("--cpu", o.cpu, "writer CPU")->capture_default_str();
@@ -195,13 +202,18 @@ int main(int argc, char** argv) {
                       {"net-01J00000000000000000000002", {c.id}}};
     dp.apply(state);
     auto xdp = XdpProgram::load(root.path());
+    std::unique_ptr<xdp_empty, decltype(&xdp_empty__destroy)> empty(xdp_empty__open_and_load(),
+                                                                    xdp_empty__destroy);
+    if (!empty) throw std::runtime_error("cannot load the empty XDP program");
+    std::map<std::string, int> progs = {{"xdp", xdp->prog_fd()},
+                                        {"xdp_empty", bpf_program__fd(empty->progs.empty_xdp)}};
 
     auto all = kinds(cfg, a, b, c);
     std::stringstream list(o.kinds);
     for (std::string name; std::getline(list, name, ',');) {
       auto it = all.find(name);
       if (it == all.end()) throw std::runtime_error("unknown kind " + name);
-      std::cout << run_kind(o, name, it->second, dp, *xdp, a, b).dump() << std::endl;
+      std::cout << run_kind(o, name, it->second, dp, progs, a, b).dump() << std::endl;
     }
   } catch (const std::exception& e) {
     fmt::print(stderr, "xdp_vs_tc: {}\n", e.what());

@@ -6,9 +6,10 @@ datapath on them with the real loader, and has a writer pinned to one CPU
 write 64-byte frames into sandbox A's tap fd, as a VM backend does; on a tap
 the whole receive path runs inside write(), so the writer's thread CPU time
 per frame is the full cost. Configurations switch every window: TC-only,
-TC + XDP (tap_xdp attached natively), TC-only, ... Each TC+XDP window is
-compared with the mean of the TC-only windows on either side of it, and each
-TC-only window with its TC-only neighbours, which is the noise floor
+TC + XDP (tap_xdp attached natively), TC-only, TC + an XDP program that
+passes everything (the price of XDP itself), ... Each XDP window is compared
+with the mean of the TC-only windows on either side of it, and each TC-only
+window with its TC-only neighbours, which is the noise floor
 (paired_windows.py, as forward_bench.py).
 Kinds: spoof_ip, spoof_mac, arp_not_peer (hostile drops), deny
 (NO_SHARED_NETWORK), allow (redirected to B's tap, drained by a reader).
@@ -32,31 +33,30 @@ def run(args, device):
 
 def report(kind_run):
     costs = [(w["config"], w["cpu_ns"] / w["frames"] if w["frames"] else None) for w in kind_run["windows"]]
-    s = paired_windows.summarize(costs, ["xdp"], base="tc")
+    configs = sorted({w["config"] for w in kind_run["windows"]} - {"tc"})
+    s = paired_windows.summarize(costs, configs, base="tc")
     r = {"xdp_mode": kind_run["xdp_mode"], "drops_counted": kind_run["drops_counted"],
          "write_errors": kind_run["write_errors"], "frames": sum(w["frames"] for w in kind_run["windows"])}
     if "received_by_peer" in kind_run:
         r["received_by_peer"] = kind_run["received_by_peer"]
-    if "tc" in s:
-        r["tc_only"] = s["tc"]
-    if "xdp" in s:
-        r["tc_xdp"] = s["xdp"]
+    for cfg, stats in s.items():
+        r["tc_only" if cfg == "tc" else f"tc_{cfg}"] = stats
     return r
 
 
 def print_table(device, results):
     print(f"{device}: writer CPU per 64-byte frame (median of windows); delta = TC+XDP window minus its TC-only"
-          f" neighbours; noise = TC-only vs TC-only")
+          f" neighbours; empty = the same for an XDP program passing everything; noise = TC-only vs TC-only")
     print(f"{'kind':<13} {'TC-only':>8} {'TC+XDP':>8} {'delta':>7} {'p25..p75':>15} {'ratio':>6}"
-          f" {'noise':>7} {'noise p25..p75':>15}")
+          f" {'empty':>7} {'p25..p75':>15} {'noise':>7} {'p25..p75':>15}")
+    rel = lambda r: f"{r['median_delta_ns']:>+7.0f} {r['p25_delta_ns']:>+7.0f}..{r['p75_delta_ns']:>+6.0f}"
     for kind, r in results.items():
-        t, x = r.get("tc_only"), r.get("tc_xdp")
+        t, x, e = r.get("tc_only"), r.get("tc_xdp"), r.get("tc_xdp_empty")
         if not t or not x:
             print(f"{kind:<13} (too few windows)")
             continue
-        print(f"{kind:<13} {t['median_ns']:>8.0f} {x['median_ns']:>8.0f} {x['median_delta_ns']:>+7.0f}"
-              f" {x['p25_delta_ns']:>+7.0f}..{x['p75_delta_ns']:>+6.0f} {x['ratio_vs_base']:>6.2f}"
-              f" {t['median_delta_ns']:>+7.0f} {t['p25_delta_ns']:>+7.0f}..{t['p75_delta_ns']:>+6.0f}")
+        print(f"{kind:<13} {t['median_ns']:>8.0f} {x['median_ns']:>8.0f} {rel(x)} {x['ratio_vs_base']:>6.2f}"
+              f" {rel(e) if e else '':>23} {rel(t)}")
 
 
 def main():
