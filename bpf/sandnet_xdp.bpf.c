@@ -25,6 +25,11 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define SN_PASS (-1)
 
+/* Set by the loader before load. 0 = "spoofing only": every decision that
+ * needs a hash lookup (the destination endpoint, the pair) is left to TC, so
+ * that allowed traffic pays XDP only the inlined array lookups. */
+const volatile __u32 sn_xdp_verdicts = 1;
+
 /* tap_ingress's ARP rules; SN_PASS where it answers in place or sends the
  * reply up to the host. */
 static __always_inline int sn_xdp_arp_reason(struct ethhdr *eth, void *data_end,
@@ -51,7 +56,7 @@ static __always_inline int sn_xdp_arp_reason(struct ethhdr *eth, void *data_end,
 		return target == cfg->host_ll ? SN_PASS : SN_DROP_ARP_REPLY;
 	if (arp->op != bpf_htons(ARPOP_REQUEST))
 		return SN_DROP_MALFORMED_ARP;
-	if (target == cfg->host_ll)
+	if (target == cfg->host_ll || !sn_xdp_verdicts)
 		return SN_PASS;
 	dst = sn_endpoint_lookup(target);
 	if (!dst || sn_policy_verdict(tap->set_id, dst) >= 0)
@@ -83,6 +88,8 @@ static __always_inline int sn_xdp_ipv4_reason(struct ethhdr *eth, void *data_end
 		return sn_host_reply_check(ip, data_end);
 	if (!sn_in_overlay(cfg, ip->daddr))
 		return SN_DROP_OVERLAY_TO_OUTSIDE;
+	if (!sn_xdp_verdicts)
+		return SN_PASS;
 	dst = sn_endpoint_lookup(ip->daddr);
 	if (!dst)
 		return SN_DROP_NO_ENDPOINT;

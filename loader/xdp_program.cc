@@ -14,15 +14,17 @@
 
 namespace sandnet::dp {
 
-std::unique_ptr<XdpProgram> XdpProgram::load(const std::string& root) {
+std::unique_ptr<XdpProgram> XdpProgram::load(const std::string& root, XdpScope scope) {
   route_libbpf_logs();
   std::unique_ptr<XdpProgram> self(new XdpProgram());
   self->skel_ = sandnet_xdp__open();
   if (!self->skel_) throw std::runtime_error("cannot open the XDP skeleton");
-  // Every map of the object is one the TC programs pinned: share them all,
-  // so that drops are counted and sampled where the CLI reads them.
+  // Every map of the object (but its own .rodata) is one the TC programs
+  // pinned: share them all, so that drops are counted and sampled where the
+  // CLI reads them.
   bpf_map* map;
   bpf_object__for_each_map(map, self->skel_->obj) {
+    if (bpf_map__is_internal(map)) continue;
     auto path = map_pin(root, bpf_map__name(map));
     UniqueFd fd(bpf_obj_get(path.c_str()));
     if (!fd.valid())
@@ -31,6 +33,7 @@ std::unique_ptr<XdpProgram> XdpProgram::load(const std::string& root) {
     if (bpf_map__reuse_fd(map, fd.get()) != 0)
       throw std::runtime_error(fmt::format("XDP program: cannot reuse {}", path));
   }
+  self->skel_->rodata->sn_xdp_verdicts = scope == XdpScope::kAllDrops;
   int err = sandnet_xdp__load(self->skel_);
   if (err)
     throw std::runtime_error(fmt::format("loading the XDP program failed: {}", std::strerror(-err)));

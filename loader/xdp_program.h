@@ -12,11 +12,18 @@ struct sandnet_xdp;
 
 namespace sandnet::dp {
 
+// What tap_xdp decides. kAllDrops: every drop tap_ingress would make.
+// kSpoofingOnly: the drops decided without a hash lookup (malformed, unknown
+// tap, spoofing, ARP sanity, containment, host channel); the verdict and
+// every endpoint lookup stay in TC.
+enum class XdpScope { kAllDrops, kSpoofingOnly };
+
 class XdpProgram {
  public:
   // Throws std::runtime_error, also when a map is not pinned yet (the TC
   // datapath creates and pins them: load it first).
-  static std::unique_ptr<XdpProgram> load(const std::string& bpffs_root);
+  static std::unique_ptr<XdpProgram> load(const std::string& bpffs_root,
+                                          XdpScope scope = XdpScope::kAllDrops);
   ~XdpProgram();
   XdpProgram(const XdpProgram&) = delete;
   XdpProgram& operator=(const XdpProgram&) = delete;

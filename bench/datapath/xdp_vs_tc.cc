@@ -1,9 +1,10 @@
 // bench/datapath xdp_vs_tc driver: sender CPU per 64-byte frame written into
 // a sandbox's tap, with the real datapath (real loader, real maps) attached,
 // TC-only against TC + the early-drop XDP program (bpf/sandnet_xdp.bpf.c,
-// "xdp") and TC + an XDP program that passes everything ("xdp_empty": the
-// price of having XDP at all), switched every window as tc, xdp, tc,
-// xdp_empty, ... Per traffic kind it prints
+// "xdp"), the same without its hash lookups ("xdp_lite": spoofing drops
+// only, verdict in TC) and an XDP program that passes everything
+// ("xdp_empty": the price of having XDP at all), switched every window as
+// tc, xdp, tc, xdp_lite, tc, xdp_empty, ... Per traffic kind it prints
 // one JSON line with each window's frames and writer CPU; xdp_vs_tc.py pairs
 // the windows and reports. Everything lives in a private netns and a private
 // bpffs root, gone when the process ends.
@@ -39,7 +40,7 @@ namespace {
 
 struct Options {
   std::string device = "tap", kinds = "spoof_ip,spoof_mac,arp_not_peer,deny,allow";
-  std::vector<std::string> configs = {"xdp", "xdp_empty"};
+  std::vector<std::string> configs = {"xdp", "xdp_lite", "xdp_empty"};
   double duration = 20, window = 0.5, warmup = 0.5;
   int cpu = 1, reader_cpu = 0;
   uint32_t interval_ms = 100;
@@ -173,7 +174,7 @@ int main(int argc, char** argv) {
   app.add_option("--device", o.device, "tap (tun driver) or veth")->check(CLI::IsMember({"tap", "veth"}))->capture_default_str();
   app.add_option("--kinds", o.kinds, "comma-separated traffic kinds")->capture_default_str();
   app.add_option("--configs", o.configs, "XDP configurations alternated with tc")
-      ->check(CLI::IsMember({"xdp", "xdp_empty"}))->delimiter(',')->capture_default_str();
+      ->check(CLI::IsMember({"xdp", "xdp_lite", "xdp_empty"}))->delimiter(',')->capture_default_str();
   app.add_option("--duration", o.duration, "seconds of windows per kind")->capture_default_str();
   app.add_option("--window", o.window, "seconds per configuration window")->capture_default_str();
   app.add_option("--cpu", o.cpu, "writer CPU")->capture_default_str();
@@ -202,10 +203,11 @@ int main(int argc, char** argv) {
                       {"net-01J00000000000000000000002", {c.id}}};
     dp.apply(state);
     auto xdp = XdpProgram::load(root.path());
+    auto lite = XdpProgram::load(root.path(), XdpScope::kSpoofingOnly);
     std::unique_ptr<xdp_empty, decltype(&xdp_empty__destroy)> empty(xdp_empty__open_and_load(),
                                                                     xdp_empty__destroy);
     if (!empty) throw std::runtime_error("cannot load the empty XDP program");
-    std::map<std::string, int> progs = {{"xdp", xdp->prog_fd()},
+    std::map<std::string, int> progs = {{"xdp", xdp->prog_fd()}, {"xdp_lite", lite->prog_fd()},
                                         {"xdp_empty", bpf_program__fd(empty->progs.empty_xdp)}};
 
     auto all = kinds(cfg, a, b, c);

@@ -6,8 +6,9 @@ datapath on them with the real loader, and has a writer pinned to one CPU
 write 64-byte frames into sandbox A's tap fd, as a VM backend does; on a tap
 the whole receive path runs inside write(), so the writer's thread CPU time
 per frame is the full cost. Configurations switch every window: TC-only,
-TC + XDP (tap_xdp attached natively), TC-only, TC + an XDP program that
-passes everything (the price of XDP itself), ... Each XDP window is compared
+TC + XDP (tap_xdp attached natively), TC-only, TC + XDP lite (tap_xdp
+without hash lookups: spoofing drops only), TC-only, TC + an XDP program
+that passes everything (the price of XDP itself), ... Each XDP window is compared
 with the mean of the TC-only windows on either side of it, and each TC-only
 window with its TC-only neighbours, which is the noise floor
 (paired_windows.py, as forward_bench.py).
@@ -46,17 +47,18 @@ def report(kind_run):
 
 def print_table(device, results):
     print(f"{device}: writer CPU per 64-byte frame (median of windows); delta = TC+XDP window minus its TC-only"
-          f" neighbours; empty = the same for an XDP program passing everything; noise = TC-only vs TC-only")
+          f" neighbours; lite, empty: the same for XDP without hash lookups and for an XDP program passing"
+          f" everything; noise = TC-only vs TC-only")
     print(f"{'kind':<13} {'TC-only':>8} {'TC+XDP':>8} {'delta':>7} {'p25..p75':>15} {'ratio':>6}"
-          f" {'empty':>7} {'p25..p75':>15} {'noise':>7} {'p25..p75':>15}")
+          f" {'lite':>7} {'p25..p75':>15} {'empty':>7} {'p25..p75':>15} {'noise':>7} {'p25..p75':>15}")
     rel = lambda r: f"{r['median_delta_ns']:>+7.0f} {r['p25_delta_ns']:>+7.0f}..{r['p75_delta_ns']:>+6.0f}"
     for kind, r in results.items():
-        t, x, e = r.get("tc_only"), r.get("tc_xdp"), r.get("tc_xdp_empty")
+        t, x, l, e = r.get("tc_only"), r.get("tc_xdp"), r.get("tc_xdp_lite"), r.get("tc_xdp_empty")
         if not t or not x:
             print(f"{kind:<13} (too few windows)")
             continue
         print(f"{kind:<13} {t['median_ns']:>8.0f} {x['median_ns']:>8.0f} {rel(x)} {x['ratio_vs_base']:>6.2f}"
-              f" {rel(e) if e else '':>23} {rel(t)}")
+              f" {rel(l) if l else '':>23} {rel(e) if e else '':>23} {rel(t)}")
 
 
 def main():

@@ -34,11 +34,12 @@ std::vector<Frame> seeds(VerdictWorld& w) {
   return out;
 }
 
-TEST(XdpAgreement, SameDecisionAsTapIngressOnCorruptedFrames) {
+// Runs tc_vs_xdp(frame index, ifindex, frame) on 3000 corrupted frames.
+template <class Check>
+void corrupted_frames(Check tc_vs_xdp) {
   VerdictWorld& w = VerdictWorld::get();
   std::mt19937 rng(20261129);
   auto base = seeds(w);
-  size_t compared = 0, dropped = 0;
   for (int i = 0; i < 3000; ++i) {
     Frame f = base[rng() % base.size()];
     int edits = 1 + static_cast<int>(rng() % 3);
@@ -48,10 +49,17 @@ TEST(XdpAgreement, SameDecisionAsTapIngressOnCorruptedFrames) {
     }
     if (rng() % 8 == 0) f.resize(14 + rng() % (f.size() - 13));
     uint32_t ifindex = rng() % 16 ? w.a.ifindex : w.d.ifindex;
+    tc_vs_xdp(i, ifindex, f);
+  }
+}
 
+TEST(XdpAgreement, SameDecisionAsTapIngressOnCorruptedFrames) {
+  VerdictWorld& w = VerdictWorld::get();
+  size_t compared = 0, dropped = 0;
+  corrupted_frames([&](int i, uint32_t ifindex, const Frame& f) {
     RunResult t;
     int tc = counted_reason(w, ifindex, SN_HOOK_INGRESS, [&] { t = run_prog(w.ingress(), ifindex, f); });
-    if (t.rc != 0) continue;  // test_run refuses some short frames for skbs, not for XDP
+    if (t.rc != 0) return;  // test_run refuses some short frames for skbs, not for XDP
     XdpRunResult x;
     int xdp = counted_reason(w, ifindex, SN_HOOK_XDP, [&] { x = run_xdp(xdp_prog(), ifindex, f); });
     ASSERT_EQ(x.rc, 0);
@@ -59,10 +67,35 @@ TEST(XdpAgreement, SameDecisionAsTapIngressOnCorruptedFrames) {
     ASSERT_EQ(x.retval == XDP_DROP, t.retval == TC_ACT_SHOT) << "frame " << i;
     ++compared;
     dropped += tc >= 0;
-  }
+  });
   EXPECT_GT(compared, 2000u);
   EXPECT_GT(dropped, compared / 4);          // the corruption reaches the drop rules...
   EXPECT_LT(dropped, compared - compared / 20);  // ...and some frames still pass
+}
+
+// Spoofing-only scope: whatever XDP drops, TC drops for the same reason;
+// what XDP passes, TC may still drop (the verdict is TC's), never a spoof.
+TEST(XdpAgreement, SpoofingOnlyDropsASubsetOfTapIngress) {
+  VerdictWorld& w = VerdictWorld::get();
+  size_t xdp_drops = 0, left_to_tc = 0;
+  corrupted_frames([&](int i, uint32_t ifindex, const Frame& f) {
+    RunResult t;
+    int tc = counted_reason(w, ifindex, SN_HOOK_INGRESS, [&] { t = run_prog(w.ingress(), ifindex, f); });
+    if (t.rc != 0) return;
+    XdpRunResult x;
+    int xdp = counted_reason(w, ifindex, SN_HOOK_XDP, [&] { x = run_xdp(xdp_spoofing_only_prog(), ifindex, f); });
+    ASSERT_EQ(x.rc, 0);
+    if (xdp >= 0) {
+      ASSERT_EQ(xdp, tc) << "frame " << i;
+      ++xdp_drops;
+    } else if (tc >= 0) {
+      ASSERT_NE(tc, SN_DROP_SPOOF_IP) << "frame " << i;
+      ASSERT_NE(tc, SN_DROP_SPOOF_MAC) << "frame " << i;
+      ++left_to_tc;
+    }
+  });
+  EXPECT_GT(xdp_drops, 500u);
+  EXPECT_GT(left_to_tc, 20u);
 }
 
 }  // namespace

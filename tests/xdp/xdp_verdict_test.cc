@@ -219,6 +219,19 @@ TEST(XdpFailClosed, NoConfigDrops) {
   EXPECT_EQ((counters[{w.a.ifindex, SN_HOOK_XDP}].drops[SN_DROP_NO_CONFIG]), 1u);
 }
 
+TEST(XdpSpoofingOnly, DropsSpoofingAndLeavesTheVerdictToTc) {
+  VerdictWorld& w = VerdictWorld::get();
+  auto verdict = [&](const Guest& on, const Frame& f) { return run_xdp(xdp_spoofing_only_prog(), on.ifindex, f).retval; };
+  EXPECT_EQ(verdict(w.a, ipv4(w.a, w.b.ip_be, [&](auto& s) { s.src_be = w.c.ip_be; })), XDP_DROP);
+  EXPECT_EQ(verdict(w.a, patched(ipv4(w.a, w.b.ip_be), 11, w.a.mac[5] ^ 1)), XDP_DROP);
+  EXPECT_EQ(verdict(w.a, ipv4(w.a, ip("8.8.8.8"))), XDP_DROP);
+  EXPECT_EQ(verdict(w.a, arp(w.a, 1, w.a.mac, w.a.ip_be, w.a.ip_be)), XDP_DROP);
+  EXPECT_EQ(verdict(w.a, ipv4(w.a, w.b.ip_be)), XDP_PASS);
+  EXPECT_EQ(verdict(w.a, ipv4(w.a, w.c.ip_be)), XDP_PASS) << "NO_SHARED_NETWORK is TC's";
+  EXPECT_EQ(verdict(w.a, ipv4(w.a, ip("10.42.7.7"))), XDP_PASS) << "NO_ENDPOINT is TC's";
+  EXPECT_EQ(verdict(w.a, arp(w.a, 1, w.a.mac, w.a.ip_be, w.c.ip_be)), XDP_PASS) << "ARP_NOT_PEER is TC's";
+}
+
 TEST(XdpLoad, RefusedBeforeTheTcDatapathPinnedItsMaps) {
   BpffsRoot root("xdpempty");
   EXPECT_THROW(XdpProgram::load(root.path()), std::runtime_error);

@@ -14,6 +14,12 @@ inline int xdp_prog() {
   return prog->prog_fd();
 }
 
+inline int xdp_spoofing_only_prog() {
+  static std::unique_ptr<XdpProgram> prog =
+      XdpProgram::load(VerdictWorld::get().root->path(), XdpScope::kSpoofingOnly);
+  return prog->prog_fd();
+}
+
 // The one drop reason whose counter moved for {ifindex, hook} while run()
 // ran, -1 if none did, -2 if several did.
 template <class Run>
