@@ -2,23 +2,15 @@
 
 #include <fmt/format.h>
 #include <sched.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <utility>
 
+#include "clock_ns.h"
+
 namespace sandnet::bench {
-namespace {
-
-uint64_t now_ns(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
 
 void FrameWriter::start(std::vector<uint8_t> frame) {
   stop_ = false;
