@@ -17,18 +17,21 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <thread>
 
 #include "frames.h"
-#include "xdp_empty.skel.h"
 #include "loader/datapath.h"
 #include "loader/xdp_program.h"
 #include "test_host.h"
 #include "xdp_bench_devices.h"
+#include "xdp_empty.skel.h"
 #include "xdp_frame_writer.h"
 
 using namespace sandnet::dp;
