@@ -9,7 +9,8 @@
  * It must agree with tap_ingress: same checks, same order, same reasons
  * (tests/xdp compares both programs frame by frame). Drops are counted in
  * the same maps under the hook SN_HOOK_XDP.
- * Whether it pays is measured in bench/datapath/xdp_vs_tc (docs/datapath.md).
+ * Measured not to pay on a tap (bench/datapath/xdp_vs_tc; docs/datapath.md,
+ * "TC-only vs TC+XDP"): the agent does not attach it.
  */
 #include "lib/common.h"
 #include "lib/maps.h"
