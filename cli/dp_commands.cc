@@ -89,7 +89,7 @@ void counters(const DpOptions& o) {
     for (unsigned r = 0; r < SN_DROP__MAX; ++r) {
       if (!c.drops[r]) continue;
       j.push_back({{"ifindex", key.first}, {"tap", ifname(key.first)},
-                   {"hook", key.second == SN_HOOK_INGRESS ? "ingress" : "egress"},
+                   {"hook", std::string(hook_name(key.second))},
                    {"reason", std::string(*drop_reason_name(r))}, {"count", c.drops[r]}});
     }
   }

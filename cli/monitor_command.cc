@@ -43,7 +43,7 @@ int on_event(void* ctx, void* data, size_t size) {
   std::string tap = if_indextoname(e.ifindex, name) ? name : fmt::format("#{}", e.ifindex);
   auto reason = drop_reason_name(e.reason);
   std::string reason_text = reason ? std::string(*reason) : fmt::format("REASON_{}", e.reason);
-  const char* hook = e.hook == SN_HOOK_INGRESS ? "ingress" : "egress";
+  std::string hook(hook_name(e.hook));
   if (sink->opts->output == "json") {
     nlohmann::json j = {{"ts_ns", e.ts_ns},        {"tap", tap},       {"hook", hook},
                         {"reason", reason_text},   {"src", format_ipv4(e.saddr)},

@@ -45,4 +45,13 @@ std::string_view drop_reason_help(unsigned reason) {
   return reason < kReasons.size() ? kReasons[reason].help : "unknown reason";
 }
 
+std::string_view hook_name(unsigned hook) {
+  switch (hook) {
+    case SN_HOOK_INGRESS: return "ingress";
+    case SN_HOOK_EGRESS: return "egress";
+    case SN_HOOK_XDP: return "xdp";
+    default: return "unknown";
+  }
+}
+
 }  // namespace sandnet::dp

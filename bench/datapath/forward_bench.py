@@ -14,6 +14,8 @@ Usage: forward_bench.py --build BUILD_DIR [--duration 60] [--out FILE]
 """
 import argparse, json, os, statistics, subprocess, sys, threading, time
 
+import paired_windows
+
 P = f"snfb{os.getpid() % 100000}"  # per run: concurrent runs never share names
 NS_H, NS_A, NS_B = f"{P}-h", f"{P}-a", f"{P}-b"
 GW = "02:53:4e:00:00:01"
@@ -170,32 +172,14 @@ def forwarding(args, sw):
     for w in windows:
         s_, d_ = delivered.get(w[0], (0, 0))
         delivered[w[0]] = (s_ + window_sent(w), d_ + w[3])
-    deltas = {c: [] for c in configs + ["base"]}
-    values = {c: [] for c in configs + ["base"]}
-    for k, (cfg, cost) in enumerate(costs):
-        if cost is None:
-            continue
-        values[cfg].append(cost)
-        if cfg == "base":
-            nb = [costs[j][1] for j in (k - 2, k + 2) if 0 <= j < len(costs) and costs[j][1]]
-        else:
-            nb = [costs[j][1] for j in (k - 1, k + 1) if 0 <= j < len(costs) and costs[j][1]]
-        if len(nb) == 2:
-            deltas[cfg].append(cost - sum(nb) / 2)
     out = {}
-    for cfg in ["base"] + configs:
-        d, v = deltas[cfg], values[cfg]
-        if not d:
-            continue
-        out[cfg] = {"windows": len(v), "median_ns_per_pkt": statistics.median(v),
-                    "median_delta_vs_base_ns": statistics.median(d),
-                    "p25_delta_ns": statistics.quantiles(d, n=4)[0] if len(d) > 1 else d[0],
-                    "p75_delta_ns": statistics.quantiles(d, n=4)[2] if len(d) > 1 else d[0],
+    for cfg, r in paired_windows.summarize(costs, configs).items():
+        out[cfg] = {"windows": r["windows"], "median_ns_per_pkt": r["median_ns"],
+                    "median_delta_vs_base_ns": r["median_delta_ns"], "p25_delta_ns": r["p25_delta_ns"],
+                    "p75_delta_ns": r["p75_delta_ns"], "ratio_vs_base": r["ratio_vs_base"],
                     "delivered_fraction": delivered[cfg][1] / max(delivered[cfg][0], 1)}
-    base = out.get("base", {}).get("median_ns_per_pkt", 1)
     print(f"{'config':<8} {'windows':>7} {'ns/pkt':>8} {'delta vs base':>14} {'p25..p75':>16} {'ratio':>6} {'delivered':>9}")
     for cfg, r in out.items():
-        r["ratio_vs_base"] = (base + r["median_delta_vs_base_ns"]) / base
         print(f"{cfg:<8} {r['windows']:>7} {r['median_ns_per_pkt']:>8.0f} {r['median_delta_vs_base_ns']:>+14.0f}"
               f" {r['p25_delta_ns']:>+7.0f}..{r['p75_delta_ns']:>+7.0f} {r['ratio_vs_base']:>6.2f}"
               f" {r['delivered_fraction']:>9.2f}")

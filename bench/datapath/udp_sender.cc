@@ -15,15 +15,9 @@
 #include <cstring>
 #include <vector>
 
-namespace {
+#include "clock_ns.h"
 
-uint64_t now_ns(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
-
-}  // namespace
+using sandnet::bench::now_ns;
 
 int main(int argc, char** argv) {
   std::string netns, dst = "10.42.0.2";

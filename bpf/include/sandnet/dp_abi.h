@@ -53,6 +53,7 @@ enum sn_drop_reason {
 enum sn_hook {
 	SN_HOOK_INGRESS = 0, /* tap ingress = packets from the guest */
 	SN_HOOK_EGRESS = 1,  /* tap egress = packets to the guest */
+	SN_HOOK_XDP = 2,     /* tap XDP early drops (bench/tests only; not attached by the agent) */
 	SN_HOOK__MAX         /* hooks per drop_counts row: keep last */
 };
 
