@@ -1,6 +1,6 @@
 // The optional early-drop XDP program (bpf/sandnet_xdp.bpf.c), loaded on the
-// maps the TC datapath pinned under <root>/v2, and attached to a tap with a
-// BPF_XDP link. Destroying it closes fds only.
+// maps the TC datapath pinned under the current layout directory (<root>/v3),
+// and attached to a tap with a BPF_XDP link. Destroying it closes fds only.
 #pragma once
 #include <cstdint>
 #include <memory>
