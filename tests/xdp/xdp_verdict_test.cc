@@ -160,15 +160,16 @@ TEST_P(XdpVerdict, DropsWhatTapIngressDropsAndPassesTheRest) {
   const Case& c = GetParam();
   VerdictWorld& w = VerdictWorld::get();
   uint32_t ifindex = c.on(w).ifindex;
+  uint32_t counted_on = ifindex == w.stray_ifindex ? 0 : ifindex;  // no tap entry: row 0, ifindex 0
   Frame in = c.frame(w);
   XdpRunResult x;
-  int xdp_reason = counted_reason(w, ifindex, SN_HOOK_XDP, [&] { x = run_xdp(xdp_prog(), ifindex, in); });
+  int xdp_reason = counted_reason(w, counted_on, SN_HOOK_XDP, [&] { x = run_xdp(xdp_prog(), ifindex, in); });
   ASSERT_EQ(x.rc, 0);
   EXPECT_EQ(x.retval, c.reason == kPass ? XDP_PASS : XDP_DROP);
   EXPECT_EQ(xdp_reason, c.reason) << "counted under the XDP hook";
 
   RunResult t;
-  int tc_reason = counted_reason(w, ifindex, SN_HOOK_INGRESS, [&] { t = run_prog(w.ingress(), ifindex, in); });
+  int tc_reason = counted_reason(w, counted_on, SN_HOOK_INGRESS, [&] { t = run_prog(w.ingress(), ifindex, in); });
   if (t.rc == -EINVAL && in.size() < 14 + 20) return;  // test_run builds no IPv4 skb that short
   ASSERT_EQ(t.rc, 0);
   EXPECT_EQ(tc_reason, c.reason) << "tap_ingress decides otherwise";
@@ -207,16 +208,17 @@ TEST(XdpDropEvents, SampledWithTheXdpHook) {
 TEST(XdpFailClosed, NoConfigDrops) {
   VerdictWorld& w = VerdictWorld::get();  // for the devices
   BpffsRoot root("xdpnoconf");
-  Capacity cap;
-  cap.max_endpoints = cap.max_sets = cap.max_networks = cap.max_pairs = 64;
-  cap.max_local_taps = 8;
-  auto objects = BpfObjects::load(root.path(), cap);
+  AgentConfig cfg = default_agent_config();
+  cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = cfg.capacity.max_pairs = 64;
+  cfg.capacity.max_local_taps = 8;
+  auto objects = BpfObjects::load(root.path(), cfg);
   auto xdp = XdpProgram::load(root.path());
   XdpRunResult r = run_xdp(xdp->prog_fd(), w.a.ifindex, ipv4(w.a, w.b.ip_be));
   ASSERT_EQ(r.rc, 0);
   EXPECT_EQ(r.retval, static_cast<uint32_t>(XDP_DROP));
   auto counters = objects->maps().read_counters();
-  EXPECT_EQ((counters[{w.a.ifindex, SN_HOOK_XDP}].drops[SN_DROP_NO_CONFIG]), 1u);
+  // No tap entry either: counted in row 0, shown as ifindex 0.
+  EXPECT_EQ((counters[{0, SN_HOOK_XDP}].drops[SN_DROP_NO_CONFIG]), 1u);
 }
 
 TEST(XdpSpoofingOnly, DropsSpoofingAndLeavesTheVerdictToTc) {
