@@ -32,21 +32,10 @@ netlink::Request address_request(uint16_t type, uint16_t flags, unsigned ifindex
 }
 
 netlink::Request route_request(uint16_t type, uint16_t flags, unsigned ifindex, in_addr guest, in_addr source) {
-  rtmsg rt{};
-  rt.rtm_family = AF_INET;
-  rt.rtm_dst_len = 32;
-  rt.rtm_table = RT_TABLE_MAIN;
-  rt.rtm_protocol = RTPROT_STATIC;
-  rt.rtm_scope = RT_SCOPE_LINK;
-  rt.rtm_type = RTN_UNICAST;
-  netlink::Request r(type, flags, &rt, sizeof rt);
-  r.add_attribute(RTA_DST, &guest, sizeof guest);
-  uint32_t oif = ifindex;
-  r.add_attribute(RTA_OIF, &oif, sizeof oif);
+  netlink::Request r = netlink::host_route_request(type, flags, ifindex, guest);
   r.add_attribute(RTA_PREFSRC, &source, sizeof source);
   return r;
 }
-
 }  // namespace
 
 void open_host_channel(const std::string& tap, const std::string& guest_ip, const std::string& host_link_local) {

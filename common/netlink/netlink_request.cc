@@ -56,4 +56,19 @@ int Request::execute() {
   return -static_cast<nlmsgerr*>(NLMSG_DATA(r))->error;
 }
 
+Request host_route_request(uint16_t type, uint16_t flags, unsigned ifindex, in_addr dst) {
+  rtmsg rt{};
+  rt.rtm_family = AF_INET;
+  rt.rtm_dst_len = 32;
+  rt.rtm_table = RT_TABLE_MAIN;
+  rt.rtm_protocol = RTPROT_STATIC;
+  rt.rtm_scope = RT_SCOPE_LINK;
+  rt.rtm_type = RTN_UNICAST;
+  Request r(type, flags, &rt, sizeof rt);
+  r.add_attribute(RTA_DST, &dst, sizeof dst);
+  uint32_t oif = ifindex;
+  r.add_attribute(RTA_OIF, &oif, sizeof oif);
+  return r;
+}
+
 }  // namespace sandnet::netlink

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <netinet/in.h>
 #include <string>
 #include <vector>
 
@@ -19,5 +20,9 @@ class Request {
  private:
   std::vector<char> buffer_;
 };
+
+// A static, link-scope /32 route to `dst` out of `ifindex` in the main table (RTM_NEWROUTE or
+// RTM_DELROUTE): the one route shape both ends of the host link-local channel need.
+Request host_route_request(uint16_t type, uint16_t flags, unsigned ifindex, in_addr dst);
 
 }  // namespace sandnet::netlink

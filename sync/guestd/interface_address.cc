@@ -13,6 +13,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace sandnet::guestd {
@@ -27,6 +28,7 @@ class NetlinkRequest {
  public:
   NetlinkRequest(uint16_t type, uint16_t flags, const void* payload, size_t payload_size)
       : request_(type, flags, payload, payload_size) {}
+  explicit NetlinkRequest(netlink::Request request) : request_(std::move(request)) {}
   void add_attribute(uint16_t type, const void* data, size_t size) { request_.add_attribute(type, data, size); }
   void execute(const std::string& what) {
     if (int error = request_.execute(); error != 0) fail(error, what);
@@ -77,17 +79,7 @@ void configure_interface(const std::string& device, const std::string& cidr,
 
   if (host_link_local) {
     in_addr host = parse_ipv4(*host_link_local);
-    rtmsg rt{};
-    rt.rtm_family = AF_INET;
-    rt.rtm_dst_len = 32;
-    rt.rtm_table = RT_TABLE_MAIN;
-    rt.rtm_protocol = RTPROT_STATIC;
-    rt.rtm_scope = RT_SCOPE_LINK;
-    rt.rtm_type = RTN_UNICAST;
-    NetlinkRequest route(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, &rt, sizeof rt);
-    route.add_attribute(RTA_DST, &host, sizeof host);
-    uint32_t oif = index;
-    route.add_attribute(RTA_OIF, &oif, sizeof oif);
+    NetlinkRequest route(netlink::host_route_request(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, index, host));
     route.execute("route " + *host_link_local + " dev " + device);
   }
 }
