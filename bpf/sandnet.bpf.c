@@ -2,16 +2,16 @@
 /*
  * sandnet datapath: TC programs on every sandbox tap.
  *   tap_ingress: packets from the guest. Anti-spoofing, ARP answered in place
- *                for peers only, the isolation verdict (3 array lookups, inlined,
- *                and 1 hash lookup), MAC
- *                rewrite and redirect straight to the peer's tap.
+ *                for peers only, the isolation verdict (3 inlined array
+ *                lookups: tap, endpoint, reach word), MAC rewrite and redirect
+ *                straight to the peer's tap.
  *   tap_egress:  packets to the guest. Only what tap_ingress forwarded and
  *                the host's link-local channel may reach an overlay address.
  * See docs/datapath.md for the design and the reasons behind each choice.
  */
 #include "lib/common.h"
 #include "lib/maps.h"
-#include "lib/drop.h"
+#include "lib/tc_drop.h"
 #include "lib/eth.h"
 #include "lib/arp.h"
 #include "lib/ipv4.h"
@@ -39,134 +39,148 @@ static __always_inline int sn_to_host(struct __sk_buff *skb, struct ethhdr *eth,
 	return TC_ACT_OK;
 }
 
+/* Returns the drop reason, or -1 once the frame has been answered in place
+ * or sent up to the host (*verdict says which TC verdict). */
 static __always_inline int sn_ingress_arp(struct __sk_buff *skb, struct ethhdr *eth, void *data_end,
-					  const struct sn_config *cfg, const struct sn_tap *tap,
-					  struct sn_pkt *pkt)
+					  const struct sn_tap *tap, int *verdict)
 {
 	struct sn_arp *arp = sn_arp_hdr(eth, data_end);
 	const struct sn_endpoint *dst;
 	__u32 sender, target;
 
 	if (!arp)
-		return sn_drop(pkt, SN_DROP_MALFORMED_ARP, cfg->sample_every);
+		return SN_DROP_MALFORMED_ARP;
 	sender = sn_arp_ip(arp->spa);
 	target = sn_arp_ip(arp->tpa);
-	pkt->saddr = sender;
-	pkt->daddr = target;
 	if (!sn_mac_eq(arp->sha, tap->mac))
-		return sn_drop(pkt, SN_DROP_SPOOF_MAC, cfg->sample_every);
+		return SN_DROP_SPOOF_MAC;
 	if (sender == 0 || sender == target)
-		return sn_drop(pkt, SN_DROP_ARP_GRATUITOUS, cfg->sample_every);
+		return SN_DROP_ARP_GRATUITOUS;
 	if (sender != tap->ip)
-		return sn_drop(pkt, SN_DROP_SPOOF_IP, cfg->sample_every);
+		return SN_DROP_SPOOF_IP;
 	if (arp->op == bpf_htons(ARPOP_REPLY)) {
 		/* The one reply a guest may send: telling the host (which asked
 		 * from its link-local address) its own, verified, address. */
-		if (target == cfg->host_ll)
-			return sn_to_host(skb, eth, tap);
-		return sn_drop(pkt, SN_DROP_ARP_REPLY, cfg->sample_every);
+		if (target != tap->host_ll)
+			return SN_DROP_ARP_REPLY;
+		*verdict = sn_to_host(skb, eth, tap);
+		return -1;
 	}
 	if (arp->op != bpf_htons(ARPOP_REQUEST))
-		return sn_drop(pkt, SN_DROP_MALFORMED_ARP, cfg->sample_every);
-	if (target == cfg->host_ll) {
+		return SN_DROP_MALFORMED_ARP;
+	if (target == tap->host_ll) {
 		/* The host is the tap itself: its own MAC, so that the host
 		 * stack sees replies as PACKET_HOST. */
 		sn_arp_answer(eth, arp, tap->tap_mac);
-		return sn_forward(skb, skb->ifindex);
+		*verdict = sn_forward(skb, skb->ifindex);
+		return -1;
 	}
-	dst = sn_endpoint_in(cfg, target);
-	if (!dst || sn_policy_verdict(tap->set_id, dst) >= 0)
-		return sn_drop(pkt, SN_DROP_ARP_NOT_PEER, cfg->sample_every);
-	sn_arp_answer(eth, arp, cfg->gw_mac);
-	return sn_forward(skb, skb->ifindex);
+	dst = sn_endpoint_at(tap->overlay_net, tap->overlay_mask, target);
+	if (!dst || sn_policy_verdict(tap, dst) >= 0)
+		return SN_DROP_ARP_NOT_PEER;
+	sn_arp_answer(eth, arp, tap->gw_mac);
+	*verdict = sn_forward(skb, skb->ifindex);
+	return -1;
 }
 
+/* Returns the drop reason, or -1 with *verdict set (redirect to the peer's
+ * tap, or up to the host). */
 static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr *eth, void *data_end,
-					   const struct sn_config *cfg, const struct sn_tap *tap,
-					   struct sn_pkt *pkt)
+					   const struct sn_tap *tap, int *verdict)
 {
 	struct iphdr *ip = (void *)(eth + 1);
 	const struct sn_endpoint *dst;
 	int reason;
 
-	if ((void *)(ip + 1) > data_end)
-		return sn_drop(pkt, SN_DROP_MALFORMED_IP, cfg->sample_every);
-	pkt->saddr = ip->saddr;
-	pkt->daddr = ip->daddr;
-	pkt->proto = ip->protocol;
 	reason = sn_ipv4_check(ip, data_end, skb->len - ETH_HLEN);
 	if (reason >= 0)
-		return sn_drop(pkt, reason, cfg->sample_every);
+		return reason;
 	if (ip->saddr != tap->ip)
-		return sn_drop(pkt, SN_DROP_SPOOF_IP, cfg->sample_every);
-
-	if (ip->daddr == cfg->host_ll) {
+		return SN_DROP_SPOOF_IP;
+	if (ip->daddr == tap->host_ll) {
 		reason = sn_host_reply_check(ip, data_end);
 		if (reason >= 0)
-			return sn_drop(pkt, reason, cfg->sample_every);
-		return sn_to_host(skb, eth, tap);
+			return reason;
+		*verdict = sn_to_host(skb, eth, tap);
+		return -1;
 	}
-	if (!sn_in_overlay(cfg, ip->daddr))
-		return sn_drop(pkt, SN_DROP_OVERLAY_TO_OUTSIDE, cfg->sample_every);
+	if (!sn_tap_in_overlay(tap, ip->daddr))
+		return SN_DROP_OVERLAY_TO_OUTSIDE;
 
 	/* Fragments need no special case: the verdict uses IP addresses only. */
-	dst = sn_endpoint_in(cfg, ip->daddr);
+	dst = sn_endpoint_at(tap->overlay_net, tap->overlay_mask, ip->daddr);
 	if (!dst)
-		return sn_drop(pkt, SN_DROP_NO_ENDPOINT, cfg->sample_every);
-	reason = sn_policy_verdict(tap->set_id, dst);
+		return SN_DROP_NO_ENDPOINT;
+	reason = sn_policy_verdict(tap, dst);
 	if (reason >= 0)
-		return sn_drop(pkt, reason, cfg->sample_every);
+		return reason;
 	if (dst->host_id != 0 || dst->ifindex == 0)
-		return sn_drop(pkt, SN_DROP_REMOTE_HOST, cfg->sample_every);
+		return SN_DROP_REMOTE_HOST;
 
-	sn_eth_rewrite(eth, cfg->gw_mac, dst->mac);
-	return sn_forward(skb, dst->ifindex);
+	sn_eth_rewrite(eth, tap->gw_mac, dst->mac);
+	*verdict = sn_forward(skb, dst->ifindex);
+	return -1;
 }
 
+/* The hot path reads one tap entry (which carries the config fields it
+ * needs) and never the config map. */
 SEC("tc")
 int tap_ingress(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct sn_pkt pkt = { .ifindex = skb->ifindex, .hook = SN_HOOK_INGRESS };
-	const struct sn_config *cfg = sn_config_get();
 	struct ethhdr *eth = sn_eth_hdr(data, data_end);
 	const struct sn_tap *tap;
+	int reason, verdict = TC_ACT_SHOT;
 
-	if (!cfg)
-		return sn_drop(&pkt, SN_DROP_NO_CONFIG, 1);
 	if (!eth)
-		return sn_drop(&pkt, SN_DROP_MALFORMED_ETH, cfg->sample_every);
-	pkt.ethertype = bpf_ntohs(eth->h_proto);
+		return sn_drop(skb, 0, SN_HOOK_INGRESS, SN_DROP_MALFORMED_ETH);
 	tap = sn_tap_lookup(skb->ifindex);
 	if (!tap)
-		return sn_drop(&pkt, SN_DROP_UNKNOWN_TAP, cfg->sample_every);
+		return sn_drop(skb, 0, SN_HOOK_INGRESS, SN_DROP_UNKNOWN_TAP);
 	if (!sn_mac_eq(eth->h_source, tap->mac))
-		return sn_drop(&pkt, SN_DROP_SPOOF_MAC, cfg->sample_every);
-	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		return sn_ingress_ipv4(skb, eth, data_end, cfg, tap, &pkt);
-	if (eth->h_proto == bpf_htons(ETH_P_ARP))
-		return sn_ingress_arp(skb, eth, data_end, cfg, tap, &pkt);
-	return sn_drop(&pkt, SN_DROP_UNSUPPORTED_L3, cfg->sample_every);
+		reason = SN_DROP_SPOOF_MAC;
+	else if (sn_eth_proto(eth) == bpf_htons(ETH_P_IP))
+		reason = sn_ingress_ipv4(skb, eth, data_end, tap, &verdict);
+	else if (sn_eth_proto(eth) == bpf_htons(ETH_P_ARP))
+		reason = sn_ingress_arp(skb, eth, data_end, tap, &verdict);
+	else
+		reason = SN_DROP_UNSUPPORTED_L3;
+	if (reason >= 0)
+		return sn_drop(skb, tap->counter_row, SN_HOOK_INGRESS, reason);
+	return verdict;
 }
 
+/* Returns the drop reason or -1 to let the frame through. */
 static __always_inline int sn_egress_arp(struct ethhdr *eth, void *data_end, const struct sn_config *cfg,
-					 const struct sn_tap *tap, struct sn_pkt *pkt)
+					 const struct sn_tap *tap)
 {
 	struct sn_arp *arp = sn_arp_hdr(eth, data_end);
 	__u32 sender, target;
 
 	if (!arp)
-		return TC_ACT_OK; /* not IPv4 ARP: touches no overlay address */
+		return -1; /* not IPv4 ARP: touches no overlay address */
 	sender = sn_arp_ip(arp->spa);
 	target = sn_arp_ip(arp->tpa);
-	pkt->saddr = sender;
-	pkt->daddr = target;
 	if (tap && sender == cfg->host_ll && target == tap->ip && arp->op == bpf_htons(ARPOP_REQUEST))
-		return TC_ACT_OK; /* the host resolving its guest on the link-local channel */
+		return -1; /* the host resolving its guest on the link-local channel */
 	if (sn_in_overlay(cfg, sender) || sn_in_overlay(cfg, target))
-		return sn_drop(pkt, SN_DROP_OUTSIDE_TO_OVERLAY, cfg->sample_every);
-	return TC_ACT_OK;
+		return SN_DROP_OUTSIDE_TO_OVERLAY;
+	return -1;
+}
+
+static __always_inline int sn_egress_ipv4(struct ethhdr *eth, void *data_end, const struct sn_config *cfg,
+					  const struct sn_tap *tap)
+{
+	struct iphdr *ip = (void *)(eth + 1);
+
+	if ((void *)(ip + 1) > data_end)
+		return -1;
+	if (tap && ip->saddr == cfg->host_ll && ip->daddr == tap->ip)
+		return -1; /* host link-local channel, host-originated */
+	if (sn_in_overlay(cfg, ip->saddr) || sn_in_overlay(cfg, ip->daddr))
+		return SN_DROP_OUTSIDE_TO_OVERLAY;
+	return -1; /* touches no overlay address: untouched */
 }
 
 SEC("tc")
@@ -174,37 +188,28 @@ int tap_egress(struct __sk_buff *skb)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	struct sn_pkt pkt = { .ifindex = skb->ifindex, .hook = SN_HOOK_EGRESS };
 	const struct sn_config *cfg;
 	struct ethhdr *eth;
 	const struct sn_tap *tap;
-	struct iphdr *ip;
+	int reason = -1;
 
 	if (skb->mark == SN_MARK_FORWARDED) {
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
+	tap = sn_tap_lookup(skb->ifindex);
 	cfg = sn_config_get();
 	if (!cfg)
-		return sn_drop(&pkt, SN_DROP_NO_CONFIG, 1);
+		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, SN_DROP_NO_CONFIG);
 	eth = sn_eth_hdr(data, data_end);
 	if (!eth)
 		return TC_ACT_OK; /* nothing that can address the overlay */
-	pkt.ethertype = bpf_ntohs(eth->h_proto);
-	tap = sn_tap_lookup(skb->ifindex);
-	if (eth->h_proto == bpf_htons(ETH_P_ARP))
-		return sn_egress_arp(eth, data_end, cfg, tap, &pkt);
-	if (eth->h_proto != bpf_htons(ETH_P_IP))
-		return TC_ACT_OK; /* the overlay is IPv4-only */
-	ip = (void *)(eth + 1);
-	if ((void *)(ip + 1) > data_end)
-		return TC_ACT_OK;
-	pkt.saddr = ip->saddr;
-	pkt.daddr = ip->daddr;
-	pkt.proto = ip->protocol;
-	if (tap && ip->saddr == cfg->host_ll && ip->daddr == tap->ip)
-		return TC_ACT_OK; /* host link-local channel, host-originated */
-	if (sn_in_overlay(cfg, ip->saddr) || sn_in_overlay(cfg, ip->daddr))
-		return sn_drop(&pkt, SN_DROP_OUTSIDE_TO_OVERLAY, cfg->sample_every);
-	return TC_ACT_OK; /* touches no overlay address: untouched */
+	if (sn_eth_proto(eth) == bpf_htons(ETH_P_ARP))
+		reason = sn_egress_arp(eth, data_end, cfg, tap);
+	else if (sn_eth_proto(eth) == bpf_htons(ETH_P_IP))
+		reason = sn_egress_ipv4(eth, data_end, cfg, tap);
+	/* anything else: the overlay is IPv4-only */
+	if (reason >= 0)
+		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, reason);
+	return TC_ACT_OK;
 }

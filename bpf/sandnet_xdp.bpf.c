@@ -26,9 +26,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 #define SN_PASS (-1)
 
-/* Set by the loader before load. 0 = "spoofing only": every decision that
- * needs a hash lookup (the destination endpoint, the pair) is left to TC, so
- * that allowed traffic pays XDP only the inlined array lookups. */
+/* Set by the loader before load. 0 = "spoofing only": the destination
+ * endpoint and the verdict are left to TC, so that allowed traffic pays XDP
+ * only the tap lookup and the header checks. */
 const volatile __u32 sn_xdp_verdicts = 1;
 
 /* tap_ingress's ARP rules; SN_PASS where it answers in place or sends the
@@ -60,7 +60,7 @@ static __always_inline int sn_xdp_arp_reason(struct ethhdr *eth, void *data_end,
 	if (target == cfg->host_ll || !sn_xdp_verdicts)
 		return SN_PASS;
 	dst = sn_endpoint_lookup(target);
-	if (!dst || sn_policy_verdict(tap->set_id, dst) >= 0)
+	if (!dst || sn_policy_verdict(tap, dst) >= 0)
 		return SN_DROP_ARP_NOT_PEER;
 	return SN_PASS;
 }
@@ -94,7 +94,7 @@ static __always_inline int sn_xdp_ipv4_reason(struct ethhdr *eth, void *data_end
 	dst = sn_endpoint_lookup(ip->daddr);
 	if (!dst)
 		return SN_DROP_NO_ENDPOINT;
-	reason = sn_policy_verdict(tap->set_id, dst);
+	reason = sn_policy_verdict(tap, dst);
 	if (reason >= 0)
 		return reason;
 	if (dst->host_id != 0 || dst->ifindex == 0)
@@ -117,15 +117,15 @@ int tap_xdp(struct xdp_md *ctx)
 	int reason;
 
 	if (!cfg)
-		return sn_xdp_drop(&pkt, SN_DROP_NO_CONFIG, 1);
+		return sn_xdp_drop(&pkt, SN_DROP_NO_CONFIG);
 	if (!eth)
-		return sn_xdp_drop(&pkt, SN_DROP_MALFORMED_ETH, cfg->sample_every);
-	pkt.ethertype = bpf_ntohs(eth->h_proto);
+		return sn_xdp_drop(&pkt, SN_DROP_MALFORMED_ETH);
+	pkt.ethertype = bpf_ntohs(sn_eth_proto(eth));
 	tap = sn_tap_lookup(ctx->ingress_ifindex);
 	if (!tap)
-		return sn_xdp_drop(&pkt, SN_DROP_UNKNOWN_TAP, cfg->sample_every);
+		return sn_xdp_drop(&pkt, SN_DROP_UNKNOWN_TAP);
 	if (!sn_mac_eq(eth->h_source, tap->mac))
-		return sn_xdp_drop(&pkt, SN_DROP_SPOOF_MAC, cfg->sample_every);
+		return sn_xdp_drop(&pkt, SN_DROP_SPOOF_MAC);
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
 		reason = sn_xdp_ipv4_reason(eth, data_end, bpf_xdp_get_buff_len(ctx) - ETH_HLEN, cfg,
 					    tap, &pkt);
@@ -134,6 +134,6 @@ int tap_xdp(struct xdp_md *ctx)
 	else
 		reason = SN_DROP_UNSUPPORTED_L3;
 	if (reason >= 0)
-		return sn_xdp_drop(&pkt, reason, cfg->sample_every);
+		return sn_xdp_drop(&pkt, reason);
 	return XDP_PASS;
 }

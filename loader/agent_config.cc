@@ -1,6 +1,7 @@
 #include "loader/agent_config.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -82,7 +83,9 @@ AgentConfig parse_agent_config(std::string_view text) {
     } else if (key == "max_sets") {
       c.capacity.max_sets = read_u32(v, "max_sets", 1, kBig);
     } else if (key == "max_pairs") {
-      c.capacity.max_pairs = read_u32(v, "max_pairs", 1, kBig);
+      // Layout v3's pair table; v4 sizes the reach bitmap from max_local_taps and max_sets.
+      read_u32(v, "max_pairs", 1, kBig);
+      spdlog::warn("config: max_pairs is obsolete (no pair table since layout v4) and ignored");
     } else if (key == "max_nets_per_sandbox") {
       c.capacity.max_nets_per_sandbox =
           read_u32(v, "max_nets_per_sandbox", 1, SN_MAX_NETS_PER_SET);
@@ -99,6 +102,12 @@ AgentConfig parse_agent_config(std::string_view text) {
         "overlay_cidr (a /15 holds 131072) or lower max_endpoints",
         c.capacity.max_endpoints, overlay_slots(c.overlay), format_ipv4(c.overlay.net_be),
         c.overlay.prefix));
+  if (reach_words(c.capacity) * sizeof(uint64_t) > kMaxReachBytes)
+    throw std::runtime_error(fmt::format(
+        "config: max_local_taps ({}) x max_sets ({}) needs a {} MiB reach bitmap (one bit per "
+        "local tap and set), more than {} MiB: lower one of them",
+        c.capacity.max_local_taps, c.capacity.max_sets,
+        reach_words(c.capacity) * sizeof(uint64_t) >> 20, kMaxReachBytes >> 20));
   if (c.overlay.contains(c.host_link_local_be))
     throw std::runtime_error("config: host_link_local must be outside overlay_cidr");
   return c;

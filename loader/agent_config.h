@@ -5,6 +5,7 @@
 #include <string>
 
 #include "loader/net_addr.h"
+#include "sandnet/dp_abi.h"
 
 namespace sandnet::dp {
 
@@ -14,17 +15,25 @@ struct Capacity {
   // Every endpoint this host knows, local or peer. At most the overlay's size
   // (the endpoints map is an array over the overlay); by default equal to it.
   uint32_t max_endpoints = 65536;
-  uint32_t max_local_taps = 4096;     // local sandboxes (taps)
+  uint32_t max_local_taps = 1024;     // local sandboxes (taps): one reach row each
   uint32_t max_tap_ifindex = 65536;   // taps array size: a tap's ifindex must be below it
   uint32_t max_networks = 16384;
-  uint32_t max_sets = 131072;         // distinct network sets
-  uint32_t max_pairs = 1048576;       // intersecting {local set, any set} pairs
+  uint32_t max_sets = 65536;          // distinct network sets: one reach bit each per row
   uint32_t max_nets_per_sandbox = 64; // hard limit of the layout (SN_MAX_NETS_PER_SET)
 };
 
 // The widest overlay accepted: the endpoints array has one 24-byte slot per
 // overlay address (a /12 is 1,048,576 slots, 24 MiB).
 inline constexpr int kMinOverlayPrefix = 12;
+
+// Words of a tap's row in the reach bitmap: one bit per set id 0..max_sets.
+inline uint32_t reach_words_per_row(const Capacity& c) { return c.max_sets / SN_REACH_BITS + 1; }
+// The reach map: rows 0 (unused) .. max_local_taps.
+inline uint64_t reach_words(const Capacity& c) {
+  return (uint64_t{c.max_local_taps} + 1) * reach_words_per_row(c);
+}
+// The largest reach map accepted (max_local_taps x max_sets / 8 bytes).
+inline constexpr uint64_t kMaxReachBytes = uint64_t{1} << 30;
 
 // Slots of the endpoints array: one per address of the overlay.
 inline uint32_t overlay_slots(const Ipv4Cidr& overlay) { return 1u << (32 - overlay.prefix); }
@@ -35,7 +44,7 @@ struct AgentConfig {
   Ipv4Cidr overlay{};             // overlay_cidr, default 10.42.0.0/16, at most a /12
   uint32_t host_link_local_be = 0;  // host_link_local, default 169.254.0.1
   MacAddr gateway_mac{0x02, 0x53, 0x4e, 0x00, 0x00, 0x01};
-  uint32_t drop_sample_every = 16;  // 1 drop event in N per CPU; 0 = none
+  uint32_t drop_sample_every = 64;  // 1 drop event in N per tap and CPU (the first always); 0 = none
   AttachMode attach_mode = AttachMode::kAuto;
   Capacity capacity{};
 };

@@ -78,7 +78,7 @@ std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Agen
   auto& m = self->skel_->maps;
   bpf_map__set_max_entries(m.endpoints, overlay_slots(config.overlay));
   bpf_map__set_max_entries(m.taps, cap.max_tap_ifindex);
-  bpf_map__set_max_entries(m.set_pairs, cap.max_pairs);
+  bpf_map__set_max_entries(m.reach, static_cast<uint32_t>(reach_words(cap)));
   bpf_map__set_max_entries(m.set_nets, cap.max_sets);
   bpf_map__set_max_entries(m.networks, cap.max_networks);
   bpf_map__set_max_entries(m.drop_counts, (cap.max_local_taps + 1) * SN_HOOK__MAX);
@@ -86,8 +86,8 @@ std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Agen
   std::error_code ec;
   std::filesystem::create_directories(layout_dir(root), ec);
   if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", layout_dir(root), ec.message()));
-  bpf_map* all[] = {m.config,   m.endpoints,   m.taps,       m.set_pairs,  m.set_nets,
-                    m.networks, m.drop_counts, m.sample_ctr, m.drop_events};
+  bpf_map* all[] = {m.config,   m.endpoints,   m.taps,       m.reach,
+                    m.set_nets, m.networks,    m.drop_counts, m.drop_events};
   for (bpf_map* map : all) {
     auto path = map_pin(root, bpf_map__name(map));
     check_pinned_compatible(path, map);
@@ -101,7 +101,7 @@ std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Agen
   fds.config = dup_fd(m.config);
   fds.endpoints = dup_fd(m.endpoints);
   fds.taps = dup_fd(m.taps);
-  fds.set_pairs = dup_fd(m.set_pairs);
+  fds.reach = dup_fd(m.reach);
   fds.set_nets = dup_fd(m.set_nets);
   fds.networks = dup_fd(m.networks);
   fds.drop_counts = dup_fd(m.drop_counts);

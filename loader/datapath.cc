@@ -14,7 +14,12 @@ sn_config make_bpf_config(const AgentConfig& c) {
   cfg.host_ll = c.host_link_local_be;
   cfg.sample_every = c.drop_sample_every;
   std::copy(c.gateway_mac.begin(), c.gateway_mac.end(), cfg.gw_mac);
+  cfg.reach_words = reach_words_per_row(c.capacity);
   return cfg;
+}
+
+TapForwarding make_tap_forwarding(const AgentConfig& c) {
+  return {c.overlay.net_be, c.overlay.mask_be, c.host_link_local_be, c.gateway_mac};
 }
 
 Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver resolver)
@@ -30,14 +35,14 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
     config_writes_ = 1;
   }
   current_ = maps().read_image();  // adopt whatever a previous agent left
-  spdlog::info("datapath at {}: adopted {} endpoints, {} taps, {} sets, {} pairs ({})", root_,
+  spdlog::info("datapath at {}: adopted {} endpoints, {} taps, {} sets ({})", root_,
                current_.endpoints.size(), current_.taps.size(), current_.set_nets.size(),
-               current_.pairs.size(), attacher_.uses_tcx() ? "tcx" : "clsact");
+               attacher_.uses_tcx() ? "tcx" : "clsact");
 }
 
 ApplyResult Datapath::apply(const DesiredState& desired) {
   ApplyResult r;
-  Plan plan = plan_update(desired, current_, resolver_, config_.capacity);
+  Plan plan = plan_update(desired, current_, resolver_, config_.capacity, make_tap_forwarding(config_));
   r.warnings = plan.warnings;
   try {
     r.map_writes = maps().apply(plan);

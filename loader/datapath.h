@@ -46,5 +46,7 @@ class Datapath {
 };
 
 sn_config make_bpf_config(const AgentConfig& config);
+// What every tap entry copies of the config (the ingress hot path reads only its tap).
+TapForwarding make_tap_forwarding(const AgentConfig& config);
 
 }  // namespace sandnet::dp

@@ -15,11 +15,14 @@ namespace sandnet::dp {
 
 using SetPair = std::pair<uint32_t, uint32_t>;  // {src_set, dst_set}
 using NetIndexList = std::vector<uint32_t>;     // sorted, unique
+// One tap's row of the reach map: word within the row -> bits; the words not
+// listed are zero.
+using ReachRow = std::map<uint32_t, uint64_t>;
 
 struct MapImage {
   std::map<uint32_t, sn_endpoint> endpoints;  // overlay IP (network order) ->
   std::map<uint32_t, sn_tap> taps;            // ifindex ->
-  std::map<SetPair, uint32_t> pairs;          // -> allowing net_index
+  std::map<uint32_t, ReachRow> reach;         // counter_row -> its words (rows with a bit only)
   std::map<uint32_t, NetIndexList> set_nets;  // set_id ->
   std::map<uint32_t, std::string> networks;   // net_index -> "net-<ULID>"
 };
@@ -30,5 +33,8 @@ bool same_bytes(const T& a, const T& b) {
 }
 
 bool operator==(const MapImage& a, const MapImage& b);
+
+// Whether a tap's reach row has the bit of dst_set (what the program tests).
+bool reaches(const MapImage& img, const sn_tap& tap, uint32_t dst_set);
 
 }  // namespace sandnet::dp

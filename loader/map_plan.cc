@@ -17,14 +17,23 @@ bool operator==(const MapImage& a, const MapImage& b) {
              return p.first == q.first && same_bytes(p.second, q.second);
            });
   };
-  return same_map(a.endpoints, b.endpoints) && same_map(a.taps, b.taps) && a.pairs == b.pairs &&
+  return same_map(a.endpoints, b.endpoints) && same_map(a.taps, b.taps) && a.reach == b.reach &&
          a.set_nets == b.set_nets && a.networks == b.networks;
 }
 
+bool reaches(const MapImage& img, const sn_tap& tap, uint32_t dst_set) {
+  auto row = img.reach.find(tap.counter_row);
+  if (row == img.reach.end()) return false;
+  auto word = row->second.find(dst_set / SN_REACH_BITS);
+  return word != row->second.end() && (word->second >> (dst_set % SN_REACH_BITS)) & 1;
+}
+
 size_t Plan::writes() const {
-  return put_networks.size() + put_sets.size() + put_pairs.size() + put_endpoints.size() +
-         put_taps.size() + settle_endpoints.size() + settle_taps.size() + del_endpoints.size() + del_taps.size() + del_pairs.size() +
-         del_sets.size() + del_networks.size();
+  // A row filled whole is one batch write.
+  return put_networks.size() + put_sets.size() + fill_rows.size() + put_reach.size() +
+         put_endpoints.size() + put_taps.size() + settle_endpoints.size() + settle_taps.size() +
+         del_endpoints.size() + del_taps.size() + settle_reach.size() + del_sets.size() +
+         del_networks.size();
 }
 
 namespace {
@@ -49,23 +58,32 @@ class IdAllocator {
   uint32_t cursor_ = 1;
 };
 
-// For every src set with a local member and every set sharing a network with
-// it: the pair and the smallest shared network index (deterministic, so the
-// value never changes while both sets exist).
-std::map<SetPair, uint32_t> intersecting_pairs(const std::map<uint32_t, NetIndexList>& sets,
-                                               const std::set<uint32_t>& src_sets) {
+// For every src set with a local member: the reach row of the sets sharing a
+// network with it (the bits its taps' rows hold).
+std::unordered_map<uint32_t, ReachRow> reach_of_sets(const std::map<uint32_t, NetIndexList>& sets,
+                                                    const std::set<uint32_t>& src_sets) {
   std::unordered_map<uint32_t, std::vector<uint32_t>> sets_of_net;
   for (auto& [set_id, nets] : sets)
     for (uint32_t n : nets) sets_of_net[n].push_back(set_id);
-  std::map<SetPair, uint32_t> pairs;
+  std::unordered_map<uint32_t, ReachRow> rows;
   for (uint32_t src : src_sets) {
     auto it = sets.find(src);
     if (it == sets.end()) continue;
-    for (uint32_t n : it->second) {  // ascending: first hit is the smallest shared net
-      for (uint32_t dst : sets_of_net[n]) pairs.emplace(SetPair{src, dst}, n);
-    }
+    ReachRow& row = rows[src];
+    for (uint32_t n : it->second)
+      for (uint32_t dst : sets_of_net[n]) row[dst / SN_REACH_BITS] |= uint64_t{1} << (dst % SN_REACH_BITS);
   }
-  return pairs;
+  return rows;
+}
+
+void merge_row(ReachRow& into, const ReachRow& from) {
+  for (auto& [w, bits] : from) into[w] |= bits;
+}
+
+uint64_t word_of(const ReachRow* row, uint32_t w) {
+  if (!row) return 0;
+  auto it = row->find(w);
+  return it == row->end() ? 0 : it->second;
 }
 
 void check_capacity(size_t target, size_t peak, uint32_t cap, const char* what, const char* knob) {
@@ -105,9 +123,11 @@ std::vector<K> keys_missing(const std::map<K, V>& from, const std::map<K, V>& to
 }  // namespace
 
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& resolve,
-                 const Capacity& cap) {
+                 const Capacity& cap, const TapForwarding& fwd) {
   Plan plan;
   MapImage& target = plan.target;
+  const uint32_t words = reach_words_per_row(cap);
+  plan.reach_words = words;
 
   // Adopt network indexes and set ids from what the maps hold.
   // Hash maps over views of strings that outlive this call: per-member work is most of a plan.
@@ -181,6 +201,11 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       std::copy(tap->mac.begin(), tap->mac.end(), t.tap_mac);
       auto row = row_of_tap.find(tap->ifindex);
       t.counter_row = row != row_of_tap.end() && row->second != 0 ? row->second : rows.next();
+      t.reach_base = t.counter_row * words;
+      t.overlay_net = fwd.overlay_net_be;
+      t.overlay_mask = fwd.overlay_mask_be;
+      t.host_ll = fwd.host_ll_be;
+      std::copy(fwd.gateway_mac.begin(), fwd.gateway_mac.end(), t.gw_mac);
       if (tap->ifindex >= cap.max_tap_ifindex)
         throw CapacityError(fmt::format("over capacity: tap {} has ifindex {} (config max_tap_ifindex = {})",
                                         ep.tap, tap->ifindex, cap.max_tap_ifindex));
@@ -190,7 +215,6 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       if (set_id) local_sets.insert(set_id);
     }
   }
-  target.pairs = intersecting_pairs(target.set_nets, local_sets);
 
   // Phase 2 entries: for each key whose set changes neither by only growing
   // nor by only shrinking, a transit entry on the union of old and new.
@@ -242,6 +266,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     plan.settle_endpoints.emplace_back(k, v);
   }
   std::set<uint32_t> transit_local;
+  std::map<uint32_t, uint32_t> transit_of_tap;  // ifindex -> its phase-2a set
   for (auto& [k, v] : target.taps) {
     auto it = current.taps.find(k);
     if (it != current.taps.end() && same_bytes(it->second, v)) continue;
@@ -258,11 +283,12 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       t.set_id = *via;
       plan.put_taps.emplace_back(k, t);
       transit_local.insert(*via);
+      transit_of_tap[k] = *via;
     }
     plan.settle_taps.emplace_back(k, v);
   }
 
-  // Pairs for every combination of entries that can meet during the update.
+  // Reach for every combination of entries that can meet during the update.
   std::map<uint32_t, NetIndexList> all_sets = current.set_nets;
   all_sets.insert(target.set_nets.begin(), target.set_nets.end());
   all_sets.insert(transit_sets.begin(), transit_sets.end());
@@ -270,7 +296,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   all_local.insert(transit_local.begin(), transit_local.end());
   for (auto& [_, t] : current.taps)
     if (t.set_id) all_local.insert(t.set_id);
-  auto transition_pairs = intersecting_pairs(all_sets, all_local);
+  auto transition_reach = reach_of_sets(all_sets, all_local);
+  auto final_reach = reach_of_sets(target.set_nets, local_sets);
 
   check_capacity(target.endpoints.size(), union_size(current.endpoints, target.endpoints),
                  cap.max_endpoints, "endpoints", "max_endpoints");
@@ -280,8 +307,10 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
                  cap.max_networks, "networks", "max_networks");
   check_capacity(target.set_nets.size(), union_size(current.set_nets, all_sets), cap.max_sets,
                  "network sets", "max_sets");
-  check_capacity(target.pairs.size(), union_size(current.pairs, transition_pairs), cap.max_pairs,
-                 "set pairs", "max_pairs");
+  // Set ids are the smallest free ones, so at most max_sets; a row has a bit for each.
+  if (!all_sets.empty() && all_sets.rbegin()->first / SN_REACH_BITS >= words)
+    throw CapacityError(fmt::format("over capacity: set id {} (config max_sets = {})",
+                                    all_sets.rbegin()->first, cap.max_sets));
 
   // Phase 1: make.
   for (auto& [k, v] : target.networks) {
@@ -293,18 +322,54 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     auto it = current.set_nets.find(k);
     if (it == current.set_nets.end() || it->second != v) plan.put_sets.emplace_back(k, v);
   }
-  for (auto& [k, v] : transition_pairs) {
-    auto it = current.pairs.find(k);
-    if (it == current.pairs.end() || it->second != v) plan.put_pairs.emplace_back(k, v);
+  // Each tap's row: phase 1 adds the bits of every set the tap holds during
+  // the update (old, transit, final) towards every set a destination holds
+  // (current, transit, final); phase 3 leaves exactly the final row.
+  auto set_row = [](const std::unordered_map<uint32_t, ReachRow>& rows, uint32_t set) -> const ReachRow* {
+    auto it = rows.find(set);
+    return it == rows.end() ? nullptr : &it->second;
+  };
+  for (auto& [ifindex, t] : target.taps) {
+    const uint32_t base = t.counter_row * words;
+    ReachRow fin;
+    if (auto* r = set_row(final_reach, t.set_id)) fin = *r;
+    if (!fin.empty()) target.reach[t.counter_row] = fin;
+    ReachRow grow = fin;
+    if (auto* r = set_row(transition_reach, t.set_id)) merge_row(grow, *r);
+    if (auto via = transit_of_tap.find(ifindex); via != transit_of_tap.end())
+      if (auto* r = set_row(transition_reach, via->second)) merge_row(grow, *r);
+    auto cur_tap = current.taps.find(ifindex);
+    bool fresh = cur_tap == current.taps.end() || cur_tap->second.counter_row != t.counter_row;
+    const ReachRow* cur = nullptr;
+    if (!fresh) {
+      if (auto* r = set_row(transition_reach, cur_tap->second.set_id)) merge_row(grow, *r);
+      auto it = current.reach.find(t.counter_row);
+      cur = it == current.reach.end() ? nullptr : &it->second;
+    }
+    // Phase 1 value of each word: what is there now plus what grows.
+    ReachRow phase1 = grow;
+    if (cur) merge_row(phase1, *cur);
+    if (fresh) {
+      plan.fill_rows.emplace_back(t.counter_row, phase1);
+    } else {
+      for (auto& [w, bits] : phase1)
+        if (bits != word_of(cur, w)) plan.put_reach.emplace_back(base + w, bits);
+    }
+    for (auto& [w, bits] : phase1)
+      if (word_of(&fin, w) != bits) plan.settle_reach.emplace_back(base + w, word_of(&fin, w));
   }
   // Phase 3: break.
   plan.del_endpoints = keys_missing(current.endpoints, target.endpoints);
   plan.del_taps = keys_missing(current.taps, target.taps);
-  std::set<SetPair> pair_keys;
-  for (auto& [k, _] : current.pairs) pair_keys.insert(k);
-  for (auto& [k, _] : transition_pairs) pair_keys.insert(k);
-  for (auto& k : pair_keys)
-    if (!target.pairs.count(k)) plan.del_pairs.push_back(k);
+  // A row whose tap is gone is emptied after the tap entry (a new tap is
+  // never given a row freed in the same update).
+  for (auto& [ifindex, t] : current.taps) {
+    auto it = target.taps.find(ifindex);
+    if (it != target.taps.end() && it->second.counter_row == t.counter_row) continue;
+    if (auto row = current.reach.find(t.counter_row); row != current.reach.end())
+      for (auto& [w, bits] : row->second)
+        if (bits) plan.settle_reach.emplace_back(t.counter_row * words + w, 0);
+  }
   for (auto& [k, _] : all_sets)
     if (!target.set_nets.count(k)) plan.del_sets.push_back(k);
   for (auto& [k, _] : current.networks)

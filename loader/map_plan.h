@@ -3,16 +3,19 @@
 // contents and the ordered writes that reach them. No kernel needed.
 //
 // Network-set identities (Cilium-style): each distinct set of networks gets a
-// compact set_id; a packet's verdict is one lookup of {src set, dst set}. Set
-// ids and network indexes are adopted from the current contents, so a
-// restarted agent computes the very same entries and writes nothing.
+// compact set_id; a packet's verdict is one bit of the source tap's reach row
+// (bit dst set_id, set when the two sets share a network). Set ids and network
+// indexes are adopted from the current contents, so a restarted agent
+// computes the very same entries and writes nothing.
 //
-// Ordering is make-before-break: phase 1 adds every new network, set and
-// pair (pairs over old, new and transit sets); phase 2a moves each endpoint
+// Ordering is make-before-break: phase 1 adds every new network and set and
+// sets the reach bits a tap needs for any set it or a destination holds
+// during the update (old, new and transit sets); phase 2a moves each endpoint
 // and tap entry whose set changes to a superset of its old set (the union
 // old+new, the "transit" set, or directly the new set when it only grows);
 // phase 2b moves them to their final set (a subset of what 2a left); phase 3
-// deletes what the target no longer has. At every instant each entry's set
+// deletes what the target no longer has and clears the reach bits it no
+// longer allows. At every instant each entry's set
 // contains its old set during 2a and its new set during 2b, so a packet
 // allowed before and after the update is never dropped; nothing revoked
 // passes once phase 3 is done (briefly, during the update, two sandboxes
@@ -38,6 +41,12 @@ struct TapInfo {
 // Looks a tap up by name; nullopt when it does not exist.
 using TapResolver = std::function<std::optional<TapInfo>(const std::string& name)>;
 
+// The config fields every tap entry carries for the ingress hot path.
+struct TapForwarding {
+  uint32_t overlay_net_be = 0, overlay_mask_be = 0, host_ll_be = 0;
+  MacAddr gateway_mac{};
+};
+
 struct CapacityError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
@@ -46,7 +55,11 @@ struct Plan {
   // Phase 1: make.
   std::vector<std::pair<uint32_t, std::string>> put_networks;
   std::vector<std::pair<uint32_t, NetIndexList>> put_sets;
-  std::vector<std::pair<SetPair, uint32_t>> put_pairs;
+  // Reach words by absolute index (row * reach_words + word). Rows new to a
+  // tap are written whole (zeros too): a row is never trusted to be empty.
+  uint32_t reach_words = 0;
+  std::vector<std::pair<uint32_t, ReachRow>> fill_rows;  // counter_row -> its words
+  std::vector<std::pair<uint32_t, uint64_t>> put_reach;  // bits only added
   // Phase 2a: switch to a superset of the old set (or the final entry).
   std::vector<std::pair<uint32_t, sn_endpoint>> put_endpoints;
   std::vector<std::pair<uint32_t, sn_tap>> put_taps;
@@ -56,7 +69,7 @@ struct Plan {
   // Phase 3: break.
   std::vector<uint32_t> del_endpoints;
   std::vector<uint32_t> del_taps;
-  std::vector<SetPair> del_pairs;
+  std::vector<std::pair<uint32_t, uint64_t>> settle_reach;  // after del_taps: final words
   std::vector<uint32_t> del_sets;
   std::vector<uint32_t> del_networks;
 
@@ -68,6 +81,6 @@ struct Plan {
 
 // Throws CapacityError when the target (or the transition) exceeds capacity.
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& taps,
-                 const Capacity& capacity);
+                 const Capacity& capacity, const TapForwarding& forwarding = {});
 
 }  // namespace sandnet::dp

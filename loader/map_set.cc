@@ -86,6 +86,30 @@ struct EndpointSlots {
 
 }  // namespace
 
+ReachRow MapSet::read_reach_row(uint32_t base, uint32_t words) const {
+  ReachRow row;
+  std::vector<uint32_t> keys(words);
+  std::vector<sn_reach_word> values(words);
+  uint32_t n = words, next = 0, before = base - 1;  // rows start at 1: base >= words >= 1
+  int rc = bpf_map_lookup_batch(fds_.reach.get(), base == 0 ? nullptr : &before, &next, keys.data(),
+                                values.data(), &n, nullptr);
+  if (rc != 0 && errno != ENOENT) sys_fail("read of map reach", errno);
+  for (uint32_t i = 0; i < n && keys[i] < base + words; ++i)
+    if (values[i].dst_sets) row[keys[i] - base] = values[i].dst_sets;
+  return row;
+}
+
+void MapSet::fill_reach_row(uint32_t base, uint32_t words, const ReachRow& row) {
+  std::vector<uint32_t> keys(words);
+  std::vector<sn_reach_word> values(words);
+  for (uint32_t i = 0; i < words; ++i) keys[i] = base + i;
+  for (auto& [w, bits] : row)
+    if (w < words) values[w].dst_sets = bits;
+  uint32_t n = words;
+  if (bpf_map_update_batch(fds_.reach.get(), keys.data(), values.data(), &n, nullptr) != 0)
+    sys_fail(fmt::format("update of map reach (row at {})", base), errno);
+}
+
 void MapSet::reset_counter_row(uint32_t row) {
   int ncpu = libbpf_num_possible_cpus();
   if (ncpu <= 0) sys_fail("cannot count CPUs", -ncpu);
@@ -102,7 +126,7 @@ MapSet MapSet::open_pinned(const std::string& root) {
   f.config = open_pin(root, "config");
   f.endpoints = open_pin(root, "endpoints");
   f.taps = open_pin(root, "taps");
-  f.set_pairs = open_pin(root, "set_pairs");
+  f.reach = open_pin(root, "reach");
   f.set_nets = open_pin(root, "set_nets");
   f.networks = open_pin(root, "networks");
   f.drop_counts = open_pin(root, "drop_counts");
@@ -112,7 +136,8 @@ MapSet MapSet::open_pinned(const std::string& root) {
 
 MapImage MapSet::read_image() const {
   MapImage img;
-  if (auto cfg = read_config()) {  // without a config no endpoint was ever written
+  auto cfg = read_config();
+  if (cfg) {  // without a config no endpoint was ever written
     EndpointSlots slots{cfg->overlay_net, cfg->overlay_mask};
     for_each_slot<sn_endpoint>(fds_.endpoints.get(), "endpoints", [&](uint32_t i, const sn_endpoint& v) {
       if (v.flags & SN_EP_PRESENT) img.endpoints[slots.ip(i)] = v;
@@ -122,11 +147,12 @@ MapImage MapSet::read_image() const {
   for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t i, const sn_tap& v) {
     if (v.ip != 0) img.taps[i] = v;
   });
-  for_each_key<sn_pair_key>(fds_.set_pairs.get(), [&](const sn_pair_key& k) {
-    sn_pair_val v{};
-    if (bpf_map_lookup_elem(fds_.set_pairs.get(), &k, &v) == 0)
-      img.pairs[{k.src_set, k.dst_set}] = v.net_index;
-  });
+  // The rows of the taps present (other rows are never trusted: a row new to
+  // a tap is written whole).
+  if (cfg && cfg->reach_words != 0)
+    for (auto& [_, t] : img.taps)
+      if (auto row = read_reach_row(t.reach_base, cfg->reach_words); !row.empty())
+        img.reach[t.counter_row] = std::move(row);
   for_each_key<uint32_t>(fds_.set_nets.get(), [&](uint32_t k) {
     sn_set_nets v{};
     if (bpf_map_lookup_elem(fds_.set_nets.get(), &k, &v) == 0)
@@ -192,11 +218,8 @@ size_t MapSet::apply(const Plan& p) {
     std::copy(v.begin(), v.begin() + s.count, s.nets);
     put(fds_.set_nets.get(), k, s, "set_nets");
   }
-  for (auto& [k, v] : p.put_pairs) {
-    sn_pair_key key{k.first, k.second};
-    sn_pair_val val{v};
-    put(fds_.set_pairs.get(), key, val, "set_pairs");
-  }
+  for (auto& [row, words] : p.fill_rows) fill_reach_row(row * p.reach_words, p.reach_words, words);
+  for (auto& [k, v] : p.put_reach) put(fds_.reach.get(), k, sn_reach_word{v}, "reach");
   EndpointSlots slots;
   bool has_endpoints = !p.put_endpoints.empty() || !p.settle_endpoints.empty() || !p.del_endpoints.empty();
   if (has_endpoints) {
@@ -217,10 +240,7 @@ size_t MapSet::apply(const Plan& p) {
     put(fds_.taps.get(), k, sn_tap{}, "taps");
     if (known) reset_counter_row(old.counter_row);  // the next tap given this row starts at 0
   }
-  for (auto& k : p.del_pairs) {
-    sn_pair_key key{k.first, k.second};
-    del(fds_.set_pairs.get(), key, "set_pairs");
-  }
+  for (auto& [k, v] : p.settle_reach) put(fds_.reach.get(), k, sn_reach_word{v}, "reach");
   for (auto k : p.del_sets) del(fds_.set_nets.get(), k, "set_nets");
   for (auto k : p.del_networks) del(fds_.networks.get(), k, "networks");
   return p.writes();

@@ -13,13 +13,13 @@
 namespace sandnet::dp {
 
 struct MapFds {
-  UniqueFd config, endpoints, taps, set_pairs, set_nets, networks, drop_counts, drop_events;
+  UniqueFd config, endpoints, taps, reach, set_nets, networks, drop_counts, drop_events;
 };
 
 class MapSet {
  public:
   explicit MapSet(MapFds fds) : fds_(std::move(fds)) {}
-  // Opens <root>/v3/<map> for each map; throws std::runtime_error if absent.
+  // Opens <root>/v4/<map> for each map; throws std::runtime_error if absent.
   static MapSet open_pinned(const std::string& bpffs_root);
 
   MapImage read_image() const;
@@ -37,6 +37,8 @@ class MapSet {
 
  private:
   void reset_counter_row(uint32_t row);  // zero on every CPU
+  ReachRow read_reach_row(uint32_t base, uint32_t words) const;
+  void fill_reach_row(uint32_t base, uint32_t words, const ReachRow& row);
   MapFds fds_;
 };
 

@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+#include <optional>
+#include <vector>
+
 #include "loader/net_addr.h"
 
 namespace sandnet::dp {
@@ -31,15 +36,26 @@ VerdictExplanation explain_verdict(const MapImage& img, const sn_config& cfg, ui
   if (tap.set_id == 0) return drop(SN_DROP_NO_NETWORK, fmt::format("{} is in no network", src_text));
   if (d->second.set_id == 0)
     return drop(SN_DROP_NO_NETWORK, fmt::format("{} is in no network", dst_text));
-  auto pair = img.pairs.find({tap.set_id, d->second.set_id});
-  if (pair == img.pairs.end())
+  // The program tests the reach bit; the allowing network is the smallest
+  // one the two sets share (named for the operator, not used by the program).
+  if (!reaches(img, tap, d->second.set_id))
     return drop(SN_DROP_NO_SHARED_NETWORK,
                 fmt::format("{} (set {}) and {} (set {}) share no network", src_text, tap.set_id,
                             dst_text, d->second.set_id));
   if (d->second.host_id != 0 || d->second.ifindex == 0)
     return drop(SN_DROP_REMOTE_HOST, fmt::format("{} lives on another host", dst_text));
-  auto net = img.networks.find(pair->second);
-  std::string net_id = net == img.networks.end() ? fmt::format("#{}", pair->second) : net->second;
+  std::optional<uint32_t> shared;
+  auto src_nets = img.set_nets.find(tap.set_id), dst_nets = img.set_nets.find(d->second.set_id);
+  if (src_nets != img.set_nets.end() && dst_nets != img.set_nets.end()) {
+    std::vector<uint32_t> both;
+    std::set_intersection(src_nets->second.begin(), src_nets->second.end(), dst_nets->second.begin(),
+                          dst_nets->second.end(), std::back_inserter(both));
+    if (!both.empty()) shared = both.front();
+  }
+  if (!shared)  // a bit without a shared network: the maps disagree (mid-update or corrupt)
+    return {true, 0, "", "allowed by the reach bit, but the two sets share no network in set_nets"};
+  auto net = img.networks.find(*shared);
+  std::string net_id = net == img.networks.end() ? fmt::format("#{}", *shared) : net->second;
   return {true, 0, net_id, fmt::format("allowed by network {}", net_id)};
 }
 

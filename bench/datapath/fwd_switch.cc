@@ -50,7 +50,6 @@ int main(int argc, char** argv) {
   cfg.gateway_mac = *parse_mac(gw);
   cfg.drop_sample_every = 0;
   cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = 1024;
-  cfg.capacity.max_pairs = 4096;
   cfg.capacity.max_local_taps = 16;
   purge_datapath(root);
   Datapath dp(cfg, root);

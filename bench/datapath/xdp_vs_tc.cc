@@ -197,7 +197,6 @@ int main(int argc, char** argv) {
     BpffsRoot root("xdpbench");
     AgentConfig cfg = default_agent_config();
     cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = 1024;
-    cfg.capacity.max_pairs = 4096;
     cfg.capacity.max_local_taps = 16;
     Datapath dp(cfg, root.path());
     DesiredState state;

@@ -1,45 +1,42 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* sn_drop(): count a drop by {ifindex, hook, reason} and sample it into the
- * ring buffer, in one call (Calico deny_reason() style). Every TC_ACT_SHOT of
- * the datapath goes through here. */
+/* Drop accounting shared by the TC and XDP programs (tc_drop.h, xdp_drop.h):
+ * count the drop by {tap row, hook, reason} and sample it into the ring
+ * buffer (Calico deny_reason() style). */
 #ifndef SN_BPF_DROP_H
 #define SN_BPF_DROP_H
 
-#include "endpoint.h"
+#include "maps.h"
 
-/* The row comes from the tap entry (one more inlined array lookup, on drops
- * only), so callers need nothing but the ifindex in pkt. */
-static __always_inline void sn_count_drop(const struct sn_pkt *pkt, __u32 reason)
+/* Counts a drop; returns 1 when this one is to be sampled. The countdown
+ * lives in the counters row (per CPU: no atomics); the first drop of a row
+ * on a CPU is sampled. A countdown, not a modulo: a 64-bit division costs
+ * more than the rest. */
+static __always_inline int sn_count_drop(__u32 row, __u32 hook, __u32 reason)
 {
-	const struct sn_tap *tap = sn_tap_lookup(pkt->ifindex);
-	__u32 row = tap ? tap->counter_row : 0;
-	__u32 index = row * SN_HOOK__MAX + pkt->hook;
-	struct sn_counters *c;
+	__u32 index = row * SN_HOOK__MAX + hook, zero = 0, every;
+	struct sn_counters *c = bpf_map_lookup_elem(&drop_counts, &index);
+	const struct sn_config *cfg;
 
-	if (pkt->hook >= SN_HOOK__MAX)
-		return;
-	c = bpf_map_lookup_elem(&drop_counts, &index);
-	if (c && reason < SN_DROP__MAX)
-		c->drops[reason]++; /* per-CPU value: no atomics needed */
+	if (!c)
+		return 0;
+	if (reason < SN_DROP__MAX)
+		c->drops[reason]++;
+	if (c->sample_left) {
+		c->sample_left--;
+		return 0;
+	}
+	cfg = bpf_map_lookup_elem(&config, &zero);
+	every = cfg && cfg->version == SN_LAYOUT_VERSION ? cfg->sample_every : 1;
+	if (every == 0)
+		return 0;
+	c->sample_left = every - 1;
+	return 1;
 }
 
-static __always_inline void sn_sample_drop(const struct sn_pkt *pkt, __u32 reason,
-					   __u32 sample_every)
+static __always_inline void sn_emit_drop(const struct sn_pkt *pkt, __u32 reason)
 {
-	__u32 zero = 0;
-	__u64 *left = bpf_map_lookup_elem(&sample_ctr, &zero);
-	struct sn_drop_event *ev;
+	struct sn_drop_event *ev = bpf_ringbuf_reserve(&drop_events, sizeof(*ev), 0);
 
-	if (!left || sample_every == 0)
-		return;
-	/* A countdown, not a modulo: a 64-bit division costs more than the
-	 * rest of the sampling. The first drop on a CPU is sampled. */
-	if (*left) {
-		(*left)--;
-		return;
-	}
-	*left = sample_every - 1;
-	ev = bpf_ringbuf_reserve(&drop_events, sizeof(*ev), 0);
 	if (!ev)
 		return; /* reader too slow: the counters still have it */
 	ev->ts_ns = bpf_ktime_get_ns();
@@ -51,13 +48,6 @@ static __always_inline void sn_sample_drop(const struct sn_pkt *pkt, __u32 reaso
 	ev->proto = pkt->proto;
 	ev->hook = pkt->hook;
 	bpf_ringbuf_submit(ev, 0);
-}
-
-static __always_inline int sn_drop(const struct sn_pkt *pkt, __u32 reason, __u32 sample_every)
-{
-	sn_count_drop(pkt, reason);
-	sn_sample_drop(pkt, reason, sample_every);
-	return TC_ACT_SHOT;
 }
 
 #endif

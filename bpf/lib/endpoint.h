@@ -27,17 +27,23 @@ static __always_inline const struct sn_tap *sn_tap_lookup(__u32 ifindex)
 
 /* NULL outside the overlay or for an empty slot: fail closed. The slot is
  * the host part of the address, so the array covers exactly the overlay. */
-static __always_inline const struct sn_endpoint *sn_endpoint_in(const struct sn_config *cfg, __u32 ip)
+static __always_inline const struct sn_endpoint *sn_endpoint_at(__u32 overlay_net, __u32 overlay_mask,
+								__u32 ip)
 {
-	__u32 slot = bpf_ntohl(ip & ~cfg->overlay_mask);
+	__u32 slot = bpf_ntohl(ip & ~overlay_mask);
 	const struct sn_endpoint *ep;
 
-	if ((ip & cfg->overlay_mask) != cfg->overlay_net)
+	if ((ip & overlay_mask) != overlay_net)
 		return 0;
 	ep = bpf_map_lookup_elem(&endpoints, &slot);
 	if (!ep || !(ep->flags & SN_EP_PRESENT))
 		return 0;
 	return ep;
+}
+
+static __always_inline const struct sn_endpoint *sn_endpoint_in(const struct sn_config *cfg, __u32 ip)
+{
+	return sn_endpoint_at(cfg->overlay_net, cfg->overlay_mask, ip);
 }
 
 /* Same, for callers that have not looked the config up. */

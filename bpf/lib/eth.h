@@ -14,15 +14,25 @@ static __always_inline struct ethhdr *sn_eth_hdr(void *data, void *data_end)
 	return eth;
 }
 
+/* MACs as one 32-bit and one 16-bit access (Cilium eth_addrcmp style):
+ * clang emits byte accesses for a 6-byte memcmp/memcpy on packed headers.
+ * x86 and arm64 take unaligned packet accesses. */
 static __always_inline int sn_mac_eq(const __u8 *a, const __u8 *b)
 {
-	return ((a[0] ^ b[0]) | (a[1] ^ b[1]) | (a[2] ^ b[2]) | (a[3] ^ b[3]) |
-		(a[4] ^ b[4]) | (a[5] ^ b[5])) == 0;
+	return ((*(const __u32 *)a ^ *(const __u32 *)b) |
+		(*(const __u16 *)(a + 4) ^ *(const __u16 *)(b + 4))) == 0;
 }
 
 static __always_inline void sn_mac_copy(__u8 *dst, const __u8 *src)
 {
-	__builtin_memcpy(dst, src, ETH_ALEN);
+	*(__u32 *)dst = *(const __u32 *)src;
+	*(__u16 *)(dst + 4) = *(const __u16 *)(src + 4);
+}
+
+/* The EtherType as read off the wire, with one 16-bit load. */
+static __always_inline __be16 sn_eth_proto(const struct ethhdr *eth)
+{
+	return *(const __be16 *)((const __u8 *)eth + 2 * ETH_ALEN);
 }
 
 /* Forwarded frames leave with the gateway as source and the peer as

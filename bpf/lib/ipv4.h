@@ -17,6 +17,12 @@ static __always_inline int sn_ipv4_check(struct iphdr *ip, void *data_end, __u32
 {
 	if ((void *)(ip + 1) > data_end)
 		return SN_DROP_MALFORMED_IP;
+	/* Fast path: version 4, ihl 5 in one byte compare. */
+	if (*(const __u8 *)ip == 0x45) {
+		if (bpf_ntohs(ip->tot_len) < sizeof(*ip) || bpf_ntohs(ip->tot_len) > l3_len)
+			return SN_DROP_MALFORMED_IP;
+		return -1;
+	}
 	if (ip->version != 4 || ip->ihl < 5)
 		return SN_DROP_MALFORMED_IP;
 	if (bpf_ntohs(ip->tot_len) < ip->ihl * 4)
@@ -36,6 +42,12 @@ static __always_inline int sn_ipv4_is_fragment(const struct iphdr *ip)
 static __always_inline int sn_in_overlay(const struct sn_config *cfg, __u32 addr)
 {
 	return (addr & cfg->overlay_mask) == cfg->overlay_net;
+}
+
+/* Same, from the config copy in a tap entry (the ingress hot path). */
+static __always_inline int sn_tap_in_overlay(const struct sn_tap *tap, __u32 addr)
+{
+	return (addr & tap->overlay_mask) == tap->overlay_net;
 }
 
 #endif

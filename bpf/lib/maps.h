@@ -32,13 +32,14 @@ struct {
 	__type(value, struct sn_tap);
 } taps SEC(".maps");
 
+/* (max_local_taps + 1) rows of max_sets / 64 + 1 words: the isolation
+ * verdict is one inlined array lookup and a bit test (dp_abi.h, sn_reach_word). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1024);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__type(key, struct sn_pair_key);
-	__type(value, struct sn_pair_val);
-} set_pairs SEC(".maps");
+	__type(key, __u32); /* tap reach_base + dst set_id / 64 */
+	__type(value, struct sn_reach_word);
+} reach SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -64,13 +65,6 @@ struct {
 	__type(key, __u32); /* counter_row * SN_HOOK__MAX + hook */
 	__type(value, struct sn_counters);
 } drop_counts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __u64);
-} sample_ctr SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

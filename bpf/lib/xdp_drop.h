@@ -5,11 +5,14 @@
 #define SN_BPF_XDP_DROP_H
 
 #include "drop.h"
+#include "endpoint.h"
 
-static __always_inline int sn_xdp_drop(const struct sn_pkt *pkt, __u32 reason, __u32 sample_every)
+static __always_inline int sn_xdp_drop(const struct sn_pkt *pkt, __u32 reason)
 {
-	sn_count_drop(pkt, reason);
-	sn_sample_drop(pkt, reason, sample_every);
+	const struct sn_tap *tap = sn_tap_lookup(pkt->ifindex);
+
+	if (sn_count_drop(tap ? tap->counter_row : 0, SN_HOOK_XDP, reason))
+		sn_emit_drop(pkt, reason);
 	return XDP_DROP;
 }
 

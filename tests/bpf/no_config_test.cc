@@ -1,4 +1,6 @@
-// Fail closed: programs whose config entry was never written drop everything.
+// Fail closed: programs whose maps were never written drop everything. The
+// ingress program reads only tap entries (which the agent writes after the
+// config): it knows no tap. The egress program finds no config.
 #include <gtest/gtest.h>
 #include <linux/pkt_cls.h>
 
@@ -13,7 +15,7 @@ TEST(FailClosed, NoConfigDropsBothDirections) {
   VerdictWorld& w = VerdictWorld::get();  // for the devices
   BpffsRoot root("noconf");
   AgentConfig cfg = default_agent_config();
-  cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = cfg.capacity.max_pairs = 64;
+  cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = 64;
   cfg.capacity.max_local_taps = 8;
   auto objects = BpfObjects::load(root.path(), cfg);
   Ipv4Spec s;
@@ -27,7 +29,7 @@ TEST(FailClosed, NoConfigDropsBothDirections) {
   }
   auto counters = objects->maps().read_counters();
   // No tap entry either: counted in row 0, shown as ifindex 0.
-  EXPECT_EQ((counters[{0, SN_HOOK_INGRESS}].drops[SN_DROP_NO_CONFIG]), 1u);
+  EXPECT_EQ((counters[{0, SN_HOOK_INGRESS}].drops[SN_DROP_UNKNOWN_TAP]), 1u);
   EXPECT_EQ((counters[{0, SN_HOOK_EGRESS}].drops[SN_DROP_NO_CONFIG]), 1u);
 }
 

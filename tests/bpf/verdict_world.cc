@@ -22,7 +22,6 @@ VerdictWorld& VerdictWorld::get() {
     w->config.drop_sample_every = 1;
     w->config.capacity.max_endpoints = 1024;
     w->config.capacity.max_sets = 1024;
-    w->config.capacity.max_pairs = 4096;
     w->config.capacity.max_networks = 1024;
     w->config.capacity.max_local_taps = 64;
     w->a = {"snt-a", ip("10.42.0.1"), mac("02:00:0a:2a:00:01")};

@@ -40,14 +40,13 @@ TEST(Bpftool, EveryPinnedMapDumpsWithFieldNames) {
   ASSERT_EQ(r.retval, static_cast<uint32_t>(TC_ACT_SHOT));
 
   const std::map<std::string, std::vector<std::string>> expected = {
-      {"config", {"overlay_net", "overlay_mask", "host_ll", "sample_every", "gw_mac"}},
+      {"config", {"overlay_net", "overlay_mask", "host_ll", "sample_every", "gw_mac", "reach_words"}},
       {"endpoints", {"ifindex", "host_id", "mac", "set_id", "flags"}},
-      {"taps", {"ip", "set_id", "mac", "tap_mac", "counter_row"}},
-      {"set_pairs", {"src_set", "dst_set", "net_index"}},
+      {"taps", {"ip", "set_id", "mac", "tap_mac", "counter_row", "reach_base", "overlay_net", "gw_mac"}},
+      {"reach", {"dst_sets"}},
       {"set_nets", {"count", "nets"}},
       {"networks", {"id"}},
-      {"drop_counts", {"drops"}},  // key: counter_row * SN_HOOK__MAX + hook
-      {"sample_ctr", {}},
+      {"drop_counts", {"drops", "sample_left"}},  // key: counter_row * SN_HOOK__MAX + hook
   };
   for (auto& [map, fields] : expected) {
     SCOPED_TRACE(map);

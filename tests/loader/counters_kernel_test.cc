@@ -1,10 +1,16 @@
-// drop_counts (layout v3): a per-CPU array with one row per local tap, the
+// drop_counts (layout v3 on): a per-CPU array with one row per local tap, the
 // row carried by the tap entry. The view keys it by ifindex again; a row
-// freed by a removed tap starts from zero for the next tap given it.
+// freed by a removed tap starts from zero for the next tap given it. Since
+// v4 the row also holds the sampling countdown.
 #include <gtest/gtest.h>
 #include <linux/pkt_cls.h>
 
+#include <bpf/libbpf.h>
+#include <sched.h>
+
+#include <algorithm>
 #include <set>
+#include <vector>
 
 #include "kernel_world.h"
 #include "prog_runner.h"
@@ -76,6 +82,39 @@ TEST(DropCounters, RowsSurviveARestart) {
   EXPECT_EQ(again.apply(state(3, {{1, {0, 1, 2}}})).map_writes, 0u);
   EXPECT_TRUE(again.maps().read_image() == before);
   EXPECT_EQ(spoofs(again, 2), 1u);
+}
+
+int count_event(void* ctx, void* data, size_t size) {
+  if (size >= sizeof(sn_drop_event))
+    static_cast<std::vector<uint32_t>*>(ctx)->push_back(static_cast<sn_drop_event*>(data)->ifindex);
+  return 0;
+}
+
+TEST(DropCounters, OneDropInNIsSampledPerTapAndCpu) {
+  // The countdown is per CPU: run every packet on one CPU.
+  cpu_set_t one, saved;
+  ASSERT_EQ(sched_getaffinity(0, sizeof saved, &saved), 0);
+  CPU_ZERO(&one);
+  CPU_SET(sched_getcpu(), &one);
+  ASSERT_EQ(sched_setaffinity(0, sizeof one, &one), 0);
+
+  testkit::BpffsRoot root("ld-sample");
+  AgentConfig config = small_config();
+  config.drop_sample_every = 4;
+  Datapath dp(config, root.path());
+  dp.apply(state(3, {{1, {0, 1, 2}}}));
+  std::vector<uint32_t> events;
+  ring_buffer* rb = ring_buffer__new(dp.maps().fds().drop_events.get(), count_event, &events, nullptr);
+  ASSERT_NE(rb, nullptr);
+  for (int i = 0; i < 9; ++i) spoof_from(dp, 1);  // sampled: the 1st, 5th and 9th
+  spoof_from(dp, 2);                              // another row: its first drop is sampled
+  ring_buffer__consume(rb);
+  ring_buffer__free(rb);
+  sched_setaffinity(0, sizeof saved, &saved);
+
+  EXPECT_EQ(std::count(events.begin(), events.end(), taps()[1]), 3);
+  EXPECT_EQ(std::count(events.begin(), events.end(), taps()[2]), 1);
+  EXPECT_EQ(spoofs(dp, 1), 9u);  // every drop is counted
 }
 
 }  // namespace

@@ -50,7 +50,6 @@ inline AgentConfig small_config() {
   c.capacity.max_local_taps = 16;
   c.capacity.max_networks = 64;
   c.capacity.max_sets = 64;
-  c.capacity.max_pairs = 256;
   return c;
 }
 

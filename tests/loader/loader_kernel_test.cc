@@ -50,13 +50,15 @@ TEST(LoaderKernel, ApplyReapplyAndDiff) {
   EXPECT_EQ(r2.attach.kept, 8u);
   EXPECT_TRUE(dp.maps().read_image() == img);
 
-  // Sandbox 3 joins net 2: only its endpoint and tap entries plus the new
-  // pairs are written.
+  // Sandbox 3 joins net 2: only its endpoint and tap entries, its reach row
+  // and the changed words of its peers' rows are written.
   auto r3 = dp.apply(state(4, {{1, {0, 1}}, {2, {1, 2, 3}}}));
   MapImage after = dp.maps().read_image();
   EXPECT_NE(after.taps.at(taps()[3]).set_id, 0u);
   EXPECT_EQ(after.taps.at(taps()[0]).set_id, img.taps.at(taps()[0]).set_id);
-  EXPECT_LE(r3.map_writes, 2u + after.pairs.size());
+  size_t words = 0;
+  for (auto& [_, row] : after.reach) words += row.size();
+  EXPECT_LE(r3.map_writes, 2u + words);
 }
 
 TEST(LoaderKernel, RestartedLoaderAdoptsEverythingAndWritesNothing) {
@@ -98,7 +100,7 @@ TEST(LoaderKernel, PinnedMapsWithAnotherCapacityAreRefused) {
   testkit::BpffsRoot root("ld-recap");
   { Datapath dp(small_config(), root.path()); }
   AgentConfig bigger = small_config();
-  bigger.capacity.max_pairs = 4096;
+  bigger.capacity.max_sets = 4096;
   try {
     Datapath dp(bigger, root.path());
     FAIL() << "accepted";

@@ -53,19 +53,31 @@ inline bool allowed(const MapImage& img, int from, int to) {
   auto dst = img.endpoints.find(ip_of(to));
   if (tap == img.taps.end() || dst == img.endpoints.end()) return false;
   if (tap->second.set_id == 0 || dst->second.set_id == 0) return false;
-  return img.pairs.count({tap->second.set_id, dst->second.set_id}) > 0;
+  return reaches(img, tap->second, dst->second.set_id);
+}
+
+// One reach word written by absolute index, as MapSet does.
+inline void set_reach_word(MapImage& img, uint32_t words_per_row, uint32_t index, uint64_t bits) {
+  auto& row = img.reach[index / words_per_row];
+  if (bits) row[index % words_per_row] = bits;
+  else row.erase(index % words_per_row);
+  if (row.empty()) img.reach.erase(index / words_per_row);
 }
 
 // Applies one phase's operations to an image, in plan order.
 inline void apply_phase1(MapImage& img, const Plan& p) {
   for (auto& [k, v] : p.put_networks) img.networks[k] = v;
   for (auto& [k, v] : p.put_sets) img.set_nets[k] = v;
-  for (auto& [k, v] : p.put_pairs) img.pairs[k] = v;
+  for (auto& [row, words] : p.fill_rows) {
+    img.reach.erase(row);
+    for (auto& [w, bits] : words) set_reach_word(img, p.reach_words, row * p.reach_words + w, bits);
+  }
+  for (auto& [k, v] : p.put_reach) set_reach_word(img, p.reach_words, k, v);
 }
 inline void apply_phase3(MapImage& img, const Plan& p) {
   for (auto k : p.del_endpoints) img.endpoints.erase(k);
   for (auto k : p.del_taps) img.taps.erase(k);
-  for (auto& k : p.del_pairs) img.pairs.erase(k);
+  for (auto& [k, v] : p.settle_reach) set_reach_word(img, p.reach_words, k, v);
   for (auto k : p.del_sets) img.set_nets.erase(k);
   for (auto k : p.del_networks) img.networks.erase(k);
 }

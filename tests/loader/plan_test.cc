@@ -1,8 +1,9 @@
-// The plan/diff logic, without a kernel: ids, pairs, idempotence, adoption,
+// The plan/diff logic, without a kernel: ids, reach rows, idempotence, adoption,
 // make-before-break ordering and capacity refusal.
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <iterator>
 #include <random>
 
 #include "plan_fixtures.h"
@@ -39,18 +40,24 @@ TEST(Plan, FreshStateFillsEveryMap) {
   EXPECT_FALSE(allowed(p.target, 0, 3));
   EXPECT_FALSE(allowed(p.target, 4, 0));
   EXPECT_TRUE(allowed(p.target, 4, 4));
+  // Every tap's row is new: written whole, once.
+  EXPECT_EQ(p.fill_rows.size(), p.target.taps.size());
   EXPECT_EQ(p.writes(), p.target.endpoints.size() + p.target.taps.size() + p.target.networks.size() +
-                            p.target.set_nets.size() + p.target.pairs.size());
-  EXPECT_TRUE(p.del_endpoints.empty() && p.del_pairs.empty());
+                            p.target.set_nets.size() + p.fill_rows.size());
+  EXPECT_TRUE(p.del_endpoints.empty() && p.settle_reach.empty() && p.put_reach.empty());
 }
 
-TEST(Plan, PairValueIsTheSmallestSharedNetwork) {
-  auto p = plan(state(2, {{1, {0, 1}}, {2, {0, 1}}, {3, {0}}}));
-  auto s0 = p.target.taps.at(100).set_id, s1 = p.target.taps.at(101).set_id;
-  uint32_t net1 = 0;
-  for (auto& [idx, id] : p.target.networks)
-    if (id == net(1)) net1 = idx;
-  EXPECT_EQ(p.target.pairs.at({s0, s1}), net1);
+TEST(Plan, ReachRowHoldsExactlyTheSetsSharingANetwork) {
+  auto p = plan(state(4, {{1, {0, 1}}, {2, {0, 2}}, {3, {3}}}));
+  const auto& t0 = p.target.taps.at(100);
+  const auto& mine = p.target.set_nets.at(t0.set_id);
+  for (auto& [set_id, nets] : p.target.set_nets) {
+    std::vector<uint32_t> shared;
+    std::set_intersection(mine.begin(), mine.end(), nets.begin(), nets.end(), std::back_inserter(shared));
+    EXPECT_EQ(reaches(p.target, t0, set_id), !shared.empty()) << "set " << set_id;
+  }
+  EXPECT_FALSE(reaches(p.target, t0, 0));  // set 0 = in no network: never a bit
+  EXPECT_EQ(t0.reach_base, t0.counter_row * p.reach_words);
 }
 
 TEST(Plan, ReapplyingWritesNothing) {
@@ -83,7 +90,7 @@ TEST(Plan, RemovingAMemberRevokesOnlyThatMember) {
   // Only endpoint 0's entries change (set 0 = none); nothing else is rewritten.
   EXPECT_EQ(p.put_endpoints.size() + p.settle_endpoints.size(), 1u);
   EXPECT_EQ(p.put_taps.size() + p.settle_taps.size(), 1u);
-  EXPECT_TRUE(p.put_pairs.empty());
+  EXPECT_TRUE(p.put_reach.empty() && p.fill_rows.empty());  // nothing grows
   EXPECT_TRUE(p.put_sets.empty());
 }
 
@@ -203,13 +210,32 @@ TEST(Plan, RemotePeersGetEndpointsButNoTap) {
   EXPECT_EQ(p.target.endpoints.at(ip_of(1)).ifindex, 0u);
 }
 
-TEST(Plan, PairsOnlyForSetsWithALocalMember) {
+TEST(Plan, ReachRowsOnlyForLocalTaps) {
   auto s = state(1, {{1, {0, 1, 2}}, {2, {1, 2}}});
   s.endpoints.push_back(endpoint(1, false));
   s.endpoints.push_back(endpoint(2, false));
   auto p = plan(s);
-  auto local = p.target.taps.at(100).set_id;
-  for (auto& [pair, _] : p.target.pairs) EXPECT_EQ(pair.first, local);
+  ASSERT_EQ(p.target.reach.size(), 1u);
+  EXPECT_EQ(p.target.reach.begin()->first, p.target.taps.at(100).counter_row);
+  EXPECT_TRUE(reaches(p.target, p.target.taps.at(100), p.target.endpoints.at(ip_of(1)).set_id));
+}
+
+TEST(Plan, AGoneTapsRowIsEmptiedAndNotReusedInTheSameUpdate) {
+  auto before = plan(state(2, {{1, {0, 1}}}));
+  auto s = state(2, {{1, {1}}});
+  s.endpoints.erase(s.endpoints.begin());                 // sandbox 0 and its tap go
+  s.endpoints.push_back(endpoint(2));                     // a new tap arrives
+  s.networks[0].members.push_back(sb(2));
+  auto p = plan(s, before.target);
+  uint32_t gone_row = before.target.taps.at(100).counter_row;
+  EXPECT_NE(p.target.taps.at(102).counter_row, gone_row);
+  auto img = before.target;
+  apply_phase1(img, p);
+  for (auto& [k, v] : p.put_taps) img.taps[k] = v;
+  for (auto& [k, v] : p.settle_taps) img.taps[k] = v;
+  apply_phase3(img, p);
+  EXPECT_FALSE(img.reach.count(gone_row));
+  EXPECT_TRUE(img.reach == p.target.reach);
 }
 
 TEST(Plan, SixtyFourNetworksPerSandboxAcceptedSixtyFiveRefused) {

@@ -17,7 +17,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     DesiredState s = parse_desired_state(text, config);
     Capacity cap;
     cap.max_endpoints = cap.max_sets = cap.max_networks = 64;
-    cap.max_pairs = 256;
     cap.max_local_taps = 32;
     auto taps = [](const std::string& name) -> std::optional<TapInfo> {
       if (name.size() % 3 == 0) return std::nullopt;  // some taps "missing"

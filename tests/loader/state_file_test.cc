@@ -140,6 +140,21 @@ TEST(AgentConfig, OverlaySizeBoundsTheEndpoints) {
   EXPECT_EQ(message(R"({"overlay_cidr":"10.32.0.0/12","max_endpoints":1048576})"), "accepted");
 }
 
+// The reach bitmap is preallocated: one bit per local tap and set.
+TEST(AgentConfig, ReachBitmapSizeIsBoundedAndObsoletePairsKnobIgnored) {
+  auto c = parse_agent_config(R"({"max_pairs":4096})");  // layout v3's knob: accepted, ignored
+  EXPECT_EQ(reach_words(c.capacity), (1024u + 1) * (65536u / 64 + 1));
+  EXPECT_NO_THROW(parse_agent_config(R"({"max_local_taps":4096,"max_sets":1048576})"));  // 514 MiB
+  try {
+    parse_agent_config(R"({"max_local_taps":65536,"max_sets":1048576})");
+    FAIL() << "accepted an 8 GiB bitmap";
+  } catch (const std::runtime_error& e) {
+    std::string m = e.what();
+    EXPECT_NE(m.find("max_local_taps"), std::string::npos) << m;
+    EXPECT_NE(m.find("max_sets"), std::string::npos) << m;
+  }
+}
+
 TEST(AgentConfig, RejectsNonsense) {
   for (const char* text :
        {R"({"overlay_cidr":"10.42.0.1/16"})", R"({"max_endpoints":0})", R"({"bogus":1})",

@@ -209,7 +209,7 @@ TEST(XdpFailClosed, NoConfigDrops) {
   VerdictWorld& w = VerdictWorld::get();  // for the devices
   BpffsRoot root("xdpnoconf");
   AgentConfig cfg = default_agent_config();
-  cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = cfg.capacity.max_pairs = 64;
+  cfg.capacity.max_endpoints = cfg.capacity.max_sets = cfg.capacity.max_networks = 64;
   cfg.capacity.max_local_taps = 8;
   auto objects = BpfObjects::load(root.path(), cfg);
   auto xdp = XdpProgram::load(root.path());

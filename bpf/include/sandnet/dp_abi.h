@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 3
-#define SN_LAYOUT_DIR "v3"
+#define SN_LAYOUT_VERSION 4
+#define SN_LAYOUT_DIR "v4"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -57,15 +57,17 @@ enum sn_hook {
 	SN_HOOK__MAX         /* hooks per drop_counts row: keep last */
 };
 
-/* config[0]: written by the agent once; zero config = fail closed. */
+/* config[0]: written by the agent once; zero config = fail closed. The
+ * ingress hot path reads the copies in its tap entry instead. */
 struct sn_config {
 	__u32 version;        /* SN_LAYOUT_VERSION once written */
 	__u32 overlay_net;    /* network byte order */
 	__u32 overlay_mask;   /* network byte order */
 	__u32 host_ll;        /* host link-local address, network byte order */
-	__u32 sample_every;   /* emit 1 drop event in N per CPU; 0 = never */
+	__u32 sample_every;   /* emit 1 drop event in N per tap and CPU; 0 = never */
 	__u8 gw_mac[6];       /* the single gateway MAC answered in ARP */
 	__u8 pad[2];
+	__u32 reach_words;    /* words per row of the reach map (max_sets / 64 + 1) */
 };
 
 /* endpoints: array indexed by the host part of the overlay IPv4 address
@@ -82,24 +84,33 @@ struct sn_endpoint {
 	__u32 flags;    /* SN_EP_PRESENT for an entry */
 };
 
-/* taps: array indexed by ifindex -> the guest behind it, for anti-spoofing
- * and the source set. An array (inlined lookup) rather than a hash: a slot
- * with ip == 0 is empty (no guest has address 0). */
+/* taps: array indexed by ifindex -> the guest behind it, for anti-spoofing,
+ * its reach row and a copy of the config fields the ingress hot path reads
+ * (one entry instead of two lookups; the loader rewrites every tap when the
+ * config changes). An array (inlined lookup) rather than a hash: a slot with
+ * ip == 0 is empty (no guest has address 0). */
 struct sn_tap {
-	__u32 ip;        /* guest overlay IPv4, network order */
-	__u32 set_id;    /* same as the endpoint's, saves a lookup per packet */
-	__u8 mac[6];     /* guest MAC (what the guest sends from) */
-	__u8 tap_mac[6]; /* the host-side device MAC: dst for host-bound replies */
-	__u32 counter_row; /* this tap's row of drop_counts, 1..max_local_taps */
+	__u32 ip;          /* guest overlay IPv4, network order */
+	__u32 set_id;      /* same as the endpoint's; 0 = in no network */
+	__u8 mac[6];       /* guest MAC (what the guest sends from) */
+	__u8 tap_mac[6];   /* the host-side device MAC: dst for host-bound replies */
+	__u32 counter_row; /* this tap's row of drop_counts and reach, 1..max_local_taps */
+	__u32 reach_base;  /* index of the first reach word of that row */
+	__u32 overlay_net; /* config copies: network byte order */
+	__u32 overlay_mask;
+	__u32 host_ll;
+	__u8 gw_mac[6];
+	__u8 pad[2];
 };
 
-/* set_pairs: {src set, dst set} -> the allowing network (one of them). */
-struct sn_pair_key {
-	__u32 src_set;
-	__u32 dst_set;
-};
-struct sn_pair_val {
-	__u32 net_index;
+/* reach: array of words, one row per local tap (counter_row), one bit per
+ * destination set: bit (set_id % 64) of word reach_base + set_id / 64 is set
+ * when the tap's network set and that set share a network (v3 had a hash of
+ * {src set, dst set} pairs; a bit test after an inlined array lookup costs a
+ * fraction of a hash lookup). Rows are max_sets / 64 + 1 words long. */
+#define SN_REACH_BITS 64
+struct sn_reach_word {
+	__u64 dst_sets;
 };
 
 /* set_nets: set_id -> its networks (for inspection and `why`). */
@@ -115,9 +126,12 @@ struct sn_network {
 
 /* drop_counts: per-CPU array indexed by row * SN_HOOK__MAX + hook -> count
  * per reason. The row is the tap's counter_row (assigned by the loader);
- * row 0 counts drops on devices without a tap entry (and before the config). */
+ * row 0 counts drops on devices without a tap entry (and before the config).
+ * sample_left counts down to the next sampled drop event of this row on this
+ * CPU (same cache line as the counter: no second lookup per drop). */
 struct sn_counters {
 	__u64 drops[SN_DROP__MAX];
+	__u64 sample_left;
 };
 
 /* drop_events ring buffer record. */
