@@ -13,7 +13,6 @@
 
 namespace sandnet::dp {
 
-using SetPair = std::pair<uint32_t, uint32_t>;  // {src_set, dst_set}
 using NetIndexList = std::vector<uint32_t>;     // sorted, unique
 // One tap's row of the reach map: word within the row -> bits; the words not
 // listed are zero.
