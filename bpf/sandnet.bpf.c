@@ -104,7 +104,7 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 		*verdict = sn_to_host(skb, eth, tap);
 		return -1;
 	}
-	if (!sn_tap_in_overlay(tap, ip->daddr))
+	if (!sn_addr_in(ip->daddr, tap->overlay_net, tap->overlay_mask))
 		return SN_DROP_OVERLAY_TO_OUTSIDE;
 
 	/* Fragments need no special case: the verdict uses IP addresses only. */

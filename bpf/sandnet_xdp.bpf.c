@@ -59,7 +59,7 @@ static __always_inline int sn_xdp_arp_reason(struct ethhdr *eth, void *data_end,
 		return SN_DROP_MALFORMED_ARP;
 	if (target == cfg->host_ll || !sn_xdp_verdicts)
 		return SN_PASS;
-	dst = sn_endpoint_lookup(target);
+	dst = sn_endpoint_in(cfg, target);
 	if (!dst || sn_policy_verdict(tap, dst) >= 0)
 		return SN_DROP_ARP_NOT_PEER;
 	return SN_PASS;
@@ -91,7 +91,7 @@ static __always_inline int sn_xdp_ipv4_reason(struct ethhdr *eth, void *data_end
 		return SN_DROP_OVERLAY_TO_OUTSIDE;
 	if (!sn_xdp_verdicts)
 		return SN_PASS;
-	dst = sn_endpoint_lookup(ip->daddr);
+	dst = sn_endpoint_in(cfg, ip->daddr);
 	if (!dst)
 		return SN_DROP_NO_ENDPOINT;
 	reason = sn_policy_verdict(tap, dst);
@@ -117,15 +117,15 @@ int tap_xdp(struct xdp_md *ctx)
 	int reason;
 
 	if (!cfg)
-		return sn_xdp_drop(&pkt, SN_DROP_NO_CONFIG);
+		return sn_xdp_drop(&pkt, 0, SN_DROP_NO_CONFIG);
 	if (!eth)
-		return sn_xdp_drop(&pkt, SN_DROP_MALFORMED_ETH);
+		return sn_xdp_drop(&pkt, 0, SN_DROP_MALFORMED_ETH);
 	pkt.ethertype = bpf_ntohs(sn_eth_proto(eth));
 	tap = sn_tap_lookup(ctx->ingress_ifindex);
 	if (!tap)
-		return sn_xdp_drop(&pkt, SN_DROP_UNKNOWN_TAP);
+		return sn_xdp_drop(&pkt, 0, SN_DROP_UNKNOWN_TAP);
 	if (!sn_mac_eq(eth->h_source, tap->mac))
-		return sn_xdp_drop(&pkt, SN_DROP_SPOOF_MAC);
+		return sn_xdp_drop(&pkt, tap->counter_row, SN_DROP_SPOOF_MAC);
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
 		reason = sn_xdp_ipv4_reason(eth, data_end, bpf_xdp_get_buff_len(ctx) - ETH_HLEN, cfg,
 					    tap, &pkt);
@@ -134,6 +134,6 @@ int tap_xdp(struct xdp_md *ctx)
 	else
 		reason = SN_DROP_UNSUPPORTED_L3;
 	if (reason >= 0)
-		return sn_xdp_drop(&pkt, reason);
+		return sn_xdp_drop(&pkt, tap->counter_row, reason);
 	return XDP_PASS;
 }

@@ -330,7 +330,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     return it == rows.end() ? nullptr : &it->second;
   };
   for (auto& [ifindex, t] : target.taps) {
-    const uint32_t base = t.counter_row * words;
+    const uint32_t base = t.reach_base;
     ReachRow fin;
     if (auto* r = set_row(final_reach, t.set_id)) fin = *r;
     if (!fin.empty()) target.reach[t.counter_row] = fin;
@@ -368,7 +368,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (it != target.taps.end() && it->second.counter_row == t.counter_row) continue;
     if (auto row = current.reach.find(t.counter_row); row != current.reach.end())
       for (auto& [w, bits] : row->second)
-        if (bits) plan.settle_reach.emplace_back(t.counter_row * words + w, 0);
+        if (bits) plan.settle_reach.emplace_back(t.reach_base + w, 0);
   }
   for (auto& [k, _] : all_sets)
     if (!target.set_nets.count(k)) plan.del_sets.push_back(k);

@@ -3,6 +3,7 @@
 #ifndef SN_BPF_ENDPOINT_H
 #define SN_BPF_ENDPOINT_H
 
+#include "ipv4.h"
 #include "maps.h"
 
 static __always_inline const struct sn_config *sn_config_get(void)
@@ -33,7 +34,7 @@ static __always_inline const struct sn_endpoint *sn_endpoint_at(__u32 overlay_ne
 	__u32 slot = bpf_ntohl(ip & ~overlay_mask);
 	const struct sn_endpoint *ep;
 
-	if ((ip & overlay_mask) != overlay_net)
+	if (!sn_addr_in(ip, overlay_net, overlay_mask))
 		return 0;
 	ep = bpf_map_lookup_elem(&endpoints, &slot);
 	if (!ep || !(ep->flags & SN_EP_PRESENT))
@@ -44,14 +45,6 @@ static __always_inline const struct sn_endpoint *sn_endpoint_at(__u32 overlay_ne
 static __always_inline const struct sn_endpoint *sn_endpoint_in(const struct sn_config *cfg, __u32 ip)
 {
 	return sn_endpoint_at(cfg->overlay_net, cfg->overlay_mask, ip);
-}
-
-/* Same, for callers that have not looked the config up. */
-static __always_inline const struct sn_endpoint *sn_endpoint_lookup(__u32 ip)
-{
-	const struct sn_config *cfg = sn_config_get();
-
-	return cfg ? sn_endpoint_in(cfg, ip) : 0;
 }
 
 #endif

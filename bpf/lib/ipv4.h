@@ -39,15 +39,15 @@ static __always_inline int sn_ipv4_is_fragment(const struct iphdr *ip)
 	return (ip->frag_off & bpf_htons(SN_IP_FRAG_MASK)) != 0;
 }
 
-static __always_inline int sn_in_overlay(const struct sn_config *cfg, __u32 addr)
+/* All network byte order. */
+static __always_inline int sn_addr_in(__u32 addr, __u32 net, __u32 mask)
 {
-	return (addr & cfg->overlay_mask) == cfg->overlay_net;
+	return (addr & mask) == net;
 }
 
-/* Same, from the config copy in a tap entry (the ingress hot path). */
-static __always_inline int sn_tap_in_overlay(const struct sn_tap *tap, __u32 addr)
+static __always_inline int sn_in_overlay(const struct sn_config *cfg, __u32 addr)
 {
-	return (addr & tap->overlay_mask) == tap->overlay_net;
+	return sn_addr_in(addr, cfg->overlay_net, cfg->overlay_mask);
 }
 
 #endif

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /* Every map of the datapath. max_entries here are placeholders: the loader
  * sets the real capacities from agent configuration before load. Names are
- * the pin names under <bpffs-root>/v3/ (SN_LAYOUT_DIR). */
+ * the pin names under <bpffs-root>/<SN_LAYOUT_DIR>/. */
 #ifndef SN_BPF_MAPS_H
 #define SN_BPF_MAPS_H
 

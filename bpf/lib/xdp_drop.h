@@ -5,13 +5,11 @@
 #define SN_BPF_XDP_DROP_H
 
 #include "drop.h"
-#include "endpoint.h"
 
-static __always_inline int sn_xdp_drop(const struct sn_pkt *pkt, __u32 reason)
+/* row is the tap's counter_row, 0 for a device without a tap entry. */
+static __always_inline int sn_xdp_drop(const struct sn_pkt *pkt, __u32 row, __u32 reason)
 {
-	const struct sn_tap *tap = sn_tap_lookup(pkt->ifindex);
-
-	if (sn_count_drop(tap ? tap->counter_row : 0, SN_HOOK_XDP, reason))
+	if (sn_count_drop(row, SN_HOOK_XDP, reason))
 		sn_emit_drop(pkt, reason);
 	return XDP_DROP;
 }
