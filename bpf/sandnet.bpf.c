@@ -58,7 +58,7 @@ static __always_inline int sn_ingress_arp(struct __sk_buff *skb, struct ethhdr *
 		return SN_DROP_ARP_GRATUITOUS;
 	if (sender != tap->ip)
 		return SN_DROP_SPOOF_IP;
-	if (arp->op == bpf_htons(ARPOP_REPLY)) {
+	if (arp->op == bpf_htons(SN_ARPOP_REPLY)) {
 		/* The one reply a guest may send: telling the host (which asked
 		 * from its link-local address) its own, verified, address. */
 		if (target != tap->host_ll)
@@ -66,7 +66,7 @@ static __always_inline int sn_ingress_arp(struct __sk_buff *skb, struct ethhdr *
 		*verdict = sn_to_host(skb, eth, tap);
 		return -1;
 	}
-	if (arp->op != bpf_htons(ARPOP_REQUEST))
+	if (arp->op != bpf_htons(SN_ARPOP_REQUEST))
 		return SN_DROP_MALFORMED_ARP;
 	if (target == tap->host_ll) {
 		/* The host is the tap itself: its own MAC, so that the host
@@ -162,7 +162,7 @@ static __always_inline int sn_egress_arp(struct ethhdr *eth, void *data_end, con
 		return -1; /* not IPv4 ARP: touches no overlay address */
 	sender = sn_arp_ip(arp->spa);
 	target = sn_arp_ip(arp->tpa);
-	if (tap && sender == cfg->host_ll && target == tap->ip && arp->op == bpf_htons(ARPOP_REQUEST))
+	if (tap && sender == cfg->host_ll && target == tap->ip && arp->op == bpf_htons(SN_ARPOP_REQUEST))
 		return -1; /* the host resolving its guest on the link-local channel */
 	if (sn_in_overlay(cfg, sender) || sn_in_overlay(cfg, target))
 		return SN_DROP_OUTSIDE_TO_OVERLAY;

@@ -53,9 +53,9 @@ static __always_inline int sn_xdp_arp_reason(struct ethhdr *eth, void *data_end,
 		return SN_DROP_ARP_GRATUITOUS;
 	if (sender != tap->ip)
 		return SN_DROP_SPOOF_IP;
-	if (arp->op == bpf_htons(ARPOP_REPLY))
+	if (arp->op == bpf_htons(SN_ARPOP_REPLY))
 		return target == cfg->host_ll ? SN_PASS : SN_DROP_ARP_REPLY;
-	if (arp->op != bpf_htons(ARPOP_REQUEST))
+	if (arp->op != bpf_htons(SN_ARPOP_REQUEST))
 		return SN_DROP_MALFORMED_ARP;
 	if (target == cfg->host_ll || !sn_xdp_verdicts)
 		return SN_PASS;

@@ -3,10 +3,38 @@
 # skeleton` (libbpf-bootstrap style). Creates the INTERFACE target
 # sandnet_bpf_NAME: link it to include "NAME.skel.h" (and sandnet/dp_abi.h)
 # and to embed the object.
+#
+# BPF sources see kernel and libbpf headers only, never libc's: glibc's headers
+# are written for the host ABI, and for the BPF target they ask for the 32-bit
+# stubs (gnu/stubs-32.h, libc6-dev-i386). Every object is compiled with
+# -nostdinc against a staged include root that holds exactly linux/, asm/,
+# asm-generic/ (linux-libc-dev) and bpf/ (libbpf-dev), so a source that reaches
+# a libc header fails the build here, on every machine.
 find_program(SANDNET_BPF_CLANG NAMES clang clang-14 REQUIRED)
 find_program(SANDNET_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
 
 set(SANDNET_BPF_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
+
+set(SANDNET_KERNEL_HEADERS /usr/include CACHE PATH
+    "Kernel UAPI headers for BPF sources (linux/, asm-generic/; Debian: linux-libc-dev)")
+set(SANDNET_KERNEL_ASM_HEADERS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/asm CACHE PATH
+    "The architecture's kernel asm/ headers (Debian: linux-libc-dev)")
+pkg_get_variable(SANDNET_LIBBPF_INCLUDEDIR libbpf includedir)
+
+set(SANDNET_BPF_SYSROOT ${CMAKE_BINARY_DIR}/bpf-include)
+foreach(entry "linux=${SANDNET_KERNEL_HEADERS}/linux"
+              "asm-generic=${SANDNET_KERNEL_HEADERS}/asm-generic"
+              "asm=${SANDNET_KERNEL_ASM_HEADERS}"
+              "bpf=${SANDNET_LIBBPF_INCLUDEDIR}/bpf")
+  string(REPLACE "=" ";" pair "${entry}")
+  list(GET pair 0 name)
+  list(GET pair 1 target)
+  if(NOT EXISTS ${target}/)
+    message(FATAL_ERROR "BPF headers: ${target} is missing (install linux-libc-dev and libbpf-dev)")
+  endif()
+  file(MAKE_DIRECTORY ${SANDNET_BPF_SYSROOT})
+  file(CREATE_LINK ${target} ${SANDNET_BPF_SYSROOT}/${name} SYMBOLIC)
+endforeach()
 
 function(sandnet_bpf_skeleton NAME SOURCE)
   set(obj ${CMAKE_CURRENT_BINARY_DIR}/${NAME}.bpf.o)
@@ -15,8 +43,8 @@ function(sandnet_bpf_skeleton NAME SOURCE)
        ${SANDNET_BPF_DIR}/lib/*.h ${SANDNET_BPF_DIR}/include/sandnet/*.h)
   add_custom_command(
     OUTPUT ${obj}
-    COMMAND ${SANDNET_BPF_CLANG} -target bpf -g -O2 -Wall -Werror
-            -I/usr/include/${CMAKE_LIBRARY_ARCHITECTURE}
+    COMMAND ${SANDNET_BPF_CLANG} -target bpf -g -O2 -Wall -Werror -nostdinc
+            -isystem ${SANDNET_BPF_SYSROOT}
             -I${SANDNET_BPF_DIR}/include -I${SANDNET_BPF_DIR}
             -c ${CMAKE_CURRENT_SOURCE_DIR}/${SOURCE} -o ${obj}
     DEPENDS ${SOURCE} ${bpf_headers}

@@ -3,9 +3,13 @@
 #ifndef SN_BPF_ARP_H
 #define SN_BPF_ARP_H
 
-#include <linux/if_arp.h>
-
 #include "eth.h"
+
+/* From linux/if_arp.h, which is not included: it pulls in linux/netdevice.h and,
+ * through linux/if.h, libc's sys/socket.h. BPF sources see kernel headers only. */
+#define SN_ARPHRD_ETHER 1
+#define SN_ARPOP_REQUEST 1
+#define SN_ARPOP_REPLY 2
 
 struct sn_arp {
 	__be16 htype;
@@ -26,7 +30,7 @@ static __always_inline struct sn_arp *sn_arp_hdr(struct ethhdr *eth, void *data_
 
 	if ((void *)(arp + 1) > data_end)
 		return 0;
-	if (arp->htype != bpf_htons(ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
+	if (arp->htype != bpf_htons(SN_ARPHRD_ETHER) || arp->ptype != bpf_htons(ETH_P_IP) ||
 	    arp->hlen != ETH_ALEN || arp->plen != 4)
 		return 0;
 	return arp;
@@ -47,7 +51,7 @@ static __always_inline void sn_arp_answer(struct ethhdr *eth, struct sn_arp *arp
 	__u8 target_ip[4];
 
 	__builtin_memcpy(target_ip, arp->tpa, 4);
-	arp->op = bpf_htons(ARPOP_REPLY);
+	arp->op = bpf_htons(SN_ARPOP_REPLY);
 	__builtin_memcpy(arp->tha, arp->sha, ETH_ALEN);
 	__builtin_memcpy(arp->tpa, arp->spa, 4);
 	__builtin_memcpy(arp->sha, mac, ETH_ALEN);

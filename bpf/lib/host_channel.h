@@ -4,10 +4,21 @@
 #ifndef SN_BPF_HOST_CHANNEL_H
 #define SN_BPF_HOST_CHANNEL_H
 
-#include <linux/icmp.h>
 #include <linux/tcp.h>
 
 #include "ipv4.h"
+
+/* The ICMP header's fixed part. linux/icmp.h is not included: it reaches libc's
+ * sys/socket.h through linux/if.h, and BPF sources see kernel headers only. */
+struct sn_icmp {
+	__u8 type;
+	__u8 code;
+	__sum16 checksum;
+	__be32 rest;
+};
+
+#define SN_ICMP_ECHOREPLY 0
+#define SN_ICMP_DEST_UNREACH 3
 
 /* Returns -1 if this guest -> host packet is a reply, else the drop reason.
  * ip has been validated (option-less, inside the frame). */
@@ -25,11 +36,11 @@ static __always_inline int sn_host_reply_check(struct iphdr *ip, void *data_end)
 		return -1;
 	}
 	if (ip->protocol == IPPROTO_ICMP) {
-		struct icmphdr *icmp = (void *)(ip + 1);
+		struct sn_icmp *icmp = (void *)(ip + 1);
 
 		if ((void *)(icmp + 1) > data_end)
 			return SN_DROP_MALFORMED_IP;
-		if (icmp->type == ICMP_ECHOREPLY || icmp->type == ICMP_DEST_UNREACH)
+		if (icmp->type == SN_ICMP_ECHOREPLY || icmp->type == SN_ICMP_DEST_UNREACH)
 			return -1;
 		return SN_DROP_HOST_ORIGINATE;
 	}
