@@ -11,6 +11,8 @@
 # Environment: SANDNET_DEMO_DIR (default /var/tmp/sandnet-demo), SANDNET_DEMO_PORT (8080),
 # SANDNET_BUILD (./build), SANDNET_DEMO_SKIP_SETUP=1 to skip scripts/setup.sh.
 set -euo pipefail
+. "$(dirname "$0")/lib/need_root.sh"
+sandnet_need_root "$0" "$@"
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${SANDNET_BUILD:-$ROOT/build}
 DEMO=${SANDNET_DEMO_DIR:-/var/tmp/sandnet-demo}
@@ -22,7 +24,6 @@ NAMES=(brave-otter clever-fox calm-heron lonely-yak)
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { echo "demo.sh: $*" >&2; exit 1; }
-[ "$(id -u)" -eq 0 ] || die "run as root (namespaces, BPF)"
 
 # Kills only the pids this script recorded, and only if they still run the binary it started.
 stop_demo() {

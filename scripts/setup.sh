@@ -2,12 +2,9 @@
 # Makes a fresh Debian 12 machine ready: packages, bpffs, and a build in ./build.
 # Idempotent: a second run only rebuilds what changed.
 set -euo pipefail
+. "$(dirname "$0")/lib/need_root.sh"
+sandnet_need_root "$0" "$@"
 cd "$(dirname "$0")/.."
-
-if [ "$(id -u)" -ne 0 ]; then
-  echo "setup.sh: run as root (packages, bpffs and network namespaces need it)" >&2
-  exit 1
-fi
 
 # Every component lists what it needs in scripts/deps/*.txt.
 mapfile -t pkgs < <(cat scripts/deps/*.txt | sed 's/#.*//' | awk 'NF' | sort -u)

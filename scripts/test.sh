@@ -2,6 +2,8 @@
 # Sets everything up on a fresh machine and runs every test (unit, BPF, veth integration,
 # short fuzz and benchmark smokes). Long fuzz runs and full benchmarks: see docs/testing.md.
 set -euo pipefail
+. "$(dirname "$0")/lib/need_root.sh"
+sandnet_need_root "$0" "$@"
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cd build

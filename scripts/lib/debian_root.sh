@@ -1,4 +1,4 @@
-# Sourced by the package tests: a minimal Debian 12 root from a cached tarball.
+# Sourced by the package tests and scripts/fresh_root.sh: a minimal Debian 12 root from a cached tarball.
 # debootstrap runs once per machine (CI pays it once); later runs unpack the cache (~seconds).
 SANDNET_ROOT_CACHE=${SANDNET_ROOT_CACHE:-/var/cache/sandnet-test}
 SANDNET_MIRROR=${SANDNET_MIRROR:-http://deb.debian.org/debian}

@@ -10,7 +10,7 @@ make_table=$(realpath "$2")
 here=$(dirname "$(realpath "$0")")
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 command -v debootstrap >/dev/null || { echo "SKIP: debootstrap not installed"; exit 77; }
-. "$here/debian_root.sh"
+. "$here/../../scripts/lib/debian_root.sh"
 
 root=$(mktemp -d /tmp/sandnet-guest-root-XXXXXX)
 proc_mounted=0
