@@ -10,30 +10,45 @@ static size_t alignment_pad(const char *buffer) {
   return (size_t)(-(uintptr_t)buffer) & (sizeof(void *) - 1);
 }
 
-static char *copy_string(char *dst, const char *src, size_t len) {
-  memcpy(dst, src, len);
+static char *copy_name(char *dst, const sandnet_hosts_names *names, uint32_t i) {
+  const char *name = "";
+  size_t len = 0;
+  sandnet_hosts_names_at(names, i, &name, &len);
+  memcpy(dst, name, len);
   dst[len] = '\0';
   return dst;
 }
 
+static size_t name_size(const sandnet_hosts_names *names, uint32_t i) {
+  const char *name;
+  size_t len = 0;
+  sandnet_hosts_names_at(names, i, &name, &len);
+  return PTR_ALIGN(len + 1);
+}
+
+// Layout: h_name, aliases (names 1..count-1), the alias pointer array, the address, then
+// the address pointer array. Every name of the address counts, however many there are.
 int sandnet_fill_hostent(const sandnet_answer *a, struct hostent *host, char *buffer, size_t buflen) {
-  size_t pad = alignment_pad(buffer);
-  size_t alias_count = a->alias ? 1 : 0;
-  size_t need = pad + PTR_ALIGN(a->canonical_len + 1) +
-                (a->alias ? PTR_ALIGN(a->alias_len + 1) : 0) +
-                sizeof(char *) * (alias_count + 1) + PTR_ALIGN(a->addr_len) + sizeof(char *) * 2;
+  const sandnet_hosts_names *names = a->names;
+  size_t alias_count = names->count - 1;
+  size_t need = alignment_pad(buffer);
+  for (uint32_t i = 0; i < names->count; i++) {
+    need += name_size(names, i);
+    if (need > buflen) return 0;  // stops early on a huge set; also rules out overflow
+  }
+  need += sizeof(char *) * (alias_count + 1) + PTR_ALIGN(a->addr_len) + sizeof(char *) * 2;
   if (buflen < need) return 0;
 
-  size_t at = pad;
-  char *name = copy_string(buffer + at, a->canonical, a->canonical_len);
-  at += PTR_ALIGN(a->canonical_len + 1);
-  char *alias = NULL;
-  if (a->alias) {
-    alias = copy_string(buffer + at, a->alias, a->alias_len);
-    at += PTR_ALIGN(a->alias_len + 1);
-  }
+  size_t at = alignment_pad(buffer);
+  char *name = copy_name(buffer + at, names, 0);
+  at += name_size(names, 0);
+  size_t aliases_at = at;
+  for (uint32_t i = 1; i < names->count; i++) at += name_size(names, i);
   char **aliases = (char **)(void *)(buffer + at);
-  aliases[0] = alias;  // NULL when there is none: then it is the terminator
+  for (uint32_t i = 1; i < names->count; i++) {
+    aliases[i - 1] = copy_name(buffer + aliases_at, names, i);
+    aliases_at += name_size(names, i);
+  }
   aliases[alias_count] = NULL;
   at += sizeof(char *) * (alias_count + 1);
   char *addr = buffer + at;
@@ -53,10 +68,10 @@ int sandnet_fill_hostent(const sandnet_answer *a, struct hostent *host, char *bu
 
 struct gaih_addrtuple *sandnet_fill_addrtuple(const sandnet_answer *a, char *buffer, size_t buflen) {
   size_t pad = alignment_pad(buffer);
-  size_t name_size = PTR_ALIGN(a->canonical_len + 1);
-  if (buflen < pad + name_size + PTR_ALIGN(sizeof(struct gaih_addrtuple))) return NULL;
-  char *name = copy_string(buffer + pad, a->canonical, a->canonical_len);
-  struct gaih_addrtuple *tuple = (struct gaih_addrtuple *)(void *)(buffer + pad + name_size);
+  size_t canonical_size = name_size(a->names, 0);
+  if (buflen < pad + canonical_size + PTR_ALIGN(sizeof(struct gaih_addrtuple))) return NULL;
+  char *name = copy_name(buffer + pad, a->names, 0);
+  struct gaih_addrtuple *tuple = (struct gaih_addrtuple *)(void *)(buffer + pad + canonical_size);
   memset(tuple, 0, sizeof *tuple);
   tuple->next = NULL;
   tuple->name = name;

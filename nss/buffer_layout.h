@@ -8,13 +8,12 @@
 #include <nss.h>
 #include <stddef.h>
 
-// Names passed in are not NUL-terminated (they point into the table); lengths say how long.
+#include "common/hosts_table/hosts_table.h"
+
+// One address and its names, straight from the table (names are not NUL-terminated).
 typedef struct sandnet_answer {
-  const char *canonical;
-  size_t canonical_len;
-  const char *alias;     // the name that matched, when it differs from canonical; else NULL
-  size_t alias_len;
-  const void *addr;      // address to return, af/addr_len describe it
+  const sandnet_hosts_names *names;  // name 0 is h_name; the others are h_aliases
+  const void *addr;                  // address to return, af/addr_len describe it
   int af;
   size_t addr_len;
 } sandnet_answer;

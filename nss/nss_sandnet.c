@@ -4,6 +4,8 @@
 //  - buffer too small: NSS_STATUS_TRYAGAIN, *errnop = ERANGE, *h_errnop = NETDB_INTERNAL, so
 //    getaddrinfo/gethostbyname grow the buffer and retry;
 //  - no usable table: NSS_STATUS_UNAVAIL, *h_errnop = NO_RECOVERY, so the next module runs;
+//  - a known name without an address of the asked family: NSS_STATUS_NOTFOUND with
+//    *h_errnop = NO_DATA (glibc's "valid name, no address of this type");
 //  - success and not-found leave errno alone;
 //  - never abort, assert or print: this code runs inside every process of the guest.
 #include <errno.h>
@@ -19,47 +21,6 @@
 
 #define NSS_EXPORT __attribute__((visibility("default")))
 
-// A lookup's result copied out of the table while the cache lock is held.
-typedef struct found_host {
-  int found;
-  char canonical[SANDNET_HOSTS_TABLE_MAX_NAME];
-  size_t canonical_len;
-  char matched[SANDNET_HOSTS_TABLE_MAX_NAME];
-  size_t matched_len;
-  unsigned char ipv4[4];
-} found_host;
-
-typedef struct name_query {
-  const char *name;
-  found_host result;
-} name_query;
-
-typedef struct addr_query {
-  unsigned char ipv4[4];
-  found_host result;
-} addr_query;
-
-static void copy_found(const sandnet_hosts_entry *e, found_host *out) {
-  out->found = 1;
-  memcpy(out->canonical, e->canonical, e->canonical_len);
-  out->canonical_len = e->canonical_len;
-  memcpy(out->matched, e->name, e->name_len);
-  out->matched_len = e->name_len;
-  memcpy(out->ipv4, e->ipv4, 4);
-}
-
-static void lookup_name(const sandnet_hosts_table *table, void *ctx) {
-  name_query *q = (name_query *)ctx;
-  sandnet_hosts_entry e;
-  if (sandnet_hosts_table_find_name(table, q->name, &e)) copy_found(&e, &q->result);
-}
-
-static void lookup_addr(const sandnet_hosts_table *table, void *ctx) {
-  addr_query *q = (addr_query *)ctx;
-  sandnet_hosts_entry e;
-  if (sandnet_hosts_table_find_addr(table, q->ipv4, &e)) copy_found(&e, &q->result);
-}
-
 static enum nss_status fail(enum nss_status status, int error, int herror, int *errnop, int *h_errnop) {
   *errnop = error;
   *h_errnop = herror;
@@ -71,58 +32,117 @@ static enum nss_status not_found(int *h_errnop) {
   return NSS_STATUS_NOTFOUND;
 }
 
+// The name is ours but has no address of the asked family (the table is IPv4-only):
+// glibc's NO_DATA, "valid name, no address of this type". Like HOST_NOT_FOUND it is a
+// NOTFOUND status, so errno stays untouched; see docs/name-service.md for what glibc does next.
+static enum nss_status no_data(int *h_errnop) {
+  *h_errnop = NO_DATA;
+  return NSS_STATUS_NOTFOUND;
+}
+
 static enum nss_status buffer_too_small(int *errnop, int *h_errnop) {
   return fail(NSS_STATUS_TRYAGAIN, ERANGE, NETDB_INTERNAL, errnop, h_errnop);
 }
 
-static enum nss_status table_unavailable(int error, int *errnop, int *h_errnop) {
-  return fail(NSS_STATUS_UNAVAIL, error, NO_RECOVERY, errnop, h_errnop);
-}
-
-// Looks `name` up; returns NSS_STATUS_SUCCESS with q->result filled, or the failure.
-static enum nss_status find_by_name(const char *name, name_query *q, int *errnop, int *h_errnop) {
-  memset(q, 0, sizeof *q);
-  q->name = name;
-  if (name == NULL) return not_found(h_errnop);
-  int error = sandnet_nss_with_table(lookup_name, q);
-  if (error != 0) return table_unavailable(error, errnop, h_errnop);
-  if (!q->result.found) return not_found(h_errnop);
+static enum nss_status found(int *h_errnop) {
+  *h_errnop = NETDB_SUCCESS;
   return NSS_STATUS_SUCCESS;
 }
 
-static sandnet_answer forward_answer(const found_host *h) {
-  int is_alias = h->matched_len != h->canonical_len ||
-                 memcmp(h->matched, h->canonical, h->canonical_len) != 0;
-  sandnet_answer a = {
-      .canonical = h->canonical,
-      .canonical_len = h->canonical_len,
-      .alias = is_alias ? h->matched : NULL,
-      .alias_len = is_alias ? h->matched_len : 0,
-      .addr = h->ipv4,
-      .af = AF_INET,
-      .addr_len = 4,
-  };
-  return a;
+// One lookup: the question, where the answer goes, and the outcome. The answer is laid out
+// in the caller's buffer while the table lock is held (the names point into the table).
+// The outcome is written to *errnop/*h_errnop only after the lock is released: glibc passes
+// &errno as errnop, and the table cache restores errno on its way out.
+typedef struct lookup {
+  const char *name;            // by name
+  unsigned char ipv4[4];       // by address, or the name's address once found
+  int af;                      // family of the answer (AF_INET, or AF_INET6 for ::ffff:a.b.c.d)
+  const void *addr;            // by address: the caller's address, returned as is
+  size_t addr_len;
+  struct hostent *host;        // hostent answers
+  struct gaih_addrtuple *tuple;  // gethostbyname4_r answers (set on success)
+  char *buffer;
+  size_t buflen;
+  enum nss_status status;
+  int error;   // for *errnop, when status says so
+  int herror;  // for *h_errnop
+  int *errnop;
+  int *h_errnop;
+} lookup;
+
+static void answer_hostent(lookup *q, const sandnet_hosts_names *names) {
+  sandnet_answer a = {.names = names, .addr = q->addr, .af = q->af, .addr_len = q->addr_len};
+  q->status = sandnet_fill_hostent(&a, q->host, q->buffer, q->buflen) ? found(&q->herror)
+                                                                      : buffer_too_small(&q->error, &q->herror);
+}
+
+static void by_name_hostent(const sandnet_hosts_table *table, void *ctx) {
+  lookup *q = (lookup *)ctx;
+  sandnet_hosts_entry e;
+  sandnet_hosts_names names;
+  if (!sandnet_hosts_table_find_name(table, q->name, &e)) {
+    q->status = not_found(&q->herror);
+  } else if (q->af != AF_INET) {
+    q->status = no_data(&q->herror);
+  } else if (!sandnet_hosts_table_names_of(table, e.ipv4, &names)) {
+    q->status = not_found(&q->herror);  // only a hostile table lacks the address
+  } else {
+    memcpy(q->ipv4, e.ipv4, 4);
+    q->addr = q->ipv4;
+    q->addr_len = 4;
+    answer_hostent(q, &names);
+  }
+}
+
+static void by_name_tuple(const sandnet_hosts_table *table, void *ctx) {
+  lookup *q = (lookup *)ctx;
+  sandnet_hosts_entry e;
+  sandnet_hosts_names names;
+  if (!sandnet_hosts_table_find_name(table, q->name, &e) ||
+      !sandnet_hosts_table_names_of(table, e.ipv4, &names)) {
+    q->status = not_found(&q->herror);
+    return;
+  }
+  memcpy(q->ipv4, e.ipv4, 4);
+  sandnet_answer a = {.names = &names, .addr = q->ipv4, .af = AF_INET, .addr_len = 4};
+  q->tuple = sandnet_fill_addrtuple(&a, q->buffer, q->buflen);
+  q->status = q->tuple ? found(&q->herror) : buffer_too_small(&q->error, &q->herror);
+}
+
+static void by_addr_hostent(const sandnet_hosts_table *table, void *ctx) {
+  lookup *q = (lookup *)ctx;
+  sandnet_hosts_names names;
+  if (!sandnet_hosts_table_names_of(table, q->ipv4, &names))
+    q->status = not_found(&q->herror);
+  else
+    answer_hostent(q, &names);
+}
+
+// Runs one lookup against the current table; no usable table is UNAVAIL (next module).
+static enum nss_status run_lookup(void (*fn)(const sandnet_hosts_table *, void *), lookup *q) {
+  int error = sandnet_nss_with_table(fn, q);
+  if (error != 0) return fail(NSS_STATUS_UNAVAIL, error, NO_RECOVERY, q->errnop, q->h_errnop);
+  if (q->status == NSS_STATUS_TRYAGAIN) *q->errnop = q->error;  // only ERANGE sets errno
+  *q->h_errnop = q->herror;
+  return q->status;
 }
 
 NSS_EXPORT enum nss_status _nss_sandnet_gethostbyname4_r(const char *name, struct gaih_addrtuple **pat,
                                                          char *buffer, size_t buflen, int *errnop,
                                                          int *h_errnop, int32_t *ttlp) {
   if (pat == NULL) return fail(NSS_STATUS_UNAVAIL, EINVAL, NO_RECOVERY, errnop, h_errnop);
-  name_query q;
-  enum nss_status status = find_by_name(name, &q, errnop, h_errnop);
+  if (name == NULL) return not_found(h_errnop);
+  // No family here: glibc's getaddrinfo (AF_UNSPEC) filters what it does not want.
+  lookup q = {.name = name, .buffer = buffer, .buflen = buflen, .errnop = errnop, .h_errnop = h_errnop};
+  enum nss_status status = run_lookup(by_name_tuple, &q);
   if (status != NSS_STATUS_SUCCESS) return status;
-  sandnet_answer a = forward_answer(&q.result);
-  struct gaih_addrtuple *tuple = sandnet_fill_addrtuple(&a, buffer, buflen);
-  if (tuple == NULL) return buffer_too_small(errnop, h_errnop);
   // nscd passes its own first tuple in *pat: fill it rather than replacing the pointer.
   if (*pat != NULL)
-    **pat = *tuple;
+    **pat = *q.tuple;
   else
-    *pat = tuple;
+    *pat = q.tuple;
   if (ttlp) *ttlp = 0;
-  *h_errnop = NETDB_SUCCESS;
-  return NSS_STATUS_SUCCESS;
+  return status;
 }
 
 NSS_EXPORT enum nss_status _nss_sandnet_gethostbyname3_r(const char *name, int af, struct hostent *host,
@@ -131,17 +151,14 @@ NSS_EXPORT enum nss_status _nss_sandnet_gethostbyname3_r(const char *name, int a
   if (af == AF_UNSPEC) af = AF_INET;
   if (af != AF_INET && af != AF_INET6)
     return fail(NSS_STATUS_UNAVAIL, EAFNOSUPPORT, NO_DATA, errnop, h_errnop);
-  name_query q;
-  enum nss_status status = find_by_name(name, &q, errnop, h_errnop);
+  if (name == NULL) return not_found(h_errnop);
+  lookup q = {.name = name, .af = af, .host = host, .buffer = buffer, .buflen = buflen,
+              .errnop = errnop, .h_errnop = h_errnop};
+  enum nss_status status = run_lookup(by_name_hostent, &q);
   if (status != NSS_STATUS_SUCCESS) return status;
-  // The table holds IPv4 only: an AF_INET6 question about a known name has no answer.
-  if (af != AF_INET) return not_found(h_errnop);
-  sandnet_answer a = forward_answer(&q.result);
-  if (!sandnet_fill_hostent(&a, host, buffer, buflen)) return buffer_too_small(errnop, h_errnop);
   if (ttlp) *ttlp = 0;
   if (canonp) *canonp = host->h_name;
-  *h_errnop = NETDB_SUCCESS;
-  return NSS_STATUS_SUCCESS;
+  return status;
 }
 
 NSS_EXPORT enum nss_status _nss_sandnet_gethostbyname2_r(const char *name, int af, struct hostent *host,
@@ -160,9 +177,9 @@ NSS_EXPORT enum nss_status _nss_sandnet_gethostbyname_r(const char *name, struct
 NSS_EXPORT enum nss_status _nss_sandnet_gethostbyaddr2_r(const void *addr, socklen_t len, int af,
                                                          struct hostent *host, char *buffer, size_t buflen,
                                                          int *errnop, int *h_errnop, int32_t *ttlp) {
-  addr_query q;
-  memset(&q, 0, sizeof q);
   if (addr == NULL) return fail(NSS_STATUS_UNAVAIL, EINVAL, NO_RECOVERY, errnop, h_errnop);
+  lookup q = {.af = af, .addr = addr, .addr_len = len, .host = host, .buffer = buffer, .buflen = buflen,
+              .errnop = errnop, .h_errnop = h_errnop};
   if (af == AF_INET) {
     if (len != 4) return fail(NSS_STATUS_UNAVAIL, EINVAL, NO_RECOVERY, errnop, h_errnop);
     memcpy(q.ipv4, addr, 4);
@@ -176,22 +193,9 @@ NSS_EXPORT enum nss_status _nss_sandnet_gethostbyaddr2_r(const void *addr, sockl
   } else {
     return fail(NSS_STATUS_UNAVAIL, EAFNOSUPPORT, NO_RECOVERY, errnop, h_errnop);
   }
-  int error = sandnet_nss_with_table(lookup_addr, &q);
-  if (error != 0) return table_unavailable(error, errnop, h_errnop);
-  if (!q.result.found) return not_found(h_errnop);
-  sandnet_answer a = {
-      .canonical = q.result.canonical,
-      .canonical_len = q.result.canonical_len,
-      .alias = NULL,
-      .alias_len = 0,
-      .addr = addr,
-      .af = af,
-      .addr_len = len,
-  };
-  if (!sandnet_fill_hostent(&a, host, buffer, buflen)) return buffer_too_small(errnop, h_errnop);
-  if (ttlp) *ttlp = 0;
-  *h_errnop = NETDB_SUCCESS;
-  return NSS_STATUS_SUCCESS;
+  enum nss_status status = run_lookup(by_addr_hostent, &q);
+  if (status == NSS_STATUS_SUCCESS && ttlp) *ttlp = 0;
+  return status;
 }
 
 NSS_EXPORT enum nss_status _nss_sandnet_gethostbyaddr_r(const void *addr, socklen_t len, int af,

@@ -1,29 +1,30 @@
-// Cached mmap of the hosts table.
+// Process-private copy of the hosts table.
 //
-// guestd replaces the table only by rename(), never by truncating or rewriting it, so a
-// mapping of an inode stays intact for as long as we hold it. A new (dev, ino, mtime, size)
-// at the path means a new file, which we map, validate once (checksum, bounds, order) and
-// swap in. A table that fails validation is remembered by identity too, so a bad file costs
-// one check, not one per lookup.
+// Why a copy and not an mmap: a mapping of a file that someone truncates in place
+// (`truncate`, `cp` over it) raises SIGBUS at the next access past the new end, in whatever
+// process is resolving. A library must not install a signal handler for that, and checking
+// the size first (fstat) is racy. So the table is read() into private memory, validated
+// once, and used until the path shows another file. read() of a file being truncated
+// returns short, which fails validation: the answer is UNAVAIL, never a signal. The cost is
+// one copy per process (the table's size) instead of shared page cache.
 //
-// When to look at the path again: a stat() per lookup would cost about as much as glibc's
-// whole NSS dispatch on a VM (syscalls are slow there), so a usable mapping is trusted
-// without any system call until either guestd marks it superseded (one header word it sets
-// in the old file right after the rename; we see it through the shared mapping) or
-// kRecheckSeconds have passed (CLOCK_MONOTONIC_COARSE is read from the vDSO), which bounds
-// staleness when some other tool replaced the file without marking it. Without a usable
-// table we stat() on every call, so a table that appears is used at once.
+// When to look at the path again: a stat() per lookup costs about as much as glibc's whole
+// NSS dispatch on a VM, so a usable table is trusted without any system call for
+// kRecheckNanos (CLOCK_MONOTONIC_COARSE is read from the vDSO); then the path is stat()ed
+// and a new (dev, ino, size, mtime) is read and validated. Without a usable table the path
+// is stat()ed on every call, so a table that appears is used at once. A bad file is
+// remembered by identity too, so it costs one read and check, not one per lookup.
 #include "nss/table_cache.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
-#include <time.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 typedef struct file_identity {
@@ -33,7 +34,8 @@ typedef struct file_identity {
   struct timespec mtime;
 } file_identity;
 
-enum { kRecheckSeconds = 1 };
+// Bounds how long a replaced table keeps answering in a long-running process.
+static const int64_t kRecheckNanos = 100 * 1000 * 1000;
 
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
@@ -42,10 +44,9 @@ static struct {
   char path[PATH_MAX];
   file_identity identity;
   int error;    // 0 when `table` is usable, else the errno to report
-  void *map;
-  size_t map_size;
+  unsigned char *copy;  // malloc()ed bytes of the file; `table` points into them
   sandnet_hosts_table table;
-  time_t checked_at;  // CLOCK_MONOTONIC_COARSE seconds of the last stat() of the path
+  int64_t checked_at;  // CLOCK_MONOTONIC_COARSE ns of the last stat() of the path
 } cache;
 
 // A fork() while another thread holds the lock must not leave the child's copy locked.
@@ -70,16 +71,29 @@ static int same_identity(const file_identity *a, const file_identity *b) {
          a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
 }
 
-static void drop_mapping(void) {
-  if (cache.map != NULL) munmap(cache.map, cache.map_size);
-  cache.map = NULL;
-  cache.map_size = 0;
+static void drop_copy(void) {
+  free(cache.copy);
+  cache.copy = NULL;
   memset(&cache.table, 0, sizeof cache.table);
 }
 
-// Maps and validates `path`; records the outcome (usable table or error) in the cache.
+// Reads exactly `size` bytes from the start of fd; 0 when the file holds fewer (truncated
+// meanwhile) or more (grown meanwhile), so a file changing under us is never half-used.
+static int read_exactly(int fd, unsigned char *out, size_t size) {
+  size_t got = 0;
+  while (got < size) {
+    ssize_t n = pread(fd, out + got, size - got, (off_t)got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return 0;
+    got += (size_t)n;
+  }
+  unsigned char extra;
+  return pread(fd, &extra, 1, (off_t)size) == 0;
+}
+
+// Reads and validates `path`; records the outcome (usable table or error) in the cache.
 static void load(const char *path) {
-  drop_mapping();
+  drop_copy();
   cache.present = 0;
   size_t path_len = strlen(path);
   if (path_len >= sizeof cache.path) {
@@ -105,44 +119,45 @@ static void load(const char *path) {
     close(fd);
     return;
   }
-  void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
-  close(fd);
-  if (map == MAP_FAILED) {
-    cache.error = errno;
-    cache.present = 0;  // transient (e.g. ENOMEM): retry next call
+  unsigned char *copy = malloc((size_t)st.st_size);
+  if (copy == NULL) {
+    cache.error = ENOMEM;
+    cache.present = 0;  // transient: retry next call
+    close(fd);
     return;
   }
-  if (sandnet_hosts_table_open(map, (size_t)st.st_size, &cache.table) != SANDNET_HT_OK) {
-    munmap(map, (size_t)st.st_size);
+  int complete = read_exactly(fd, copy, (size_t)st.st_size);
+  close(fd);
+  if (!complete || sandnet_hosts_table_open(copy, (size_t)st.st_size, &cache.table) != SANDNET_HT_OK) {
+    free(copy);
     memset(&cache.table, 0, sizeof cache.table);
     return;
   }
-  cache.map = map;
-  cache.map_size = (size_t)st.st_size;
+  cache.copy = copy;
   cache.error = 0;
 }
 
-static time_t coarse_now(void) {
+static int64_t coarse_now(void) {
   struct timespec ts;
   if (clock_gettime(CLOCK_MONOTONIC_COARSE, &ts) != 0) return 0;
-  return ts.tv_sec;
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-// True when the cached mapping can answer without looking at the file system.
-static int cache_is_fresh(const char *path, time_t now) {
+// True when the cached table can answer without looking at the file system.
+static int cache_is_fresh(const char *path, int64_t now) {
   return cache.present && cache.error == 0 && strcmp(cache.path, path) == 0 &&
-         !sandnet_hosts_table_is_superseded(&cache.table) && now - cache.checked_at < kRecheckSeconds;
+         now - cache.checked_at < kRecheckNanos;
 }
 
 int sandnet_nss_with_table(void (*lookup)(const sandnet_hosts_table *table, void *ctx), void *ctx) {
   int saved_errno = errno;
   pthread_once(&atfork_once, register_atfork);
   const char *path = table_path();
-  time_t now = coarse_now();
+  int64_t now = coarse_now();
 
   pthread_mutex_lock(&cache_lock);
   if (!cache_is_fresh(path, now)) {
-    pthread_mutex_unlock(&cache_lock);  // no lock held across the system call
+    pthread_mutex_unlock(&cache_lock);  // no lock held across the stat()
     struct stat st;
     if (stat(path, &st) != 0) {
       int error = errno;

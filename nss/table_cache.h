@@ -1,4 +1,4 @@
-// The process-wide mapping of the hosts table, shared by all NSS entry points.
+// The process-wide copy of the hosts table, shared by all NSS entry points.
 #ifndef SANDNET_NSS_TABLE_CACHE_H
 #define SANDNET_NSS_TABLE_CACHE_H
 
@@ -9,7 +9,7 @@
 #define SANDNET_HOSTS_TABLE_ENV "SANDNET_HOSTS_TABLE"
 
 // Calls lookup(table, ctx) with the current table while holding the cache lock, so the
-// mapping cannot be replaced underneath it, and returns 0. Returns an errno value instead
+// copy cannot be replaced underneath it, and returns 0. Returns an errno value instead
 // when there is no usable table: ENOENT (missing), EINVAL (invalid table) or another errno.
 // Never changes errno.
 int sandnet_nss_with_table(void (*lookup)(const sandnet_hosts_table *table, void *ctx), void *ctx);

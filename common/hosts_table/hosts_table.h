@@ -3,7 +3,11 @@
 // Plain C11 with libc only, because the NSS module (loaded into every process of the guest)
 // must not pull in libstdc++. The byte layout is documented in docs/name-service.md; in short:
 //
-//   header (64 bytes) | name index (16 bytes each) | address index (12 bytes each) | strings
+//   header (64 bytes) | name index (16 bytes each) | address index (12 bytes each)
+//   | address names (4 bytes per name) | strings
+//
+// The address-names section lists every name of each address (canonical first), so a
+// lookup returns all of an address's names, like an /etc/hosts line, in O(log n + names).
 //
 // All integers are little-endian and read with memcpy, so a mapping of any alignment works.
 // Names are stored normalised: lower-case, no trailing dot. Both indexes are sorted, so
@@ -21,7 +25,8 @@ extern "C" {
 #endif
 
 #define SANDNET_HOSTS_TABLE_MAGIC "SNHOSTS\0"
-#define SANDNET_HOSTS_TABLE_VERSION 1u
+// 2: the address index points at each address's names (version 1 had only the canonical one).
+#define SANDNET_HOSTS_TABLE_VERSION 2u
 #define SANDNET_HOSTS_TABLE_HEADER_SIZE 64u
 #define SANDNET_HOSTS_TABLE_NAME_ENTRY_SIZE 16u
 #define SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE 12u
@@ -59,6 +64,7 @@ typedef struct sandnet_hosts_table {
   uint64_t generation;
   const unsigned char *name_index;
   const unsigned char *addr_index;
+  const unsigned char *addr_names;  // name-index positions, grouped by address
   const unsigned char *strings;
   uint32_t strings_size;
 } sandnet_hosts_table;
@@ -81,6 +87,20 @@ int sandnet_hosts_table_find_name(const sandnet_hosts_table *table, const char *
 // Reverse lookup of an IPv4 address (network byte order). Returns 1 when found, else 0.
 int sandnet_hosts_table_find_addr(const sandnet_hosts_table *table, const unsigned char ipv4[4],
                                   sandnet_hosts_entry *out);
+// Every name of one address: canonical first, then shortest first, then byte order.
+typedef struct sandnet_hosts_names {
+  const sandnet_hosts_table *table;
+  uint32_t first;  // slot in the address-names section
+  uint32_t count;  // >= 1 for a found address
+} sandnet_hosts_names;
+
+// Returns 1 and fills *out when the address (network byte order) is in the table, else 0.
+int sandnet_hosts_table_names_of(const sandnet_hosts_table *table, const unsigned char ipv4[4],
+                                 sandnet_hosts_names *out);
+// The i-th name of the set (0 is the canonical name). Returns 0 when out of range.
+int sandnet_hosts_names_at(const sandnet_hosts_names *names, uint32_t i, const char **name,
+                           size_t *name_len);
+
 // The i-th entry of the name index (sorted by name), for listing. Returns 0 when out of range.
 int sandnet_hosts_table_name_at(const sandnet_hosts_table *table, uint32_t index,
                                 sandnet_hosts_entry *out);

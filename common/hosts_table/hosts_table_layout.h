@@ -25,8 +25,11 @@ enum {
 
 // Name index entry: name_off u32, name_len u16, canonical_len u16, canonical_off u32, ipv4[4].
 enum { HT_NAME_OFF = 0, HT_NAME_LEN = 4, HT_NAME_CANON_LEN = 6, HT_NAME_CANON_OFF = 8, HT_NAME_IPV4 = 12 };
-// Address index entry: ipv4[4], canonical_off u32, canonical_len u16, reserved u16 (zero).
-enum { HT_ADDR_IPV4 = 0, HT_ADDR_CANON_OFF = 4, HT_ADDR_CANON_LEN = 8, HT_ADDR_RESERVED = 10 };
+// Address index entry (version 2): ipv4[4], names_first u32, names_count u32. The address's
+// names are slots [names_first, names_first + names_count) of the address-names section.
+enum { HT_ADDR_IPV4 = 0, HT_ADDR_NAMES_FIRST = 4, HT_ADDR_NAMES_COUNT = 8 };
+// Address-names slot: the position of one name in the name index (u32).
+enum { HT_ADDR_NAME_SLOT_SIZE = 4 };
 
 static inline uint16_t ht_get16(const unsigned char *p) {
   return (uint16_t)(p[0] | (p[1] << 8));
@@ -54,6 +57,12 @@ static inline int ht_compare_names(const char *a, size_t alen, const char *b, si
   int c = memcmp(a, b, alen < blen ? alen : blen);
   if (c != 0) return c;
   return alen < blen ? -1 : (alen > blen ? 1 : 0);
+}
+
+// The order of the names of one address: shortest first, then bytes. The first is canonical.
+static inline int ht_compare_preference(const char *a, size_t alen, const char *b, size_t blen) {
+  if (alen != blen) return alen < blen ? -1 : 1;
+  return memcmp(a, b, alen);
 }
 
 // CRC of the whole image with the CRC and superseded fields counted as zero.

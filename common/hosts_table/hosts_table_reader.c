@@ -90,16 +90,55 @@ static int check_name_index(const sandnet_hosts_table *t) {
   return SANDNET_HT_OK;
 }
 
-static int check_addr_index(const sandnet_hosts_table *t) {
-  for (uint32_t i = 0; i < t->addr_count; i++) {
-    const unsigned char *e = t->addr_index + (size_t)i * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
-    if (ht_get16(e + HT_ADDR_RESERVED) != 0) return SANDNET_HT_ERR_LAYOUT;
-    int rc = check_string(t, ht_get32(e + HT_ADDR_CANON_OFF), ht_get16(e + HT_ADDR_CANON_LEN));
-    if (rc != SANDNET_HT_OK) return rc;
-    if (i > 0 && memcmp(e - SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE + HT_ADDR_IPV4, e + HT_ADDR_IPV4, 4) >= 0)
+// The name at name-index position `pos` (validated by check_name_index).
+static const unsigned char *name_entry(const sandnet_hosts_table *t, uint32_t pos) {
+  return t->name_index + (size_t)pos * SANDNET_HOSTS_TABLE_NAME_ENTRY_SIZE;
+}
+
+static uint32_t slot_at(const sandnet_hosts_table *t, uint32_t slot) {
+  return ht_get32(t->addr_names + (size_t)slot * HT_ADDR_NAME_SLOT_SIZE);
+}
+
+// One address's group of names: every slot is a name of this address, in preference order
+// (strictly, so no name twice), and each name's canonical is the group's first name.
+static int check_address_group(const sandnet_hosts_table *t, const unsigned char *addr,
+                               uint32_t first, uint32_t count) {
+  const unsigned char *canonical = NULL, *prev = NULL;
+  for (uint32_t k = 0; k < count; k++) {
+    uint32_t pos = slot_at(t, first + k);
+    if (pos >= t->name_count) return SANDNET_HT_ERR_ENTRY;
+    const unsigned char *e = name_entry(t, pos);
+    if (memcmp(e + HT_NAME_IPV4, addr + HT_ADDR_IPV4, 4) != 0) return SANDNET_HT_ERR_LAYOUT;
+    if (canonical == NULL) canonical = e;
+    if (ht_get32(e + HT_NAME_CANON_OFF) != ht_get32(canonical + HT_NAME_OFF) ||
+        ht_get16(e + HT_NAME_CANON_LEN) != ht_get16(canonical + HT_NAME_LEN))
+      return SANDNET_HT_ERR_LAYOUT;
+    if (prev && ht_compare_preference((const char *)t->strings + ht_get32(prev + HT_NAME_OFF),
+                                      ht_get16(prev + HT_NAME_LEN),
+                                      (const char *)t->strings + ht_get32(e + HT_NAME_OFF),
+                                      ht_get16(e + HT_NAME_LEN)) >= 0)
       return SANDNET_HT_ERR_ORDER;
+    prev = e;
   }
   return SANDNET_HT_OK;
+}
+
+// Addresses strictly sorted; their groups tile the address-names section in order, so with
+// the checks above every name belongs to exactly one address.
+static int check_addr_index(const sandnet_hosts_table *t) {
+  uint64_t next_slot = 0;
+  for (uint32_t i = 0; i < t->addr_count; i++) {
+    const unsigned char *e = t->addr_index + (size_t)i * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
+    uint32_t first = ht_get32(e + HT_ADDR_NAMES_FIRST), count = ht_get32(e + HT_ADDR_NAMES_COUNT);
+    if (first != next_slot || count == 0 || (uint64_t)first + count > t->name_count)
+      return SANDNET_HT_ERR_LAYOUT;
+    next_slot += count;
+    if (i > 0 && memcmp(e - SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE + HT_ADDR_IPV4, e + HT_ADDR_IPV4, 4) >= 0)
+      return SANDNET_HT_ERR_ORDER;
+    int rc = check_address_group(t, e, first, count);
+    if (rc != SANDNET_HT_OK) return rc;
+  }
+  return next_slot == t->name_count ? SANDNET_HT_OK : SANDNET_HT_ERR_LAYOUT;
 }
 
 int sandnet_hosts_table_open(const void *data, size_t size, sandnet_hosts_table *out) {
@@ -121,9 +160,10 @@ int sandnet_hosts_table_open(const void *data, size_t size, sandnet_hosts_table 
   uint64_t name_count = ht_get32(p + HT_OFF_NAME_COUNT), addr_count = ht_get32(p + HT_OFF_ADDR_COUNT);
   uint64_t name_off = ht_get32(p + HT_OFF_NAME_INDEX), addr_off = ht_get32(p + HT_OFF_ADDR_INDEX);
   uint64_t strings_off = ht_get32(p + HT_OFF_STRINGS), strings_size = ht_get32(p + HT_OFF_STRINGS_SIZE);
+  uint64_t addr_names_off = addr_off + addr_count * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
   if (name_off != SANDNET_HOSTS_TABLE_HEADER_SIZE ||
       addr_off != name_off + name_count * SANDNET_HOSTS_TABLE_NAME_ENTRY_SIZE ||
-      strings_off != addr_off + addr_count * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE ||
+      strings_off != addr_names_off + name_count * HT_ADDR_NAME_SLOT_SIZE ||
       strings_off + strings_size != total)
     return SANDNET_HT_ERR_LAYOUT;
 
@@ -135,6 +175,7 @@ int sandnet_hosts_table_open(const void *data, size_t size, sandnet_hosts_table 
       .generation = ht_get64(p + HT_OFF_GENERATION),
       .name_index = p + name_off,
       .addr_index = p + addr_off,
+      .addr_names = p + addr_names_off,
       .strings = p + strings_off,
       .strings_size = (uint32_t)strings_size,
   };
@@ -175,8 +216,8 @@ int sandnet_hosts_table_find_name(const sandnet_hosts_table *t, const char *name
   return 0;
 }
 
-int sandnet_hosts_table_find_addr(const sandnet_hosts_table *t, const unsigned char ipv4[4],
-                                  sandnet_hosts_entry *out) {
+int sandnet_hosts_table_names_of(const sandnet_hosts_table *t, const unsigned char ipv4[4],
+                                 sandnet_hosts_names *out) {
   if (t == NULL || ipv4 == NULL) return 0;
   uint32_t lo = 0, hi = t->addr_count;
   while (lo < hi) {
@@ -184,16 +225,35 @@ int sandnet_hosts_table_find_addr(const sandnet_hosts_table *t, const unsigned c
     const unsigned char *e = t->addr_index + (size_t)mid * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
     int c = memcmp(e + HT_ADDR_IPV4, ipv4, 4);
     if (c == 0) {
-      out->canonical = (const char *)t->strings + ht_get32(e + HT_ADDR_CANON_OFF);
-      out->canonical_len = ht_get16(e + HT_ADDR_CANON_LEN);
-      out->name = out->canonical;
-      out->name_len = out->canonical_len;
-      memcpy(out->ipv4, ipv4, 4);
+      out->table = t;
+      out->first = ht_get32(e + HT_ADDR_NAMES_FIRST);
+      out->count = ht_get32(e + HT_ADDR_NAMES_COUNT);
       return 1;
     }
     if (c < 0) lo = mid + 1; else hi = mid;
   }
   return 0;
+}
+
+int sandnet_hosts_names_at(const sandnet_hosts_names *names, uint32_t i, const char **name,
+                           size_t *name_len) {
+  if (names == NULL || names->table == NULL || i >= names->count) return 0;
+  const unsigned char *e = name_entry(names->table, slot_at(names->table, names->first + i));
+  *name = (const char *)names->table->strings + ht_get32(e + HT_NAME_OFF);
+  *name_len = ht_get16(e + HT_NAME_LEN);
+  return 1;
+}
+
+int sandnet_hosts_table_find_addr(const sandnet_hosts_table *t, const unsigned char ipv4[4],
+                                  sandnet_hosts_entry *out) {
+  sandnet_hosts_names names;
+  if (!sandnet_hosts_table_names_of(t, ipv4, &names) ||
+      !sandnet_hosts_names_at(&names, 0, &out->canonical, &out->canonical_len))
+    return 0;
+  out->name = out->canonical;
+  out->name_len = out->canonical_len;
+  memcpy(out->ipv4, ipv4, 4);
+  return 1;
 }
 
 int sandnet_hosts_table_name_at(const sandnet_hosts_table *t, uint32_t index,

@@ -108,8 +108,7 @@ static int by_addr_then_preference(const void *a, const void *b) {
   const pending_name *x = *(const pending_name *const *)a, *y = *(const pending_name *const *)b;
   int c = memcmp(x->ipv4, y->ipv4, 4);
   if (c != 0) return c;
-  if (x->len != y->len) return x->len < y->len ? -1 : 1;
-  return memcmp(x->name, y->name, x->len);
+  return ht_compare_preference(x->name, x->len, y->name, y->len);
 }
 
 static int by_name_ref(const void *a, const void *b) {
@@ -185,7 +184,8 @@ int sandnet_hosts_builder_finish(sandnet_hosts_builder *b, unsigned char **image
 
   uint64_t name_index_off = SANDNET_HOSTS_TABLE_HEADER_SIZE;
   uint64_t addr_index_off = name_index_off + (uint64_t)b->count * SANDNET_HOSTS_TABLE_NAME_ENTRY_SIZE;
-  uint64_t strings_off = addr_index_off + (uint64_t)addr_count * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
+  uint64_t addr_names_off = addr_index_off + (uint64_t)addr_count * SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
+  uint64_t strings_off = addr_names_off + (uint64_t)b->count * HT_ADDR_NAME_SLOT_SIZE;
   uint64_t total = strings_off + strings_size;
   if (total > SANDNET_HOSTS_TABLE_MAX_SIZE) {
     free(by_addr);
@@ -220,13 +220,16 @@ int sandnet_hosts_builder_finish(sandnet_hosts_builder *b, unsigned char **image
     memcpy(e + HT_NAME_IPV4, n->ipv4, 4);
     memcpy(out + strings_off + n->string_off, n->name, n->len);
   }
-  unsigned char *e = out + addr_index_off;
+  // by_addr is grouped by address, canonical first: it is the address-names section as is.
+  unsigned char *e = out + addr_index_off - SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
   for (size_t i = 0; i < b->count; i++) {
-    if (i > 0 && memcmp(by_addr[i - 1]->ipv4, by_addr[i]->ipv4, 4) == 0) continue;
-    memcpy(e + HT_ADDR_IPV4, by_addr[i]->ipv4, 4);
-    ht_put32(e + HT_ADDR_CANON_OFF, by_addr[i]->string_off);
-    ht_put16(e + HT_ADDR_CANON_LEN, by_addr[i]->len);
-    e += SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
+    if (i == 0 || memcmp(by_addr[i - 1]->ipv4, by_addr[i]->ipv4, 4) != 0) {
+      e += SANDNET_HOSTS_TABLE_ADDR_ENTRY_SIZE;
+      memcpy(e + HT_ADDR_IPV4, by_addr[i]->ipv4, 4);
+      ht_put32(e + HT_ADDR_NAMES_FIRST, (uint32_t)i);
+    }
+    ht_put32(e + HT_ADDR_NAMES_COUNT, ht_get32(e + HT_ADDR_NAMES_COUNT) + 1);
+    ht_put32(out + addr_names_off + i * HT_ADDR_NAME_SLOT_SIZE, (uint32_t)(by_addr[i] - b->names));
   }
   free(by_addr);
   ht_put32(out + HT_OFF_CRC, sandnet_hosts_table_checksum(out, (size_t)total));

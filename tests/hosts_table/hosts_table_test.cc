@@ -242,16 +242,104 @@ TEST(HostsTableReader, StructuralChecksBehindTheChecksum) {
     reseal(image);
     EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_NAME);
   }
-  {  // another version
+  for (uint32_t version : {1u, 3u}) {  // version 1 had no address-names section
     Image image = sample_table();
-    put32(image, 8, 2);
+    put32(image, 8, version);
     reseal(image);
-    EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_VERSION);
+    EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_VERSION) << version;
   }
   {
     Image image = sample_table();
     image[0] = 'X';
     EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_MAGIC);
+  }
+}
+
+std::vector<std::string> names_of(const sandnet_hosts_table& t, const Ipv4& ip) {
+  std::vector<std::string> out;
+  sandnet_hosts_names names;
+  if (!sandnet_hosts_table_names_of(&t, ip.data(), &names)) return out;
+  const char* name;
+  size_t len;
+  for (uint32_t i = 0; sandnet_hosts_names_at(&names, i, &name, &len); i++) out.emplace_back(name, len);
+  return out;
+}
+
+TEST(HostsTable, EveryNameOfAnAddressCanonicalFirst) {
+  Image image = sample_table();
+  sandnet_hosts_table t;
+  ASSERT_EQ(open_image(image, &t), SANDNET_HT_OK);
+  EXPECT_EQ(names_of(t, {10, 42, 0, 5}),
+            (std::vector<std::string>{"brave-otter", "brave-otter.dev", "brave-otter.prod"}));
+  EXPECT_EQ(names_of(t, {10, 42, 1, 2}), (std::vector<std::string>{"me", "me.prod"}));
+  EXPECT_TRUE(names_of(t, {10, 42, 9, 9}).empty());
+
+  Builder b;  // shortest first, then byte order, whatever order they were added in
+  b.add("zz.b", {10, 0, 0, 1});
+  b.add("a.bb", {10, 0, 0, 1});
+  b.add("zz", {10, 0, 0, 1});
+  b.add("other", {10, 0, 0, 2});
+  image = b.finish();
+  ASSERT_EQ(open_image(image, &t), SANDNET_HT_OK);
+  EXPECT_EQ(names_of(t, {10, 0, 0, 1}), (std::vector<std::string>{"zz", "a.bb", "zz.b"}));
+  EXPECT_EQ(names_of(t, {10, 0, 0, 2}), (std::vector<std::string>{"other"}));
+}
+
+TEST(HostsTable, PeerInManyNetworksListsThemAll) {
+  std::vector<std::string> networks;
+  for (int i = 0; i < 1000; i++) networks.push_back("n" + std::to_string(i));
+  Builder b;
+  b.add_peer("wide", {10, 1, 2, 3}, networks);
+  b.add_peer("narrow", {10, 1, 2, 4}, {"n7"});
+  Image image = b.finish();
+  sandnet_hosts_table t;
+  ASSERT_EQ(open_image(image, &t), SANDNET_HT_OK);
+  auto names = names_of(t, {10, 1, 2, 3});
+  ASSERT_EQ(names.size(), 1001u);
+  EXPECT_EQ(names[0], "wide");
+  EXPECT_EQ(names_of(t, {10, 1, 2, 4}), (std::vector<std::string>{"narrow", "narrow.n7"}));
+}
+
+// Version 2's address-names section: 7 names, 3 addresses in sample_table().
+TEST(HostsTableReader, AddressNamesChecksBehindTheChecksum) {
+  constexpr size_t kAddrIndex = 64 + 16 * 7, kAddrNames = kAddrIndex + 12 * 3;
+  sandnet_hosts_table t;
+  {  // a group of no names
+    Image image = sample_table();
+    put32(image, kAddrIndex + 8, 0);
+    reseal(image);
+    EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_LAYOUT);
+  }
+  {  // groups that overlap instead of tiling the section
+    Image image = sample_table();
+    put32(image, kAddrIndex + 12 + 4, 0);
+    reseal(image);
+    EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_LAYOUT);
+  }
+  {  // a slot past the name index
+    Image image = sample_table();
+    put32(image, kAddrNames, 7);
+    reseal(image);
+    EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_ENTRY);
+  }
+  {  // a slot naming another address's name
+    Image image = sample_table();
+    put32(image, kAddrNames + 4 * 6, 0);
+    reseal(image);
+    EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_LAYOUT);
+  }
+  {  // two names of one address swapped: the canonical is no longer first
+    Image image = sample_table();
+    std::swap_ranges(image.begin() + kAddrNames, image.begin() + kAddrNames + 4,
+                     image.begin() + kAddrNames + 4);
+    reseal(image);
+    EXPECT_NE(open_image(image, &t), SANDNET_HT_OK);
+  }
+  {  // one name listed twice in its group
+    Image image = sample_table();
+    std::copy(image.begin() + kAddrNames + 4, image.begin() + kAddrNames + 8, image.begin() + kAddrNames + 8);
+    reseal(image);
+    EXPECT_EQ(open_image(image, &t), SANDNET_HT_ERR_ORDER);
   }
 }
 
