@@ -7,4 +7,6 @@ sandnet_need_root "$0" "$@"
 cd "$(dirname "$0")/.."
 scripts/setup.sh
 cd build
-ctest --output-on-failure --timeout 900 "$@"
+# Tests run side by side (each builds its own namespaces, pins and ports); the ones that
+# measure or change the machine are RUN_SERIAL. SANDNET_TEST_JOBS=1 runs them one by one.
+ctest --output-on-failure --timeout 900 -j"${SANDNET_TEST_JOBS:-$(nproc)}" "$@"
