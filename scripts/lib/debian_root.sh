@@ -14,6 +14,7 @@ make_debian_root() {
 		mkdir -p "$SANDNET_ROOT_CACHE"
 		local build
 		build=$(mktemp -d "$SANDNET_ROOT_CACHE/build-XXXXXX")
+		chmod 755 "$build"  # mktemp's 0700 would travel in the tarball to every root's "/"
 		echo "# debootstrap --variant=minbase bookworm (cached in $tarball)"
 		if ! { debootstrap --variant=minbase bookworm "$build" "$SANDNET_MIRROR" &&
 			{ [ -z "$include" ] || chroot "$build" apt-get install -y --no-install-recommends ${include//,/ }; }; } \
@@ -29,4 +30,5 @@ make_debian_root() {
 		rm -rf "$build" "$build.log"
 	fi
 	tar -C "$dir" -xzf "$tarball"
+	chmod 755 "$dir"  # "/" of a system: its users (e.g. a package's system user) traverse it
 }
