@@ -4,6 +4,7 @@
 #include "api/api_error.h"
 #include "api/clock.h"
 #include "api/jsend.h"
+#include "api/placement.h"
 #include "api/route_support.h"
 #include "common/ulid.h"
 
@@ -56,10 +57,13 @@ Reply get_sandbox(RouteEnv& env, Call& call) {
   return {200, jsend_success(std::move(body))};
 }
 
-// Detaches the sandbox from every network and puts its address into quarantine.
+// Detaches the sandbox from every network and puts its address into quarantine. A sandbox
+// a host has plugged is refused: its VM still runs there, and the host would drop the tap
+// from its target; the runtime unplugs it first (docs/api.md).
 Reply delete_sandbox(RouteEnv& env, Call& call) {
   env.store.write([&](WriteTx& tx) {
     Sandbox sb = resolve_sandbox(tx, call.user, call.params.at("id"));
+    check_deletable(sb);
     tx.delete_sandbox(sb.id);
     tx.release_ips(sb.id, unix_ms_now());
   });
