@@ -33,9 +33,6 @@ ApiError network_full(const Network& n, int64_t limit, const std::string& field 
                     limit, field);
 }
 
-}  // namespace
-
-namespace {
 
 void check_tenant_count(int64_t have, int64_t limit, const std::string& code,
                         const std::string& things, const std::string& key) {
