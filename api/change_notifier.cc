@@ -21,13 +21,15 @@ void ChangeNotifier::publish(int64_t revision, std::vector<std::string> hosts) {
 }
 
 bool ChangeNotifier::touched_after(const std::string& host, int64_t seen) const {
-  // History lost past `seen` (or revisions written by another process): let the caller
-  // recheck the store, which is always right.
+  // History lost past `seen`, or a revision never published here (written by another
+  // process, e.g. the admin CLI): let the caller recheck the store, which is always right.
   if (seen < forgotten_up_to_) return true;
+  int64_t expected = latest_;  // revisions are consecutive; walk back from the newest
   for (auto it = commits_.rbegin(); it != commits_.rend() && it->revision > seen; ++it) {
+    if (it->revision != expected--) return true;
     if (std::find(it->hosts.begin(), it->hosts.end(), host) != it->hosts.end()) return true;
   }
-  return false;
+  return expected > seen;
 }
 
 ChangeNotifier::Wake ChangeNotifier::wait(const std::string& host, int64_t& seen,

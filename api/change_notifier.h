@@ -21,7 +21,8 @@ class ChangeNotifier {
   void publish(int64_t revision, std::vector<std::string> hosts);
 
   enum class Wake {
-    kRelevant,   // a commit after `seen` touched the host (or history was lost: recheck)
+    kRelevant,   // a commit after `seen` touched the host, or one after it is unknown here
+                 // (history lost, or taken by another process): recheck
     kTimeout,    // none until the deadline; `seen` = latest revision checked
     kShutdown,   // the server is stopping
   };

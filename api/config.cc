@@ -55,6 +55,14 @@ void apply_config_file(const std::string& path, ServeConfig& config) {
       config.server.threads = typed(value, key, uint).get<int>();
     } else if (key == "wait_threads") {
       config.server.wait_threads = typed(value, key, uint).get<int>();
+    } else if (key == "max_networks_per_sandbox") {
+      config.server.limits.max_networks_per_sandbox = typed(value, key, uint).get<int64_t>();
+    } else if (key == "max_members_per_network") {
+      config.server.limits.max_members_per_network = typed(value, key, uint).get<int64_t>();
+    } else if (key == "max_networks_per_tenant") {
+      config.server.limits.max_networks_per_tenant = typed(value, key, uint).get<int64_t>();
+    } else if (key == "max_sandboxes_per_tenant") {
+      config.server.limits.max_sandboxes_per_tenant = typed(value, key, uint).get<int64_t>();
     } else if (key == "max_body_bytes") {
       config.server.max_body_bytes = typed(value, key, uint).get<size_t>();
     } else {
@@ -87,6 +95,18 @@ void finalize(ServeConfig& config) {
   }
   if (config.server.wait_threads < 0 || config.server.wait_threads > 4096) {
     throw std::runtime_error("wait_threads must be 0-4096");
+  }
+  const DatapathLimits& l = config.server.limits;
+  if (l.max_networks_per_sandbox < 1 ||
+      l.max_networks_per_sandbox > DatapathLimits::kLayoutNetworksPerSandbox) {
+    throw std::runtime_error(
+        "max_networks_per_sandbox must be 1-64 (the datapath layout holds at most 64)");
+  }
+  if (l.max_members_per_network < 1 || l.max_networks_per_tenant < 1 ||
+      l.max_sandboxes_per_tenant < 1) {
+    throw std::runtime_error(
+        "max_members_per_network, max_networks_per_tenant and max_sandboxes_per_tenant "
+        "must be >= 1");
   }
 }
 

@@ -14,7 +14,9 @@ struct ServeConfig {
 };
 
 // Reads a JSON object with any of: listen, db, tls_cert, tls_key, ip_pool,
-// ip_quarantine_seconds, max_body_bytes, threads, wait_threads, log_level. Unknown keys and
+// ip_quarantine_seconds, max_body_bytes, threads, wait_threads, log_level and the datapath
+// limits (max_networks_per_sandbox, max_members_per_network, max_networks_per_tenant,
+// max_sandboxes_per_tenant). Unknown keys and
 // wrong types throw std::runtime_error naming the key.
 void apply_config_file(const std::string& path, ServeConfig& config);
 

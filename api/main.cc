@@ -1,5 +1,6 @@
-// sandnet-api: the control plane. `serve` runs the REST API; `users`, `keys`, `hosts` and
-// `changelog` administer the database file directly (safe while the server runs).
+// sandnet-api: the control plane. `serve` runs the REST API; `users`, `keys`, `hosts` (tokens,
+// and releasing a gone host's plugs) and `changelog` administer the database file directly
+// (safe while the server runs).
 #include <cstdio>
 #include <iostream>
 
@@ -8,6 +9,7 @@
 
 #include "api/auth.h"
 #include "api/host_auth.h"
+#include "api/placement.h"
 #include "api/serve.h"
 #include "api/sqlite_store.h"
 #include "common/dns_label.h"
@@ -143,6 +145,18 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
       throw std::runtime_error("no active token for '" + a.host + "'");
     }
     std::cout << "revoked " << a.host << std::endl;
+  });
+  // The explicit way out when the host holding a plug cannot unplug it any more (gone,
+  // reinstalled): then its sandbox may move to another host or be deleted.
+  CLI::App* unplug = hosts->add_subcommand(
+      "unplug", "mark SANDBOX_ID stopped on HOST_ID, as if that host had unplugged it");
+  unplug->add_option("HOST_ID", a.host)->required();
+  unplug->add_option("SANDBOX_ID", a.name, "sb_<ULID>")->required();
+  unplug->fallthrough();
+  unplug->callback([&a] {
+    SqliteStore store(a.db_path);
+    store.write([&](WriteTx& tx) { unplug_on(tx, a.host, a.name); });
+    std::cout << "unplugged " << a.name << " from " << a.host << std::endl;
   });
 
   CLI::App* log = app.add_subcommand("changelog", "the change log hosts follow")

@@ -10,6 +10,7 @@
 
 #include "api/applied_tracker.h"
 #include "api/change_notifier.h"
+#include "api/datapath_limits.h"
 #include "api/ipam.h"
 #include "api/router.h"
 #include "api/store.h"
@@ -48,6 +49,7 @@ struct RouteEnv {
   ChangeNotifier& notifier;
   AppliedTracker& applied;
   WaitSlots& wait_slots;
+  DatapathLimits limits;
 };
 
 using ApiRouter = Router<RouteSpec>;

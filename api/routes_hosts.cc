@@ -5,6 +5,7 @@
 #include "api/api_error.h"
 #include "api/host_view.h"
 #include "api/jsend.h"
+#include "api/placement.h"
 #include "api/route_support.h"
 
 namespace sandnet::api {
@@ -66,28 +67,29 @@ json placed_record(ReadTx& tx, const std::string& id) {
   return view_sandbox_json(*sb);  // placed here: all its networks are in this host's view
 }
 
-// The last plug wins: a sandbox plugged elsewhere moves here.
+// A host plugs only a sandbox that runs nowhere else or already runs here: taking one from
+// another host would pull its tenant's topology into this view and leave the holder's tap
+// outside its target. A move is explicit: the holder unplugs first. The refusal names no
+// host or tenant (a host sees only its own world).
 Reply plug(RouteEnv& env, Call& call) {
   if (!call.req.body.empty()) require_json_body(call);
   std::string mac = parse_plug(call.req.body);
   std::string id = sandbox_path_id(call);
   json record;
   env.store.write([&](WriteTx& tx) {
-    if (!tx.set_sandbox_status(id, call.host, "running", mac)) throw not_found("sandbox");
+    plug_on(tx, call.host, id, mac);
     record = placed_record(tx, id);
   });
   return {200, jsend_success(std::move(record))};
 }
 
-// Only the host it is placed on can stop it: a late unplug from a host it has moved away
-// from changes nothing.
+// Only the host it is placed on can stop it; anyone else's unplug (a stranger, or a late one
+// after a move) changes nothing and learns nothing.
 Reply unplug(RouteEnv& env, Call& call) {
   std::string id = sandbox_path_id(call);
   json record;
   env.store.write([&](WriteTx& tx) {
-    std::optional<ViewSandbox> sb = tx.view_sandbox(id);
-    if (!sb) throw not_found("sandbox");
-    if (sb->host == call.host) tx.set_sandbox_status(id, call.host, "stopped");
+    unplug_on(tx, call.host, id);
     record = placed_record(tx, id);
   });
   return {200, jsend_success(std::move(record))};

@@ -26,6 +26,7 @@ Reply attach(RouteEnv& env, Call& call) {
   Reply reply = idempotent_write(call, env.store, [&](WriteTx& tx) {
     Sandbox sb = resolve_sandbox(tx, call.user, call.params.at("id"));
     Network n = resolve_network(tx, call.user, req.network);
+    check_attach(tx, env.limits, sb, n);
     tx.attach(sb.id, n.id);
     sandbox_id = sb.id;
     network_id = n.id;

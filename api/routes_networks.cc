@@ -25,6 +25,7 @@ Reply create_network(RouteEnv& env, Call& call) {
   require_json_body(call);
   CreateNetworkRequest req = parse_create_network(call.req.body);
   return idempotent_write(call, env.store, [&](WriteTx& tx) {
+    check_new_network(tx, env.limits, call.user);
     return Reply{200, jsend_success(network_json(tx.create_network(call.user, req.name)))};
   });
 }

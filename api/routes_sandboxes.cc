@@ -4,6 +4,7 @@
 #include "api/api_error.h"
 #include "api/clock.h"
 #include "api/jsend.h"
+#include "api/placement.h"
 #include "api/route_support.h"
 #include "common/ulid.h"
 
@@ -25,11 +26,13 @@ Reply list_sandboxes(RouteEnv& env, Call& call) {
   return {200, jsend_success(page_json(std::move(items), total, p))};
 }
 
-// All-or-nothing: every listed network must exist (else 404 naming it) or nothing is created.
+// All-or-nothing: every listed network must exist (else 404 naming it) and have room, and the
+// tenant must be under its limits, or nothing is created.
 Reply create_sandbox(RouteEnv& env, Call& call) {
   require_json_body(call);
   CreateSandboxRequest req = parse_create_sandbox(call.req.body);
   return idempotent_write(call, env.store, [&](WriteTx& tx) {
+    check_new_sandbox(tx, env.limits, call.user);
     std::vector<Network> networks;
     for (size_t i = 0; i < req.networks.size(); ++i) {
       try {
@@ -39,6 +42,7 @@ Reply create_sandbox(RouteEnv& env, Call& call) {
                        {{"field", fmt::format("networks[{}].id", i)}});
       }
     }
+    check_sandbox_networks(env.limits, networks);
     std::string id = new_sandbox_id();
     std::string ip = format_ipv4(allocate_ip(tx, env.ipam, id, unix_ms_now()));
     Sandbox sb = tx.create_sandbox(call.user, id, req.name, ip);
@@ -56,10 +60,13 @@ Reply get_sandbox(RouteEnv& env, Call& call) {
   return {200, jsend_success(std::move(body))};
 }
 
-// Detaches the sandbox from every network and puts its address into quarantine.
+// Detaches the sandbox from every network and puts its address into quarantine. A sandbox
+// a host has plugged is refused: its VM still runs there, and the host would drop the tap
+// from its target; the runtime unplugs it first (docs/api.md).
 Reply delete_sandbox(RouteEnv& env, Call& call) {
   env.store.write([&](WriteTx& tx) {
     Sandbox sb = resolve_sandbox(tx, call.user, call.params.at("id"));
+    check_deletable(sb);
     tx.delete_sandbox(sb.id);
     tx.release_ips(sb.id, unix_ms_now());
   });

@@ -68,7 +68,7 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
       options_(std::move(options)),
       notifier_(notifier_at_current_revision(store_)),
       wait_slots_(options_.wait_threads),
-      env_{store_, options_.ipam, *notifier_, applied_, wait_slots_} {
+      env_{store_, options_.ipam, *notifier_, applied_, wait_slots_, options_.limits} {
   store_.read([&](ReadTx& tx) { applied_.load(tx.applied_revisions()); });
   store_.set_commit_listener([this](int64_t revision, const std::vector<std::string>& hosts) {
     notifier_->publish(revision, hosts);

@@ -6,6 +6,7 @@
 
 #include "api/applied_tracker.h"
 #include "api/change_notifier.h"
+#include "api/datapath_limits.h"
 #include "api/ipam.h"
 #include "api/metrics.h"
 #include "api/routes.h"
@@ -31,6 +32,7 @@ struct ServerOptions {
   // this many wait at once, so they never take the `threads` that serve everyone else.
   int wait_threads = 64;
   IpamConfig ipam;
+  DatapathLimits limits;
 };
 
 class ApiServer {

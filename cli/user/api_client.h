@@ -17,7 +17,7 @@ enum ExitStatus : int {
   kExitInvalid = 2,       // 400, 413, 415, 422: the request was refused as invalid
   kExitUnauthorized = 3,  // 401
   kExitNotFound = 4,      // 404
-  kExitConflict = 5,      // 409 (e.g. a network that still has members)
+  kExitConflict = 5,      // 409 (a network that still has members, a sandbox still plugged)
   kExitServer = 6,        // 5xx (including 503 pool_exhausted)
 };
 

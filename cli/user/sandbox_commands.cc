@@ -75,7 +75,7 @@ void add_sandbox_commands(CLI::App& group, std::shared_ptr<UserContext> context)
   });
 
   auto refs = std::make_shared<std::vector<std::string>>();
-  auto* rm = group.add_subcommand("rm", "delete sandboxes (detaches them from every network)");
+  auto* rm = group.add_subcommand("rm", "delete sandboxes (detaches them from every network; refused while a host has one plugged)");
   rm->alias("remove");
   rm->add_option("SANDBOX", *refs, "sandbox names or ids")->required();
   rm->callback([context, refs] {

@@ -172,21 +172,27 @@ TEST_F(FeedChangesTest, SandboxMovingAndDeleted) {
   attach(b_, "backend");
   plug(h1(), b_);
   next();
-  // b moves to h2 (the last plug wins): still a peer of a on h1, now with host h2.
+  // b moves to h2, explicitly (h1 unplugs it, then h2 plugs it): still a peer of a on h1,
+  // now with host h2.
+  ASSERT_EQ(h1().unplug(b_).status, 200);
+  next();
   plug(h2(), b_);
   json d = next();
   EXPECT_EQ(ids_of(d["sandboxes"]), (std::set<std::string>{b_}));
   EXPECT_EQ(d["sandboxes"][0]["host"], "h2");
+  EXPECT_EQ(d["sandboxes"][0]["status"], "running");
   // a late unplug from h1 does not stop it.
-  Response late = h1().unplug(b_);
-  ASSERT_EQ(late.status, 200);
-  EXPECT_EQ(late.body["data"]["status"], "running");
+  expect_fail(h1().unplug(b_), 409, "not_plugged_here");
+  EXPECT_EQ(alice().get("/v1/sandboxes/" + b_).body["data"]["status"], "running");
   // a moves away: h1's view empties.
+  ASSERT_EQ(h1().unplug(a_).status, 200);
+  next();
   plug(h2(), a_);
   d = next();
   EXPECT_EQ(ids_of(d["removed_sandboxes"]), (std::set<std::string>{a_, b_}));
   EXPECT_EQ(d["removed_networks"], json::array({backend_}));
-  // Deleting b reaches h2.
+  // Deleting b (once h2 has unplugged it) reaches h2.
+  ASSERT_EQ(h2().unplug(b_).status, 200);
   int64_t r2 = snapshot(h2())["revision"];
   ASSERT_EQ(alice().del("/v1/sandboxes/" + b_).status, 200);
   Response r = h2().feed(r2, 5);

@@ -34,8 +34,9 @@ def main(api_bin, spec_path):
         db = tmp + "/api.db"
         key = subprocess.run([api_bin, "users", "create", "alice", "--db", db], check=True,
                              capture_output=True, text=True).stdout.strip()
-        host_token = subprocess.run([api_bin, "hosts", "create", "h1", "--db", db], check=True,
-                                    capture_output=True, text=True).stdout.strip()
+        host_tokens = {h: subprocess.run([api_bin, "hosts", "create", h, "--db", db], check=True,
+                                         capture_output=True, text=True).stdout.strip()
+                       for h in ("h1", "h2")}
         server = subprocess.Popen([api_bin, "serve", "--listen", "127.0.0.1:0", "--db", db,
                                    "--log-level", "warn"], stdout=subprocess.PIPE, text=True)
         try:
@@ -50,7 +51,8 @@ def main(api_bin, spec_path):
                     data = body if isinstance(body, bytes) else json.dumps(body).encode()
                 req = urllib.request.Request(base + path, data=data, method=method)
                 if key_header:
-                    req.add_header("X-Host-Token" if host else "X-Api-Key", host_token if host else key)
+                    token = host_tokens["h2" if host == "h2" else "h1"] if host else key
+                    req.add_header("X-Host-Token" if host else "X-Api-Key", token)
                 if data is not None:
                     req.add_header("Content-Type", content_type)
                 for name, value in (headers or {}).items():
@@ -122,6 +124,9 @@ def main(api_bin, spec_path):
             call("GET", F, "/v1/hosts/h2/feed", status=404, host=True)  # another host's path
             call("POST", P, "/v1/hosts/h1/sandboxes/%s/plug" % otter, {"mac": "02:00:0a:2a:00:02"}, host=True)
             call("POST", P, "/v1/hosts/h1/sandboxes/sb_01ZZZZZZZZZZZZZZZZZZZZZZZZ/plug", {}, status=404, host=True)
+            call("DELETE", SI, "/v1/sandboxes/brave-otter", status=409)  # plugged on h1
+            call("POST", P, "/v1/hosts/h2/sandboxes/%s/plug" % otter, {}, status=409, host="h2")
+            call("POST", U, "/v1/hosts/h2/sandboxes/%s/unplug" % otter, status=409, host="h2")
             changes = call("GET", F, "/v1/hosts/h1/feed?since=%d&timeout=1" % snap["data"]["revision"], host=True)
             call("POST", A, "/v1/hosts/h1/applied", {"revision": changes["data"]["revision"]}, host=True)
             call("POST", A, "/v1/hosts/h1/applied", {"revision": "x"}, status=400, host=True)
