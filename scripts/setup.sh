@@ -25,6 +25,13 @@ build_type=${SANDNET_BUILD_TYPE:-RelWithDebInfo}
 # that demo.sh after test.sh does not rebuild everything for a changed flag.
 werror=()
 [ -n "${SANDNET_WERROR:-}" ] && werror=(-DSANDNET_WERROR="$SANDNET_WERROR")
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
-  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${werror[@]}" >/dev/null
+# Quiet when it works; on failure the whole output, whose "No package 'x' found" or
+# "Could NOT find X" lines name what is missing.
+mkdir -p build
+if ! cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
+  -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ "${werror[@]}" >build/configure.log 2>&1; then
+  cat build/configure.log >&2
+  echo "setup.sh: cmake could not configure the build (above). A package missing from scripts/deps/*.txt?" >&2
+  exit 1
+fi
 cmake --build build -j"$(nproc)"
