@@ -6,7 +6,8 @@
  *                lookups: tap, endpoint, reach word), MAC rewrite and redirect
  *                straight to the peer's tap.
  *   tap_egress:  packets to the guest. Only what tap_ingress forwarded and
- *                the host's link-local channel may reach an overlay address.
+ *                the agent's marked push sockets may reach an overlay
+ *                address; nothing unparsed or VLAN-tagged passes.
  * See docs/datapath.md for the design and the reasons behind each choice.
  */
 #include "lib/common.h"
