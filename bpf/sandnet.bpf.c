@@ -6,7 +6,8 @@
  *                lookups: tap, endpoint, reach word), MAC rewrite and redirect
  *                straight to the peer's tap.
  *   tap_egress:  packets to the guest. Only what tap_ingress forwarded and
- *                the host's link-local channel may reach an overlay address.
+ *                the agent's marked push sockets may reach an overlay
+ *                address; nothing unparsed or VLAN-tagged passes.
  * See docs/datapath.md for the design and the reasons behind each choice.
  */
 #include "lib/common.h"
@@ -98,7 +99,7 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 	if (ip->saddr != tap->ip)
 		return SN_DROP_SPOOF_IP;
 	if (ip->daddr == tap->host_ll) {
-		reason = sn_host_reply_check(ip, data_end);
+		reason = sn_host_reply_check(skb, ip, data_end, tap);
 		if (reason >= 0)
 			return reason;
 		*verdict = sn_to_host(skb, eth, tap);
@@ -138,12 +139,18 @@ int tap_ingress(struct __sk_buff *skb)
 	tap = sn_tap_lookup(skb->ifindex);
 	if (!tap)
 		return sn_drop(skb, 0, SN_HOOK_INGRESS, SN_DROP_UNKNOWN_TAP);
+	/* A tag the device took off (skb->vlan_present) left a frame that looks
+	 * untagged: it must not pass for one. */
 	if (!sn_mac_eq(eth->h_source, tap->mac))
 		reason = SN_DROP_SPOOF_MAC;
+	else if (skb->vlan_present)
+		reason = SN_DROP_VLAN;
 	else if (sn_eth_proto(eth) == bpf_htons(ETH_P_IP))
 		reason = sn_ingress_ipv4(skb, eth, data_end, tap, &verdict);
 	else if (sn_eth_proto(eth) == bpf_htons(ETH_P_ARP))
 		reason = sn_ingress_arp(skb, eth, data_end, tap, &verdict);
+	else if (sn_eth_is_vlan(sn_eth_proto(eth)))
+		reason = SN_DROP_VLAN;
 	else
 		reason = SN_DROP_UNSUPPORTED_L3;
 	if (reason >= 0)
@@ -159,7 +166,7 @@ static __always_inline int sn_egress_arp(struct ethhdr *eth, void *data_end, con
 	__u32 sender, target;
 
 	if (!arp)
-		return -1; /* not IPv4 ARP: touches no overlay address */
+		return SN_DROP_MALFORMED_ARP; /* truncated or not Ethernet/IPv4: cannot tell */
 	sender = sn_arp_ip(arp->spa);
 	target = sn_arp_ip(arp->tpa);
 	if (tap && sender == cfg->host_ll && target == tap->ip && arp->op == bpf_htons(SN_ARPOP_REQUEST))
@@ -169,29 +176,61 @@ static __always_inline int sn_egress_arp(struct ethhdr *eth, void *data_end, con
 	return -1;
 }
 
-static __always_inline int sn_egress_ipv4(struct ethhdr *eth, void *data_end, const struct sn_config *cfg,
-					  const struct sn_tap *tap)
+static __always_inline int sn_egress_ipv4(struct __sk_buff *skb, struct ethhdr *eth, void *data_end,
+					  const struct sn_config *cfg, const struct sn_tap *tap)
 {
 	struct iphdr *ip = (void *)(eth + 1);
 
 	if ((void *)(ip + 1) > data_end)
-		return -1;
+		return SN_DROP_MALFORMED_IP;
+	/* The host link-local channel: only what the agent's push sockets send
+	 * (their SO_MARK); not what an outsider provokes the host stack into. */
 	if (tap && ip->saddr == cfg->host_ll && ip->daddr == tap->ip)
-		return -1; /* host link-local channel, host-originated */
+		return skb->mark == SN_MARK_HOST_CHANNEL ? -1 : SN_DROP_HOST_UNMARKED;
 	if (sn_in_overlay(cfg, ip->saddr) || sn_in_overlay(cfg, ip->daddr))
 		return SN_DROP_OUTSIDE_TO_OVERLAY;
 	return -1; /* touches no overlay address: untouched */
 }
 
-SEC("tc")
-int tap_egress(struct __sk_buff *skb)
+/* Host-sent frames may keep headers outside the linear data: pull the first
+ * bytes the rules read (an Ethernet + ARP header covers Ethernet + IPv4),
+ * so that what stays unreadable really is short, and is dropped. */
+#define SN_EGRESS_PULL (ETH_HLEN + sizeof(struct sn_arp))
+
+static __always_inline int sn_egress_reason(struct __sk_buff *skb, const struct sn_config *cfg,
+					    const struct sn_tap *tap)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
-	const struct sn_config *cfg;
 	struct ethhdr *eth;
+	__be16 proto;
+
+	if (skb->vlan_present)
+		return SN_DROP_VLAN;
+	if (data + SN_EGRESS_PULL > data_end) {
+		bpf_skb_pull_data(skb, skb->len < SN_EGRESS_PULL ? 0 : SN_EGRESS_PULL);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	eth = sn_eth_hdr(data, data_end);
+	if (!eth)
+		return SN_DROP_MALFORMED_ETH;
+	proto = sn_eth_proto(eth);
+	if (proto == bpf_htons(ETH_P_IP))
+		return sn_egress_ipv4(skb, eth, data_end, cfg, tap);
+	if (proto == bpf_htons(ETH_P_ARP))
+		return sn_egress_arp(eth, data_end, cfg, tap);
+	if (sn_eth_is_vlan(proto))
+		return SN_DROP_VLAN; /* would hide an overlay packet behind the tag */
+	return -1; /* anything else: the overlay is IPv4-only */
+}
+
+SEC("tc")
+int tap_egress(struct __sk_buff *skb)
+{
+	const struct sn_config *cfg;
 	const struct sn_tap *tap;
-	int reason = -1;
+	int reason;
 
 	if (skb->mark == SN_MARK_FORWARDED) {
 		skb->mark = 0;
@@ -201,14 +240,7 @@ int tap_egress(struct __sk_buff *skb)
 	cfg = sn_config_get();
 	if (!cfg)
 		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, SN_DROP_NO_CONFIG);
-	eth = sn_eth_hdr(data, data_end);
-	if (!eth)
-		return TC_ACT_OK; /* nothing that can address the overlay */
-	if (sn_eth_proto(eth) == bpf_htons(ETH_P_ARP))
-		reason = sn_egress_arp(eth, data_end, cfg, tap);
-	else if (sn_eth_proto(eth) == bpf_htons(ETH_P_IP))
-		reason = sn_egress_ipv4(eth, data_end, cfg, tap);
-	/* anything else: the overlay is IPv4-only */
+	reason = sn_egress_reason(skb, cfg, tap);
 	if (reason >= 0)
 		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, reason);
 	return TC_ACT_OK;

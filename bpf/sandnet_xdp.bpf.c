@@ -67,7 +67,7 @@ static __always_inline int sn_xdp_arp_reason(struct ethhdr *eth, void *data_end,
 
 /* tap_ingress's IPv4 rules; SN_PASS where it forwards or sends up to the
  * host. l3_len covers every fragment of a multi-buffer frame, as skb->len. */
-static __always_inline int sn_xdp_ipv4_reason(struct ethhdr *eth, void *data_end, __u32 l3_len,
+static __always_inline int sn_xdp_ipv4_reason(struct xdp_md *ctx, struct ethhdr *eth, void *data_end, __u32 l3_len,
 					      const struct sn_config *cfg, const struct sn_tap *tap,
 					      struct sn_pkt *pkt)
 {
@@ -86,7 +86,7 @@ static __always_inline int sn_xdp_ipv4_reason(struct ethhdr *eth, void *data_end
 	if (ip->saddr != tap->ip)
 		return SN_DROP_SPOOF_IP;
 	if (ip->daddr == cfg->host_ll)
-		return sn_host_reply_check(ip, data_end);
+		return sn_host_reply_check(ctx, ip, data_end, tap);
 	if (!sn_in_overlay(cfg, ip->daddr))
 		return SN_DROP_OVERLAY_TO_OUTSIDE;
 	if (!sn_xdp_verdicts)
@@ -127,10 +127,12 @@ int tap_xdp(struct xdp_md *ctx)
 	if (!sn_mac_eq(eth->h_source, tap->mac))
 		return sn_xdp_drop(&pkt, tap->counter_row, SN_DROP_SPOOF_MAC);
 	if (eth->h_proto == bpf_htons(ETH_P_IP))
-		reason = sn_xdp_ipv4_reason(eth, data_end, bpf_xdp_get_buff_len(ctx) - ETH_HLEN, cfg,
+		reason = sn_xdp_ipv4_reason(ctx, eth, data_end, bpf_xdp_get_buff_len(ctx) - ETH_HLEN, cfg,
 					    tap, &pkt);
 	else if (eth->h_proto == bpf_htons(ETH_P_ARP))
 		reason = sn_xdp_arp_reason(eth, data_end, cfg, tap, &pkt);
+	else if (sn_eth_is_vlan(eth->h_proto))
+		reason = SN_DROP_VLAN; /* tun hands XDP the frame with its tag */
 	else
 		reason = SN_DROP_UNSUPPORTED_L3;
 	if (reason >= 0)

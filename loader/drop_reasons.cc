@@ -32,7 +32,17 @@ constexpr std::array<Reason, SN_DROP__MAX> kReasons = {{
     {"REMOTE_HOST", "destination is on another host (not supported yet)"},
     {"HOST_ORIGINATE", "guest tried to originate traffic to the host link-local address"},
     {"FRAGMENT_TO_HOST", "IP fragment towards the host link-local address"},
+    {"HOST_NOT_PUSH", "guest TCP segment or ICMP error to the host that is not of a push connection"},
+    {"HOST_UNMARKED", "host link-local traffic to a guest not sent by a push socket (no mark)"},
+    {"VLAN", "VLAN-tagged frame (802.1Q/802.1ad)"},
 }};
+static_assert(SN_DROP__MAX <= SN_DROP_SLOTS, "drop_counts rows hold SN_DROP_SLOTS reasons");
+// Every enum value has a name: an entry left out is value-initialised.
+static_assert([] {
+  for (const Reason& r : kReasons)
+    if (r.name.empty()) return false;
+  return true;
+}());
 
 }  // namespace
 

@@ -147,11 +147,14 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
   }
 
-  // drop_counts rows: a tap keeps its row; a new tap takes the smallest row
-  // no current tap holds (row 0 counts devices without a tap entry).
-  std::map<uint32_t, uint32_t> row_of_tap, rows_in_use;
+  // drop_counts rows: a tap keeps its row while it keeps its guest; a new tap,
+  // or a tap given to another guest IP, takes the smallest row no current tap
+  // holds (row 0 counts devices without a tap entry), so that the new guest
+  // never holds the old guest's reach bits or counters, not even mid-update.
+  std::map<uint32_t, uint32_t> rows_in_use;
+  std::map<std::pair<uint32_t, uint32_t>, uint32_t> row_of_tap;  // {ifindex, guest ip} -> row
   for (auto& [ifindex, t] : current.taps) {
-    row_of_tap[ifindex] = t.counter_row;
+    row_of_tap[{ifindex, t.ip}] = t.counter_row;
     rows_in_use[t.counter_row] = ifindex;
   }
   IdAllocator rows(rows_in_use);
@@ -199,7 +202,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       t.set_id = set_id;
       std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
       std::copy(tap->mac.begin(), tap->mac.end(), t.tap_mac);
-      auto row = row_of_tap.find(tap->ifindex);
+      auto row = row_of_tap.find({tap->ifindex, ep.ip_be});
       t.counter_row = row != row_of_tap.end() && row->second != 0 ? row->second : rows.next();
       t.reach_base = t.counter_row * words;
       t.overlay_net = fwd.overlay_net_be;

@@ -229,9 +229,18 @@ size_t MapSet::apply(const Plan& p) {
   }
   int ep = fds_.endpoints.get();
   for (auto& [k, v] : p.put_endpoints) put(ep, slots.slot(k), v, "endpoints");
-  for (auto& [k, v] : p.put_taps) put(fds_.taps.get(), k, v, "taps");
+  std::vector<uint32_t> left_rows;  // rows of taps given to another guest (a new row each)
+  for (auto& [k, v] : p.put_taps) {
+    sn_tap old{};
+    auto fin = p.target.taps.find(k);
+    if (fin != p.target.taps.end() && bpf_map_lookup_elem(fds_.taps.get(), &k, &old) == 0 && old.ip != 0 &&
+        old.counter_row != fin->second.counter_row)
+      left_rows.push_back(old.counter_row);
+    put(fds_.taps.get(), k, v, "taps");
+  }
   for (auto& [k, v] : p.settle_endpoints) put(ep, slots.slot(k), v, "endpoints");
   for (auto& [k, v] : p.settle_taps) put(fds_.taps.get(), k, v, "taps");
+  for (uint32_t row : left_rows) reset_counter_row(row);  // the next tap given this row starts at 0
   // Arrays: an all-zero slot is empty.
   for (auto k : p.del_endpoints) put(ep, slots.slot(k), sn_endpoint{}, "endpoints");
   for (auto k : p.del_taps) {

@@ -19,7 +19,7 @@ struct MapFds {
 class MapSet {
  public:
   explicit MapSet(MapFds fds) : fds_(std::move(fds)) {}
-  // Opens <root>/v4/<map> for each map; throws std::runtime_error if absent.
+  // Opens <root>/v5/<map> for each map; throws std::runtime_error if absent.
   static MapSet open_pinned(const std::string& bpffs_root);
 
   MapImage read_image() const;

@@ -9,6 +9,9 @@ namespace sandnet::dp {
 inline constexpr int kBpfTcxIngress = 46;   // BPF_TCX_INGRESS
 inline constexpr int kBpfTcxEgress = 47;    // BPF_TCX_EGRESS
 inline constexpr int kBpfLinkTypeTcx = 11;  // BPF_LINK_TYPE_TCX
+// BPF_F_BEFORE (link_create.flags); with no relative program or link it
+// means "first in the device's chain" (docs/datapath.md "Attachment").
+inline constexpr unsigned kBpfFBefore = 1u << 3;
 
 // True when the kernel can create TCX links (probed on loopback with a
 // pass-through program that is detached at once).

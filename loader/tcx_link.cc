@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstring>
 
+#include "loader/tc_features.h"
+
 namespace sandnet::dp {
 
 int tcx_link_create(int prog_fd, uint32_t ifindex, int attach_type) {
@@ -15,7 +17,10 @@ int tcx_link_create(int prog_fd, uint32_t ifindex, int attach_type) {
   attr.link_create.prog_fd = static_cast<uint32_t>(prog_fd);
   attr.link_create.target_ifindex = ifindex;
   attr.link_create.attach_type = static_cast<uint32_t>(attach_type);
-  // link_create.tcx.{relative_fd, expected_revision} stay 0: append, no race check.
+  // First in the chain: a program before us that returns TC_ACT_OK would end it
+  // and skip sandnet. link_create.tcx.{relative_fd, expected_revision} stay 0:
+  // before everything, no race check.
+  attr.link_create.flags = kBpfFBefore;
   return static_cast<int>(syscall(__NR_bpf, BPF_LINK_CREATE, &attr, sizeof attr));
 }
 

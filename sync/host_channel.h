@@ -1,8 +1,8 @@
 // The host side of the link-local channel to one guest (bpf/lib/host_channel.h lets exactly
 // this through): the host's link-local address (169.254.0.1/32, scope link) on the guest's tap,
 // and a /32 route to the guest's overlay address through that tap with the link-local address
-// as source. The host can then connect to the guest's guestd; the datapath lets the guest
-// answer but never originate. One address per tap, so removing one guest's channel never
+// as source, and strict rp_filter on the tap. The host can then connect to the guest's guestd;
+// the datapath lets the guest answer but never originate. One address per tap, so removing one guest's channel never
 // disturbs another's. Plain rtnetlink; idempotent.
 #pragma once
 #include <string>

@@ -112,6 +112,7 @@ void TablePusher::work() {
     target.port = options_.port;
     target.source_address = options_.host_link_local;
     target.device = table->tap;
+    target.mark = SN_MARK_HOST_CHANNEL;  // tap_egress passes nothing else from the host link-local address
     target.timeout = options_.push_timeout;
     lock.unlock();
     bool encoded_now = bytes.empty();

@@ -14,13 +14,14 @@
 #include <thread>
 #include <vector>
 
+#include "sandnet/dp_abi.h"
 #include "sync/guest_tables.h"
 
 namespace sandnet::sync {
 
 struct TablePusherOptions {
   std::string host_link_local = "169.254.0.1";
-  uint16_t port = 7471;
+  uint16_t port = SN_PUSH_PORT;  // the datapath lets no other port through
   std::chrono::milliseconds push_timeout{2000};
   std::chrono::milliseconds max_backoff{5000};
   int workers = 4;

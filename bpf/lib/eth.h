@@ -35,6 +35,12 @@ static __always_inline __be16 sn_eth_proto(const struct ethhdr *eth)
 	return *(const __be16 *)((const __u8 *)eth + 2 * ETH_ALEN);
 }
 
+/* An 802.1Q or 802.1ad tag where the EtherType should be. */
+static __always_inline int sn_eth_is_vlan(__be16 proto)
+{
+	return proto == bpf_htons(ETH_P_8021Q) || proto == bpf_htons(ETH_P_8021AD);
+}
+
 /* Forwarded frames leave with the gateway as source and the peer as
  * destination, as if routed by a one-hop router. */
 static __always_inline void sn_eth_rewrite(struct ethhdr *eth, const __u8 *src, const __u8 *dst)

@@ -80,6 +80,10 @@ PushResult push_table(const PushTarget& target, std::span<const unsigned char> t
     result.error = fmt::format("SO_BINDTODEVICE {}: {}", *target.device, std::strerror(errno));
     return result;
   }
+  if (target.mark && setsockopt(sock.fd, SOL_SOCKET, SO_MARK, &*target.mark, sizeof *target.mark) != 0) {
+    result.error = fmt::format("SO_MARK: {}", std::strerror(errno));
+    return result;
+  }
   if (target.source_address) {
     auto source = ipv4_endpoint(*target.source_address, 0);
     if (!source || bind(sock.fd, reinterpret_cast<const sockaddr*>(&*source), sizeof *source) != 0) {

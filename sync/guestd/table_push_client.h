@@ -16,6 +16,7 @@ struct PushTarget {
   uint16_t port = kDefaultPort;
   std::optional<std::string> source_address; // the host's link-local address (bound before connect)
   std::optional<std::string> device;         // the guest's tap (SO_BINDTODEVICE)
+  std::optional<uint32_t> mark;              // SO_MARK (needs CAP_NET_ADMIN); the datapath's pass
   std::chrono::milliseconds timeout{5000};   // connect + send + reply, all together
 };
 

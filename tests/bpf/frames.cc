@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -68,8 +69,8 @@ Frame ipv4_frame(const MacAddr& dst, const MacAddr& src, const Ipv4Spec& s) {
   f[ip_start + 10] = static_cast<uint8_t>(csum >> 8);
   f[ip_start + 11] = static_cast<uint8_t>(csum);
   if (s.proto == 6) {
-    put16(f, 40000);
-    put16(f, 80);
+    put16(f, s.sport);
+    put16(f, s.dport ? s.dport : 80);
     put_be32(f, htonl(1));
     put_be32(f, htonl(0));
     f.push_back(0x50);
@@ -84,12 +85,36 @@ Frame ipv4_frame(const MacAddr& dst, const MacAddr& src, const Ipv4Spec& s) {
     put16(f, 1);
     put16(f, 1);
   } else {
-    put16(f, 40000);
-    put16(f, 5000);
+    put16(f, s.sport);
+    put16(f, s.dport ? s.dport : 5000);
     put16(f, static_cast<uint16_t>(8 + s.payload));
     put16(f, 0);
   }
   f.resize(f.size() + s.payload, 0xab);
+  return f;
+}
+
+Frame icmp_error_frame(const MacAddr& dst, const MacAddr& src, uint32_t src_be, uint32_t dst_be,
+                       uint8_t type, uint8_t code, const Frame& quoted) {
+  Ipv4Spec s;
+  s.src_be = src_be;
+  s.dst_be = dst_be;
+  s.icmp_type = type;
+  s.payload = 0;
+  Frame f = ipv4_frame(dst, src, s);
+  f[14 + 20 + 1] = code;
+  f.resize(14 + 20 + 4);  // ICMP type, code, checksum; then 4 unused bytes
+  put16(f, 0);
+  put16(f, type == 3 && code == 4 ? 1400 : 0);  // next-hop MTU for "fragmentation needed"
+  size_t n = std::min<size_t>(quoted.size() - 14, 28);
+  f.insert(f.end(), quoted.begin() + 14, quoted.begin() + 14 + static_cast<long>(n));
+  uint16_t total = static_cast<uint16_t>(f.size() - 14);
+  f[16] = static_cast<uint8_t>(total >> 8);
+  f[17] = static_cast<uint8_t>(total);
+  f[24] = f[25] = 0;
+  uint16_t csum = checksum(f.data() + 14, 20);
+  f[24] = static_cast<uint8_t>(csum >> 8);
+  f[25] = static_cast<uint8_t>(csum);
   return f;
 }
 

@@ -15,7 +15,7 @@ namespace {
 // bytes, and IPv4 frames shorter than 14 + 20; below that the program's
 // own bounds checks are proven by the verifier only.
 void sweep(const Frame& full, uint32_t ifindex, int prog, int malformed_reason,
-           uint32_t full_verdict, size_t kernel_min) {
+           uint32_t full_verdict, size_t kernel_min, uint32_t hook = SN_HOOK_INGRESS) {
   VerdictWorld& w = VerdictWorld::get();
   for (size_t len = 0; len <= full.size(); ++len) {
     SCOPED_TRACE(::testing::Message() << "length " << len);
@@ -33,11 +33,11 @@ void sweep(const Frame& full, uint32_t ifindex, int prog, int malformed_reason,
     if (len == full.size()) {
       EXPECT_EQ(r.retval, full_verdict);
     } else {
-      uint64_t before = w.drops(ifindex, SN_HOOK_INGRESS, malformed_reason);
+      uint64_t before = w.drops(ifindex, hook, malformed_reason);
       EXPECT_EQ(r.retval, static_cast<uint32_t>(TC_ACT_SHOT));
-      EXPECT_EQ(w.drops(ifindex, SN_HOOK_INGRESS, malformed_reason), before) << "counted late";
+      EXPECT_EQ(w.drops(ifindex, hook, malformed_reason), before) << "counted late";
       RunResult again = run_prog(prog, ifindex, cut);
-      EXPECT_EQ(w.drops(ifindex, SN_HOOK_INGRESS, malformed_reason), before + 1)
+      EXPECT_EQ(w.drops(ifindex, hook, malformed_reason), before + 1)
           << "not counted as malformed";
       (void)again;
     }
@@ -58,6 +58,14 @@ TEST(Truncation, EveryLengthOfAnArpRequest) {
   VerdictWorld& w = VerdictWorld::get();
   Frame f = arp_frame(kBroadcast, w.a.mac, 1, w.a.mac, w.a.ip_be, MacAddr{}, w.b.ip_be);
   sweep(f, w.a.ifindex, w.ingress(), SN_DROP_MALFORMED_ARP, TC_ACT_REDIRECT, 14);
+}
+
+// Egress drops what it cannot parse rather than passing it as "not overlay".
+TEST(Truncation, EveryLengthOfAnArpRequestOnEgress) {
+  VerdictWorld& w = VerdictWorld::get();
+  uint32_t host_ll = w.config.host_link_local_be;
+  Frame f = arp_frame(kBroadcast, w.b.tap_mac, 1, w.b.tap_mac, host_ll, MacAddr{}, w.b.ip_be);
+  sweep(f, w.b.ifindex, w.egress(), SN_DROP_MALFORMED_ARP, TC_ACT_OK, 14, SN_HOOK_EGRESS);
 }
 
 TEST(Truncation, EgressNeverPassesATruncatedOverlayHeaderAsOverlay) {

@@ -219,7 +219,7 @@ const Case kCases[] = {
        f.resize(64, 0);
        return f;
      },
-     TC_ACT_SHOT, SN_DROP_UNSUPPORTED_L3},
+     TC_ACT_SHOT, SN_DROP_VLAN},
     {"ip_bad_version", Case::kIngress, A,
      [](auto& w) {
        Frame f = icmp(w.a, w.b.ip_be);
@@ -245,9 +245,9 @@ const Case kCases[] = {
     {"guest_opens_tcp_to_host", Case::kIngress, A,
      [](auto& w) { return with(w.a, host_ll(), [](Ipv4Spec& s) { s.proto = 6; s.tcp_flags = 0x02; }); },
      TC_ACT_SHOT, SN_DROP_HOST_ORIGINATE},
-    {"guest_answers_host_tcp", Case::kIngress, A,
+    {"guest_tcp_to_host_without_push_connection", Case::kIngress, A,
      [](auto& w) { return with(w.a, host_ll(), [](Ipv4Spec& s) { s.proto = 6; s.tcp_flags = 0x12; }); },
-     TC_ACT_OK, kPass, to_host_stack(A)},
+     TC_ACT_SHOT, SN_DROP_HOST_NOT_PUSH},
     {"guest_pings_host", Case::kIngress, A, [](auto& w) { return icmp(w.a, host_ll(), 8); },
      TC_ACT_SHOT, SN_DROP_HOST_ORIGINATE},
     {"guest_answers_host_ping", Case::kIngress, A, [](auto& w) { return icmp(w.a, host_ll(), 0); },
@@ -272,7 +272,12 @@ const Case kCases[] = {
      [](auto& w) {
        return with(w.a, w.b.ip_be, [](Ipv4Spec& s) { s.src_be = host_ll(); s.proto = 6; });
      },
-     TC_ACT_OK, kPass, untouched},
+     TC_ACT_OK, kPass, untouched, SN_MARK_HOST_CHANNEL},
+    {"egress_host_link_local_unmarked", Case::kEgress, B,
+     [](auto& w) {
+       return with(w.a, w.b.ip_be, [](Ipv4Spec& s) { s.src_be = host_ll(); s.proto = 6; });
+     },
+     TC_ACT_SHOT, SN_DROP_HOST_UNMARKED},
     {"egress_host_link_local_to_other_guest", Case::kEgress, B,
      [](auto& w) { return with(w.a, w.c.ip_be, [](Ipv4Spec& s) { s.src_be = host_ll(); }); },
      TC_ACT_SHOT, SN_DROP_OUTSIDE_TO_OVERLAY},

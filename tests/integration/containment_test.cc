@@ -3,9 +3,11 @@
 //   - a sandbox cannot reach an outside address, nor the host's own non-overlay address;
 //   - the outside and the host (non-overlay sources) cannot reach a sandbox's overlay IP;
 //   - traffic that touches no overlay address passes untouched;
-//   - the host's link-local channel: the host reaches its guest, the guest cannot originate.
+//   - the host's link-local channel: the host's marked push connection reaches its guest, the
+//     guest cannot originate.
 #include <algorithm>
 
+#include "sandnet/dp_abi.h"
 #include "tests/integration/datapath_fixture.h"
 #include "tests/integration/harness/probes.h"
 #include "tests/integration/harness/process.h"
@@ -69,6 +71,9 @@ TEST_F(ContainmentTest, FramesTouchingNoOverlayAddressPassTheTapUntouched) {
   EXPECT_FALSE(seen(forged)) << "a host-side frame claiming an overlay source reached the guest";
 }
 
+// The link-local channel carries the agent's push connection only: host 169.254.0.1 ->
+// guest TCP SN_PUSH_PORT from a socket with the push mark (and an operator's marked ping).
+// Unmarked host traffic, other ports, and anything the guest starts are dropped.
 TEST_F(ContainmentTest, HostLinkLocalChannelIsOpenedByTheHostOnly) {
   const Sandbox& A = sb("A");
   const std::string host_ll = "169.254.0.1";
@@ -77,9 +82,16 @@ TEST_F(ContainmentTest, HostLinkLocalChannelIsOpenedByTheHostOnly) {
   run_checked({"ip", "-n", host, "route", "replace", A.ip + "/32", "dev", A.tap, "src", host_ll});
   run_checked({"ip", "-n", A.netns, "route", "add", host_ll + "/32", "dev", "eth0"});
 
-  TcpEchoServer guest_server(A.netns, A.ip, 7600);
-  EXPECT_TRUE(ping_eventually(host, A.ip, kAllowed)) << "host could not ping its guest over the link-local channel";
-  EXPECT_EQ(tcp_probe_eventually(host, A.ip, 7600, kAllowed), TcpOutcome::kEchoed);
+  TcpEchoServer guestd(A.netns, A.ip, SN_PUSH_PORT);
+  EXPECT_EQ(tcp_probe_eventually(host, A.ip, SN_PUSH_PORT, kAllowed, SN_MARK_HOST_CHANNEL), TcpOutcome::kEchoed)
+      << "the push connection did not get through";
+  EXPECT_TRUE(ping_eventually(host, A.ip, kAllowed, SN_MARK_HOST_CHANNEL)) << "a marked ping did not";
+
+  EXPECT_EQ(tcp_probe(host, A.ip, SN_PUSH_PORT, kBlocked), TcpOutcome::kTimeout) << "unmarked host TCP reached the guest";
+  EXPECT_FALSE(ping_once(host, A.ip, kBlocked)) << "an unmarked host ping reached the guest";
+  TcpEchoServer other(A.netns, A.ip, 7600);
+  EXPECT_EQ(tcp_probe(host, A.ip, 7600, kBlocked, SN_MARK_HOST_CHANNEL), TcpOutcome::kTimeout)
+      << "the guest answered from a port other than the push port";
 
   TcpEchoServer host_server(host, host_ll, 7601);
   EXPECT_EQ(tcp_probe(A.netns, host_ll, 7601, kBlocked), TcpOutcome::kTimeout) << "guest opened a connection to the host";

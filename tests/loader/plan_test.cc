@@ -238,6 +238,36 @@ TEST(Plan, AGoneTapsRowIsEmptiedAndNotReusedInTheSameUpdate) {
   EXPECT_TRUE(img.reach == p.target.reach);
 }
 
+// A tap given to another guest within one apply starts from a row of its own:
+// the new guest never holds the old guest's reach, not even between phases.
+TEST(Plan, ATapsNewGuestDoesNotInheritTheOldGuestsRow) {
+  auto before = plan(state(4, {{1, {0, 1}}, {2, {2, 3}}}));
+  auto s = state(4, {{1, {1}}, {2, {2, 3}}});
+  s.endpoints[2].tap = tap_of(0);          // sandbox 2 now behind sandbox 0's tap...
+  s.endpoints.erase(s.endpoints.begin());  // ...and sandbox 0 is gone
+  auto p = plan(s, before.target);
+  EXPECT_NE(p.target.taps.at(100).counter_row, before.target.taps.at(100).counter_row);
+  auto img = before.target;
+  auto check = [&](const char* when) {
+    auto t = img.taps.find(100);
+    if (t == img.taps.end() || t->second.ip != ip_of(2)) return;  // not the new guest yet
+    EXPECT_FALSE(allowed(img, 0, 1)) << "the new guest reaches the old guest's peer " << when;
+  };
+  apply_phase1(img, p);
+  for (auto& [k, v] : p.put_taps) {
+    img.taps[k] = v;
+    check("in phase 2a");
+  }
+  for (auto& [k, v] : p.settle_taps) {
+    img.taps[k] = v;
+    check("in phase 2b");
+  }
+  apply_phase3(img, p);
+  check("after phase 3");
+  EXPECT_TRUE(img.reach == p.target.reach);
+  EXPECT_TRUE(allowed(img, 0, 3));
+}
+
 TEST(Plan, SixtyFourNetworksPerSandboxAcceptedSixtyFiveRefused) {
   std::map<int, std::vector<int>> nets;
   for (int i = 1; i <= 64; ++i) nets[i] = {0, 1};

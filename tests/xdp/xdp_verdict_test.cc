@@ -69,7 +69,7 @@ const Case kCases[] = {
      [](auto& w) { return arp(w.a, 2, w.a.mac, w.a.ip_be, host_ll()); }, kPass},
     {"guest_answers_host_tcp", A,
      [](auto&) { return ipv4(VerdictWorld::get().a, host_ll(), [](auto& s) { s.proto = 6; s.tcp_flags = 0x12; }); },
-     kPass},
+     SN_DROP_HOST_NOT_PUSH},
     {"guest_answers_host_ping", A,
      [](auto& w) { return ipv4(w.a, host_ll(), [](auto& s) { s.icmp_type = 0; }); }, kPass},
     // --- dropped before an skb exists ---
@@ -91,7 +91,7 @@ const Case kCases[] = {
        f.resize(64, 0);
        return f;
      },
-     SN_DROP_UNSUPPORTED_L3},
+     SN_DROP_VLAN},
     {"arp_truncated", A,
      [](auto& w) {
        Frame f = arp(w.a, 1, w.a.mac, w.a.ip_be, w.b.ip_be);

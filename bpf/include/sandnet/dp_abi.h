@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 4
-#define SN_LAYOUT_DIR "v4"
+#define SN_LAYOUT_VERSION 5
+#define SN_LAYOUT_DIR "v5"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -21,6 +21,15 @@
  * "sent by the host stack". Only CAP_NET_ADMIN can set marks (SO_MARK); veth
  * and tap scrub the mark of packets coming from a guest. */
 #define SN_MARK_FORWARDED 0x534e0001u
+
+/* SO_MARK of the agent's push sockets (and of an operator's `ping -m`):
+ * tap_egress lets the host link-local channel reach a guest only with it,
+ * so replies the host stack is provoked into (by an outsider spoofing a
+ * guest's address) never do. */
+#define SN_MARK_HOST_CHANNEL 0x534e0002u
+
+/* sandnet-guestd's TCP port: the one flow of the host link-local channel. */
+#define SN_PUSH_PORT 7471
 
 /* One enum of drop reasons, used everywhere (Cilium drop.h style).
  * Every map miss that should not happen is its own reason. Append only:
@@ -46,8 +55,15 @@ enum sn_drop_reason {
 	SN_DROP_REMOTE_HOST,         /* destination lives on another host (not yet) */
 	SN_DROP_HOST_ORIGINATE,      /* guest tries to open a flow to the host link-local */
 	SN_DROP_FRAGMENT_TO_HOST,    /* fragment towards the host link-local address */
+	SN_DROP_HOST_NOT_PUSH,       /* guest -> host TCP/ICMP error not of a push connection */
+	SN_DROP_HOST_UNMARKED,       /* host -> guest link-local traffic not from a push socket */
+	SN_DROP_VLAN,                /* VLAN-tagged frame (802.1Q/802.1ad, in the frame or the skb) */
 	SN_DROP__MAX
 };
+
+/* Counter slots per row: room for reasons to come without a layout change
+ * (the value size of drop_counts is part of the layout). */
+#define SN_DROP_SLOTS 32
 
 /* Hooks, part of the counters key and of events. */
 enum sn_hook {
@@ -130,7 +146,7 @@ struct sn_network {
  * sample_left counts down to the next sampled drop event of this row on this
  * CPU (same cache line as the counter: no second lookup per drop). */
 struct sn_counters {
-	__u64 drops[SN_DROP__MAX];
+	__u64 drops[SN_DROP_SLOTS]; /* indexed by reason, < SN_DROP__MAX */
 	__u64 sample_left;
 };
 

@@ -16,6 +16,7 @@
 #include <map>
 #include <mutex>
 #include <stdexcept>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -23,7 +24,6 @@
 #include "tests/integration/harness/poll.h"
 
 namespace sandnet::testing {
-namespace {
 
 sockaddr_in make_addr(const std::string& ip, uint16_t port) {
   sockaddr_in a{};
@@ -32,6 +32,8 @@ sockaddr_in make_addr(const std::string& ip, uint16_t port) {
   if (inet_pton(AF_INET, ip.c_str(), &a.sin_addr) != 1) throw std::invalid_argument("bad IPv4 " + ip);
   return a;
 }
+
+namespace {
 
 int ms_left(Clock::time_point deadline) {
   auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now()).count();
@@ -57,6 +59,12 @@ uint16_t inet_checksum(const uint8_t* data, size_t len) {
   return static_cast<uint16_t>(~sum);
 }
 
+// SO_MARK needs CAP_NET_ADMIN, which these tests have (they run as root).
+void set_mark(int fd, uint32_t mark) {
+  if (setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0)
+    throw std::system_error(errno, std::generic_category(), "SO_MARK");
+}
+
 // Distinct ICMP ids for concurrent probes in one process (replies reach every raw socket).
 uint16_t next_icmp_id() {
   static std::atomic<uint16_t> counter{static_cast<uint16_t>(getpid() * 7919)};
@@ -66,10 +74,11 @@ uint16_t next_icmp_id() {
 // A raw ICMP socket in a namespace that only receives echo replies.
 class IcmpSocket {
  public:
-  IcmpSocket(const std::string& netns, const std::string& dst_ip)
+  IcmpSocket(const std::string& netns, const std::string& dst_ip, uint32_t mark = 0)
       : fd_(socket_in_netns(netns, AF_INET, SOCK_RAW, IPPROTO_ICMP)), dst_(make_addr(dst_ip, 0)), id_(next_icmp_id()) {
     icmp_filter filter{~(1U << ICMP_ECHOREPLY)};
     setsockopt(fd_, SOL_RAW, ICMP_FILTER, &filter, sizeof filter);
+    if (mark) set_mark(fd_, mark);
   }
   ~IcmpSocket() { close(fd_); }
 
@@ -114,8 +123,8 @@ class IcmpSocket {
 
 }  // namespace
 
-bool ping_once(const std::string& netns, const std::string& dst_ip, milliseconds timeout) {
-  IcmpSocket sock(netns, dst_ip);
+bool ping_once(const std::string& netns, const std::string& dst_ip, milliseconds timeout, uint32_t mark) {
+  IcmpSocket sock(netns, dst_ip, mark);
   const auto deadline = Clock::now() + timeout;
   if (!sock.send(1)) {
     // e.g. ENETUNREACH, or EHOSTUNREACH from a failed ARP: not reachable. Do not spin.
@@ -129,8 +138,8 @@ bool ping_once(const std::string& netns, const std::string& dst_ip, milliseconds
   }
 }
 
-bool ping_eventually(const std::string& netns, const std::string& dst_ip, milliseconds deadline) {
-  return eventually(deadline, milliseconds(0), [&] { return ping_once(netns, dst_ip, milliseconds(500)); });
+bool ping_eventually(const std::string& netns, const std::string& dst_ip, milliseconds deadline, uint32_t mark) {
+  return eventually(deadline, milliseconds(0), [&] { return ping_once(netns, dst_ip, milliseconds(500), mark); });
 }
 
 PingStreamResult ping_stream(const std::string& netns, const std::string& dst_ip, int count, milliseconds interval,
@@ -267,9 +276,11 @@ void close_abortive(int fd) {
 
 }  // namespace
 
-TcpOutcome tcp_probe(const std::string& netns, const std::string& ip, uint16_t port, milliseconds timeout) {
+TcpOutcome tcp_probe(const std::string& netns, const std::string& ip, uint16_t port, milliseconds timeout,
+                     uint32_t mark) {
   const auto deadline = Clock::now() + timeout;
   int fd = socket_in_netns(netns, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  if (mark) set_mark(fd, mark);
   int err = connect_until(fd, make_addr(ip, port), deadline);
   TcpOutcome outcome = TcpOutcome::kError;
   if (err == ETIMEDOUT) {
@@ -294,10 +305,11 @@ TcpOutcome tcp_probe(const std::string& netns, const std::string& ip, uint16_t p
   return outcome;
 }
 
-TcpOutcome tcp_probe_eventually(const std::string& netns, const std::string& ip, uint16_t port, milliseconds deadline) {
+TcpOutcome tcp_probe_eventually(const std::string& netns, const std::string& ip, uint16_t port, milliseconds deadline,
+                                uint32_t mark) {
   TcpOutcome last = TcpOutcome::kTimeout;
   eventually(deadline, milliseconds(50), [&] {
-    last = tcp_probe(netns, ip, port, milliseconds(1000));
+    last = tcp_probe(netns, ip, port, milliseconds(1000), mark);
     return last == TcpOutcome::kEchoed;
   });
   return last;

@@ -3,6 +3,8 @@
 // Each probe has a hard timeout. Callers use short ones where a packet must NOT pass and a
 // bounded poll (probe until it succeeds or a generous deadline) where it must.
 #pragma once
+#include <netinet/in.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -14,11 +16,16 @@ namespace sandnet::testing {
 
 using std::chrono::milliseconds;
 
+// ip:port as a socket address; throws std::invalid_argument for a bad address.
+sockaddr_in make_addr(const std::string& ip, uint16_t port);
+
 // One echo request from `netns` to dst_ip; true when the matching reply came back in time.
-bool ping_once(const std::string& netns, const std::string& dst_ip, milliseconds timeout);
+// `mark`, when not 0, is the probe socket's SO_MARK (sandnet's host channel passes only marked
+// packets to a guest).
+bool ping_once(const std::string& netns, const std::string& dst_ip, milliseconds timeout, uint32_t mark = 0);
 
 // Pings (each attempt 500 ms) until a reply or the deadline.
-bool ping_eventually(const std::string& netns, const std::string& dst_ip, milliseconds deadline);
+bool ping_eventually(const std::string& netns, const std::string& dst_ip, milliseconds deadline, uint32_t mark = 0);
 
 struct PingStreamResult {
   int sent = 0;
@@ -55,10 +62,12 @@ enum class TcpOutcome {
 const char* to_string(TcpOutcome outcome);
 
 // Connects from `netns` to ip:port and exchanges a few bytes, within timeout.
-TcpOutcome tcp_probe(const std::string& netns, const std::string& ip, uint16_t port, milliseconds timeout);
+TcpOutcome tcp_probe(const std::string& netns, const std::string& ip, uint16_t port, milliseconds timeout,
+                     uint32_t mark = 0);
 
 // Probes until kEchoed or the deadline; returns the last outcome.
-TcpOutcome tcp_probe_eventually(const std::string& netns, const std::string& ip, uint16_t port, milliseconds deadline);
+TcpOutcome tcp_probe_eventually(const std::string& netns, const std::string& ip, uint16_t port, milliseconds deadline,
+                                uint32_t mark = 0);
 
 // An established connection to an echo server, for tests that watch one flow over time.
 class TcpEchoClient {
