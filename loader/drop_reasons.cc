@@ -32,7 +32,10 @@ constexpr std::array<Reason, SN_DROP__MAX> kReasons = {{
     {"REMOTE_HOST", "destination is on another host (not supported yet)"},
     {"HOST_ORIGINATE", "guest tried to originate traffic to the host link-local address"},
     {"FRAGMENT_TO_HOST", "IP fragment towards the host link-local address"},
+    {"QUARANTINED", "tap the agent cannot place (sandbox left the view, over capacity, unknown after a restart): drop-all"},
 }};
+// Every reason has a name: a reason appended to dp_abi.h without one fails the build here.
+static_assert(!kReasons.back().name.empty(), "a drop reason in dp_abi.h has no name in drop_reasons.cc");
 
 }  // namespace
 

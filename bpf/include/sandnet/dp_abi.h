@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 4
-#define SN_LAYOUT_DIR "v4"
+#define SN_LAYOUT_VERSION 5
+#define SN_LAYOUT_DIR "v5"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -46,6 +46,7 @@ enum sn_drop_reason {
 	SN_DROP_REMOTE_HOST,         /* destination lives on another host (not yet) */
 	SN_DROP_HOST_ORIGINATE,      /* guest tries to open a flow to the host link-local */
 	SN_DROP_FRAGMENT_TO_HOST,    /* fragment towards the host link-local address */
+	SN_DROP_QUARANTINED,         /* tap the agent cannot place: drop-all, both ways (v5) */
 	SN_DROP__MAX
 };
 
@@ -100,8 +101,15 @@ struct sn_tap {
 	__u32 overlay_mask;
 	__u32 host_ll;
 	__u8 gw_mac[6];
-	__u8 pad[2];
+	__u8 flags;        /* SN_TAP_QUARANTINED (v5) */
+	__u8 pad;
 };
+
+/* A tap that carries the programs but that the agent cannot place (its
+ * sandbox left the view, over a capacity, checkpoint lost...): ip is 0, so
+ * the hot path's "empty slot" test sends it to the slow path, which drops
+ * every frame, both ways, as SN_DROP_QUARANTINED under the tap's own row. */
+#define SN_TAP_QUARANTINED 1
 
 /* reach: array of words, one row per local tap (counter_row), one bit per
  * destination set: bit (set_id % 64) of word reach_base + set_id / 64 is set
