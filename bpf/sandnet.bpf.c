@@ -217,11 +217,14 @@ int tap_egress(struct __sk_buff *skb)
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
-	if (!sn_tap_placed(tap))
-		tap = 0;
 	cfg = sn_config_get();
 	if (!cfg)
-		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, SN_DROP_NO_CONFIG);
+		return sn_drop(skb, sn_tap_placed(tap) ? tap->counter_row : 0, SN_HOOK_EGRESS, SN_DROP_NO_CONFIG);
+	/* Programs on a device without a guest entry (a tap quarantined
+	 * beyond the taps array, or between its entry's removal and its
+	 * detach): nothing reaches it. */
+	if (!sn_tap_placed(tap))
+		return sn_drop(skb, 0, SN_HOOK_EGRESS, SN_DROP_UNKNOWN_TAP);
 	eth = sn_eth_hdr(data, data_end);
 	if (!eth)
 		return TC_ACT_OK; /* nothing that can address the overlay */
@@ -231,6 +234,6 @@ int tap_egress(struct __sk_buff *skb)
 		reason = sn_egress_ipv4(eth, data_end, cfg, tap);
 	/* anything else: the overlay is IPv4-only */
 	if (reason >= 0)
-		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, reason);
+		return sn_drop(skb, tap->counter_row, SN_HOOK_EGRESS, reason);
 	return TC_ACT_OK;
 }

@@ -207,5 +207,46 @@ TEST_F(FailClosed, AnApplyThatFailsIsNotReportedApplied) {
   EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
 }
 
+TEST_F(FailClosed, ATapBeyondTheTapsArrayIsQuarantinedAlone) {
+  World& w = *world_;
+  w.start_api();
+  w.ok("POST", "/v1/networks", {{"name", "backend"}});
+  Guest* x = &w.create_sandbox("A", "brave-otter");
+  Guest* y = &w.create_sandbox("B", "calm-heron");
+  auto ifindex = [&](const Guest& g) {
+    auto j = nlohmann::json::parse(testing::run_checked({"ip", "-n", w.host_netns(), "-j", "link", "show", "dev", g.tap}));
+    return j.at(0).at("ifindex").get<unsigned>();
+  };
+  if (ifindex(*x) > ifindex(*y)) std::swap(x, y);
+  // The taps array ends just below y's ifindex: y is "a tap with ifindex >= 65536".
+  std::string config = w.scratch() + "/agent.json";
+  std::ofstream(config) << fmt::format(R"({{"max_tap_ifindex": {}}})", ifindex(*y));
+  w.start_agent({"--config", config});
+  a_ = y;  // expect_nothing_reaches_the_host() works on a_
+  b_ = x;
+  EXPECT_EQ(w.plug(*x).value("ok", false), true);
+  std::string refused;  // sandnetctl exits non-zero on {"ok": false}
+  try {
+    w.plug(*y);
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  EXPECT_NE(refused.find("quarantined"), std::string::npos)
+      << "a tap the datapath cannot hold must not look plugged: " << refused;
+  EXPECT_EQ(w.attach(*x, "backend")["applied"], true);
+  EXPECT_EQ(w.attach(*y, "backend")["applied"], true) << "the change applied; y's entry is fail-closed";
+  auto& topo = w.topo();
+  topo.route_sandbox_to_outside(y->label);
+  testing::set_sysctl(w.host_netns(), "net.ipv4.conf.all.rp_filter", "0");
+  servers_.push_back(std::make_unique<testing::TcpEchoServer>(w.host_netns(), topo.add_outside().host_ip, kHostTcpPort));
+  servers_.push_back(std::make_unique<testing::TcpEchoServer>(x->netns, x->ip, kPeerPort));
+  EXPECT_TRUE(sandnet_on(y->tap));
+  expect_nothing_reaches_the_host("tap beyond the taps array");
+  EXPECT_NE(testing::tcp_probe(y->netns, x->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed);
+  auto s = w.agent_status();
+  EXPECT_NE(s["quarantined"].dump().find(y->tap), std::string::npos) << s.dump();
+  EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
+}
+
 }  // namespace
 }  // namespace sandnet::e2e
