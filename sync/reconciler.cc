@@ -97,7 +97,11 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   bool ok = true;
   try {
     auto r = dp_.apply(build.state, release);
-    for (auto& w : r.warnings) spdlog::warn("{}", w);
+    // Each warning (a missing tap, a quarantine) once while it lasts, not at every apply.
+    std::set<std::string> warnings(r.warnings.begin(), r.warnings.end());
+    for (auto& w : warnings)
+      if (!warned_.count(w)) spdlog::warn("{}", w);
+    warned_ = std::move(warnings);
     spdlog::debug("revision {}: applied {} endpoints, {} networks: {} map writes, {} links new, {} detached",
                   view_.revision(), build.state.endpoints.size(), build.state.networks.size(), r.map_writes,
                   r.attach.created, r.detached);

@@ -95,6 +95,7 @@ class Reconciler {
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;
   std::string last_apply_error_;
+  std::set<std::string> warned_;  // the last apply's warnings, logged when they appeared
   bool datapath_behind_ = false;  // the last apply failed: retry before trusting the maps
   std::vector<dp::Quarantined> quarantined_;             // drop-all taps after the last apply
   std::map<uint32_t, std::string> attach_failures_;  // taps left without programs
