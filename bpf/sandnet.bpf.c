@@ -123,8 +123,19 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 	return -1;
 }
 
+/* A device with the program but no guest in its slot: a quarantined tap
+ * (the agent cannot place it) drops everything under its own row and
+ * reason; anything else is an unknown tap (row 0). */
+static __always_inline int sn_drop_unplaced(struct __sk_buff *skb, const struct sn_tap *slot, __u32 hook)
+{
+	if (sn_tap_quarantined(slot))
+		return sn_drop(skb, slot->counter_row, hook, SN_DROP_QUARANTINED);
+	return sn_drop(skb, 0, hook, SN_DROP_UNKNOWN_TAP);
+}
+
 /* The hot path reads one tap entry (which carries the config fields it
- * needs) and never the config map. */
+ * needs) and never the config map. A quarantined slot has ip 0, so the hot
+ * path's one "placed" test also keeps it off the fast path. */
 SEC("tc")
 int tap_ingress(struct __sk_buff *skb)
 {
@@ -136,9 +147,9 @@ int tap_ingress(struct __sk_buff *skb)
 
 	if (!eth)
 		return sn_drop(skb, 0, SN_HOOK_INGRESS, SN_DROP_MALFORMED_ETH);
-	tap = sn_tap_lookup(skb->ifindex);
-	if (!tap)
-		return sn_drop(skb, 0, SN_HOOK_INGRESS, SN_DROP_UNKNOWN_TAP);
+	tap = sn_tap_slot(skb->ifindex);
+	if (!sn_tap_placed(tap))
+		return sn_drop_unplaced(skb, tap, SN_HOOK_INGRESS);
 	/* A tag the device took off (skb->vlan_present) left a frame that looks
 	 * untagged: it must not pass for one. */
 	if (!sn_mac_eq(eth->h_source, tap->mac))
@@ -230,18 +241,31 @@ int tap_egress(struct __sk_buff *skb)
 {
 	const struct sn_config *cfg;
 	const struct sn_tap *tap;
+	__u32 mark = skb->mark;
 	int reason;
 
-	if (skb->mark == SN_MARK_FORWARDED) {
+	/* A quarantined tap takes nothing, forwarded frames and the host
+	 * channel included. */
+	tap = sn_tap_slot(skb->ifindex);
+	if (sn_tap_quarantined(tap))
+		return sn_drop(skb, tap->counter_row, SN_HOOK_EGRESS, SN_DROP_QUARANTINED);
+	if (mark == SN_MARK_FORWARDED) {
+		/* Through a barrier: clang would otherwise reuse a ctx pointer
+		 * offset it computed for the load, which the verifier refuses. */
+		barrier_var(skb);
 		skb->mark = 0;
 		return TC_ACT_OK;
 	}
-	tap = sn_tap_lookup(skb->ifindex);
 	cfg = sn_config_get();
 	if (!cfg)
-		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, SN_DROP_NO_CONFIG);
+		return sn_drop(skb, sn_tap_placed(tap) ? tap->counter_row : 0, SN_HOOK_EGRESS, SN_DROP_NO_CONFIG);
+	/* Programs on a device without a guest entry (a tap quarantined
+	 * beyond the taps array, or between its entry's removal and its
+	 * detach): nothing reaches it. */
+	if (!sn_tap_placed(tap))
+		return sn_drop(skb, 0, SN_HOOK_EGRESS, SN_DROP_UNKNOWN_TAP);
 	reason = sn_egress_reason(skb, cfg, tap);
 	if (reason >= 0)
-		return sn_drop(skb, tap ? tap->counter_row : 0, SN_HOOK_EGRESS, reason);
+		return sn_drop(skb, tap->counter_row, SN_HOOK_EGRESS, reason);
 	return TC_ACT_OK;
 }

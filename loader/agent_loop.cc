@@ -12,6 +12,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
+#include <iterator>
+#include <set>
 #include <sstream>
 
 #include "loader/datapath.h"
@@ -24,6 +27,7 @@ namespace {
 class StateFileApplier {
  public:
   StateFileApplier(const AgentOptions& o, Datapath& dp) : opts_(o), dp_(dp) {}
+  std::set<std::string> last_taps_;  // local taps of the last applied file
 
   void attempt() {
     status_.generation++;
@@ -36,7 +40,16 @@ class StateFileApplier {
       ss << in.rdbuf();
       std::string bytes = ss.str();
       auto desired = parse_desired_state(bytes, opts_.config);
-      auto result = dp_.apply(desired);
+      // In this mode the file is the runtime's voice: a tap the last applied file named and
+      // this one does not is unplugged. Any other tap that carries the programs (e.g. found
+      // pinned at start) stays, drop-all.
+      std::set<std::string> taps, release;
+      for (auto& ep : desired.endpoints)
+        if (ep.local()) taps.insert(ep.tap);
+      std::set_difference(last_taps_.begin(), last_taps_.end(), taps.begin(), taps.end(),
+                          std::inserter(release, release.end()));
+      auto result = dp_.apply(desired, release);
+      last_taps_ = std::move(taps);
       status_.ok = true;
       status_.error.clear();
       status_.applied_sha256 = sha256_hex(bytes);

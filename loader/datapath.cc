@@ -1,5 +1,6 @@
 #include "loader/datapath.h"
 
+#include <net/if.h>
 #include <spdlog/spdlog.h>
 
 #include "loader/tap_resolver.h"
@@ -40,10 +41,20 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
                attacher_.uses_tcx() ? "tcx" : "clsact");
 }
 
-ApplyResult Datapath::apply(const DesiredState& desired) {
+ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::string>& release) {
   ApplyResult r;
-  Plan plan = plan_update(desired, current_, resolver_, config_.capacity, make_tap_forwarding(config_));
+  // What carries the programs now (links of this layout or an older one, or entries in the
+  // taps map) and still exists keeps them, unless the runtime released it.
+  HeldTaps held;
+  for (uint32_t ifindex : attacher_.held_ifindexes()) held.insert(ifindex);
+  for (auto& [ifindex, _] : current_.taps) held.insert(ifindex);
+  for (auto it = held.begin(); it != held.end();) it = device_exists(*it) ? std::next(it) : held.erase(it);
+  for (auto& name : release)
+    if (auto tap = resolver_(name)) held.erase(tap->ifindex);
+
+  Plan plan = plan_update(desired, current_, resolver_, config_.capacity, make_tap_forwarding(config_), held);
   r.warnings = plan.warnings;
+  r.quarantined = plan.quarantined;
   try {
     r.map_writes = maps().apply(plan);
   } catch (...) {
@@ -53,23 +64,32 @@ ApplyResult Datapath::apply(const DesiredState& desired) {
   current_ = std::move(plan.target);
   // Taps get their programs once their entries exist (a packet before that
   // would only meet UNKNOWN_TAP), and lose them after their entries are gone.
-  for (auto& [ifindex, _] : current_.taps)
-    attacher_.attach(ifindex, objects_->ingress_prog_fd(), objects_->egress_prog_fd(), r.attach);
-  retire_older_layouts(root_);  // an upgrade: the old programs step aside only now
-  if (attacher_.uses_tcx()) {
-    for (uint32_t ifindex : attacher_.pinned_ifindexes()) {
-      if (!current_.taps.count(ifindex)) {
-        attacher_.detach(ifindex);
-        ++r.detached;
-      }
-    }
-  } else {
-    for (auto k : plan.del_taps) {
-      attacher_.detach(k);
-      ++r.detached;
+  std::set<uint32_t> attached;
+  for (auto& [ifindex, _] : current_.taps) attached.insert(ifindex);
+  for (auto& q : plan.quarantined) attached.insert(q.ifindex);  // also those without a slot
+  for (uint32_t ifindex : attached) {
+    try {
+      attacher_.attach(ifindex, objects_->ingress_prog_fd(), objects_->egress_prog_fd(), r.attach);
+    } catch (const std::exception& e) {
+      r.attach_failures[ifindex] = e.what();
+      spdlog::error("tap ifindex {} has no sandnet program: {}", ifindex, e.what());
     }
   }
+  retire_older_layouts(root_);  // an upgrade: the old programs step aside only now
+  // Only released taps and gone devices are left to detach.
+  std::set<uint32_t> stale = attacher_.pinned_ifindexes();
+  for (auto k : plan.del_taps) stale.insert(k);
+  for (uint32_t ifindex : stale) {
+    if (attached.count(ifindex)) continue;
+    attacher_.detach(ifindex);
+    ++r.detached;
+  }
   return r;
+}
+
+bool Datapath::device_exists(uint32_t ifindex) {
+  char name[IF_NAMESIZE];
+  return if_indextoname(ifindex, name) != nullptr;
 }
 
 }  // namespace sandnet::dp

@@ -1,7 +1,9 @@
 // One host's datapath: the loaded objects, their attachments and the state
 // they enforce. apply() takes a desired state to the maps as a diff.
 #pragma once
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,8 @@ struct ApplyResult {
   AttachStats attach;
   size_t detached = 0;
   std::vector<std::string> warnings;
+  std::vector<Quarantined> quarantined;             // drop-all taps after this apply
+  std::map<uint32_t, std::string> attach_failures;  // ifindex -> error: taps left without programs
 };
 
 class Datapath {
@@ -28,14 +32,18 @@ class Datapath {
            TapResolver resolver = nullptr /* default: the real devices */);
 
   // Throws CapacityError / std::runtime_error; on a capacity error nothing
-  // was written.
-  ApplyResult apply(const DesiredState& desired);
+  // was written. A tap that carries the programs keeps them (and gets a drop-all entry if
+  // nothing places it) until its device is gone or it is named in `release` (an explicit
+  // unplug: detached once it has no entry). Attach failures do not throw: they are listed
+  // in the result (the maps are written; retried at the next apply).
+  ApplyResult apply(const DesiredState& desired, const std::set<std::string>& release = {});
 
   MapSet& maps() { return objects_->maps(); }
   const BpfObjects& objects() const { return *objects_; }
   size_t config_writes() const { return config_writes_; }
 
  private:
+  static bool device_exists(uint32_t ifindex);
   AgentConfig config_;
   std::string root_;
   TapResolver resolver_;

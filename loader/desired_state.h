@@ -28,9 +28,17 @@ struct NetworkSpec {
   std::vector<std::string> members;  // sandbox ids
 };
 
+// A local tap that carries the programs but whose guest cannot be placed (its sandbox left
+// the view, or its plug is invalid): it gets a drop-all entry, never a detach.
+struct QuarantineSpec {
+  std::string tap;  // the device's name
+  std::string why;
+};
+
 struct DesiredState {
   std::vector<EndpointSpec> endpoints;
   std::vector<NetworkSpec> networks;
+  std::vector<QuarantineSpec> quarantined;
 };
 
 struct StateError : std::runtime_error {

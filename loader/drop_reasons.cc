@@ -35,6 +35,7 @@ constexpr std::array<Reason, SN_DROP__MAX> kReasons = {{
     {"HOST_NOT_PUSH", "guest TCP segment or ICMP error to the host that is not of a push connection"},
     {"HOST_UNMARKED", "host link-local traffic to a guest not sent by a push socket (no mark)"},
     {"VLAN", "VLAN-tagged frame (802.1Q/802.1ad)"},
+    {"QUARANTINED", "tap the agent cannot place (sandbox left the view, over capacity, unknown after a restart): drop-all"},
 }};
 static_assert(SN_DROP__MAX <= SN_DROP_SLOTS, "drop_counts rows hold SN_DROP_SLOTS reasons");
 // Every enum value has a name: an entry left out is value-initialised.

@@ -18,6 +18,9 @@ using NetIndexList = std::vector<uint32_t>;     // sorted, unique
 // listed are zero.
 using ReachRow = std::map<uint32_t, uint64_t>;
 
+// A taps slot holds an entry: a placed guest (ip != 0) or a quarantined (drop-all) tap.
+inline bool tap_slot_used(const sn_tap& t) { return t.ip != 0 || (t.flags & SN_TAP_QUARANTINED); }
+
 struct MapImage {
   std::map<uint32_t, sn_endpoint> endpoints;  // overlay IP (network order) ->
   std::map<uint32_t, sn_tap> taps;            // ifindex ->

@@ -120,10 +120,29 @@ std::vector<K> keys_missing(const std::map<K, V>& from, const std::map<K, V>& to
   return out;
 }
 
+using RowOfTap = std::map<std::pair<uint32_t, uint32_t>, uint32_t>;  // {ifindex, guest ip} -> row
+
+// A tap entry for guest `ip` (0: quarantined, no guest): the tap's MAC, its counter/reach row
+// (kept while the tap keeps its guest) and the config copies.
+sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint32_t words,
+                 const RowOfTap& row_of_tap, IdAllocator& rows) {
+  sn_tap t{};
+  t.ip = ip;
+  std::copy(tap.mac.begin(), tap.mac.end(), t.tap_mac);
+  auto row = row_of_tap.find({tap.ifindex, ip});
+  t.counter_row = row != row_of_tap.end() && row->second != 0 ? row->second : rows.next();
+  t.reach_base = t.counter_row * words;
+  t.overlay_net = fwd.overlay_net_be;
+  t.overlay_mask = fwd.overlay_mask_be;
+  t.host_ll = fwd.host_ll_be;
+  std::copy(fwd.gateway_mac.begin(), fwd.gateway_mac.end(), t.gw_mac);
+  return t;
+}
+
 }  // namespace
 
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& resolve,
-                 const Capacity& cap, const TapForwarding& fwd) {
+                 const Capacity& cap, const TapForwarding& fwd, const HeldTaps& held) {
   Plan plan;
   MapImage& target = plan.target;
   const uint32_t words = reach_words_per_row(cap);
@@ -152,30 +171,61 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   // holds (row 0 counts devices without a tap entry), so that the new guest
   // never holds the old guest's reach bits or counters, not even mid-update.
   std::map<uint32_t, uint32_t> rows_in_use;
-  std::map<std::pair<uint32_t, uint32_t>, uint32_t> row_of_tap;  // {ifindex, guest ip} -> row
+  RowOfTap row_of_tap;
   for (auto& [ifindex, t] : current.taps) {
     row_of_tap[{ifindex, t.ip}] = t.counter_row;
     rows_in_use[t.counter_row] = ifindex;
   }
   IdAllocator rows(rows_in_use);
 
+  // Local taps first: a tap claimed by two endpoints places neither (which guest is behind it?).
+  std::vector<std::optional<TapInfo>> tap_of(desired.endpoints.size());
+  std::unordered_map<uint32_t, int> claims;
+  for (size_t i = 0; i < desired.endpoints.size(); ++i) {
+    auto& ep = desired.endpoints[i];
+    if (!ep.local()) continue;
+    tap_of[i] = resolve(ep.tap);
+    if (!tap_of[i]) {
+      plan.warnings.push_back(fmt::format("endpoint {}: tap {} does not exist; not installed",
+                                          ep.sandbox_id, ep.tap));
+      continue;
+    }
+    ++claims[tap_of[i]->ifindex];
+  }
+
+  std::map<uint32_t, Quarantined> quarantine;  // by ifindex
+  auto hold = [&](uint32_t ifindex, std::string tap, std::string why) {
+    auto [it, fresh] = quarantine.emplace(ifindex, Quarantined{ifindex, tap, why});
+    if (!fresh) return;
+    it->second.has_slot = ifindex < cap.max_tap_ifindex;
+    plan.warnings.push_back(fmt::format("tap {} (ifindex {}) quarantined, drop-all: {}",
+                                        tap.empty() ? "?" : tap, ifindex, why));
+  };
+
   std::set<uint32_t> local_sets;
-  for (auto& ep : desired.endpoints) {
+  for (size_t i = 0; i < desired.endpoints.size(); ++i) {
+    auto& ep = desired.endpoints[i];
+    const auto& tap = tap_of[i];
+    if (ep.local() && !tap) continue;
     auto found = nets_of_sandbox.find(ep.sandbox_id);
     NetIndexList nets = found == nets_of_sandbox.end() ? NetIndexList{} : found->second;
     std::sort(nets.begin(), nets.end());
-    if (nets.size() > cap.max_nets_per_sandbox)
-      throw CapacityError(fmt::format("over capacity: sandbox {} is in {} networks (config "
-                                      "max_nets_per_sandbox = {})",
-                                      ep.sandbox_id, nets.size(), cap.max_nets_per_sandbox));
-    std::optional<TapInfo> tap;
-    if (ep.local()) {
-      tap = resolve(ep.tap);
-      if (!tap) {
-        plan.warnings.push_back(fmt::format("endpoint {}: tap {} does not exist; not installed",
-                                            ep.sandbox_id, ep.tap));
-        continue;
-      }
+    if (nets.size() > cap.max_nets_per_sandbox) {
+      auto why = fmt::format("sandbox {} is in {} networks (config max_nets_per_sandbox = {})", ep.sandbox_id,
+                             nets.size(), cap.max_nets_per_sandbox);
+      if (tap) hold(tap->ifindex, ep.tap, why);
+      else plan.warnings.push_back(fmt::format("remote endpoint not installed (its packets drop): {}", why));
+      continue;
+    }
+    if (tap && claims[tap->ifindex] > 1) {
+      hold(tap->ifindex, ep.tap, fmt::format("tap {} is claimed by {} sandboxes", ep.tap, claims[tap->ifindex]));
+      continue;
+    }
+    if (tap && tap->ifindex >= cap.max_tap_ifindex) {
+      hold(tap->ifindex, ep.tap,
+           fmt::format("ifindex {} is beyond the taps array (config max_tap_ifindex = {})", tap->ifindex,
+                       cap.max_tap_ifindex));
+      continue;
     }
     uint32_t set_id = 0;
     if (!nets.empty()) {
@@ -197,26 +247,29 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     e.flags = SN_EP_PRESENT;
     target.endpoints[ep.ip_be] = e;
     if (tap) {
-      sn_tap t{};
-      t.ip = ep.ip_be;
+      sn_tap t = tap_entry(*tap, ep.ip_be, fwd, words, row_of_tap, rows);
       t.set_id = set_id;
       std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
-      std::copy(tap->mac.begin(), tap->mac.end(), t.tap_mac);
-      auto row = row_of_tap.find({tap->ifindex, ep.ip_be});
-      t.counter_row = row != row_of_tap.end() && row->second != 0 ? row->second : rows.next();
-      t.reach_base = t.counter_row * words;
-      t.overlay_net = fwd.overlay_net_be;
-      t.overlay_mask = fwd.overlay_mask_be;
-      t.host_ll = fwd.host_ll_be;
-      std::copy(fwd.gateway_mac.begin(), fwd.gateway_mac.end(), t.gw_mac);
-      if (tap->ifindex >= cap.max_tap_ifindex)
-        throw CapacityError(fmt::format("over capacity: tap {} has ifindex {} (config max_tap_ifindex = {})",
-                                        ep.tap, tap->ifindex, cap.max_tap_ifindex));
-      if (target.taps.count(tap->ifindex))
-        throw StateError(fmt::format("endpoint {}: tap {} is already used", ep.sandbox_id, ep.tap));
       target.taps[tap->ifindex] = t;
       if (set_id) local_sets.insert(set_id);
     }
+  }
+  // Taps the desired state cannot place, and taps that carry the programs with nothing
+  // placing them: drop-all entries (never a detach).
+  for (auto& q : desired.quarantined) {
+    auto tap = resolve(q.tap);
+    if (tap && !target.taps.count(tap->ifindex)) hold(tap->ifindex, q.tap, q.why);
+  }
+  for (uint32_t ifindex : held)
+    if (!target.taps.count(ifindex)) hold(ifindex, "", "carries sandnet's programs but no plug places it");
+  for (auto& [ifindex, q] : quarantine) {
+    if (q.has_slot) {
+      std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve(q.tap);
+      sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd, words, row_of_tap, rows);
+      t.flags = SN_TAP_QUARANTINED;  // ip 0: no guest, no set, no endpoint points here
+      target.taps[ifindex] = t;
+    }
+    plan.quarantined.push_back(std::move(q));
   }
 
   // Phase 2 entries: for each key whose set changes neither by only growing

@@ -24,6 +24,7 @@
 #pragma once
 #include <functional>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -51,6 +52,18 @@ struct CapacityError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A tap held drop-all: by the desired state, for an entry over a capacity or invalid, or
+// because it carries the programs and nothing places it.
+struct Quarantined {
+  uint32_t ifindex = 0;
+  std::string tap;  // empty when only the ifindex is known (found pinned)
+  std::string why;
+  // False when the ifindex is beyond the taps array: the tap keeps the programs with no
+  // entry, so its ingress drops everything as UNKNOWN_TAP and its egress drops every frame
+  // touching the overlay (docs/datapath.md, "What happens when...").
+  bool has_slot = true;
+};
+
 struct Plan {
   // Phase 1: make.
   std::vector<std::pair<uint32_t, std::string>> put_networks;
@@ -74,13 +87,21 @@ struct Plan {
   std::vector<uint32_t> del_networks;
 
   MapImage target;                    // contents after the three phases
-  std::vector<std::string> warnings;  // e.g. endpoints whose tap is missing
+  std::vector<std::string> warnings;  // e.g. endpoints whose tap is missing, quarantines
+  std::vector<Quarantined> quarantined;  // drop-all taps (entries in target.taps when has_slot)
 
   size_t writes() const;
 };
 
-// Throws CapacityError when the target (or the transition) exceeds capacity.
+// Taps that carry the programs and still exist, by ifindex: each keeps an entry, its own if
+// the desired state places it, else a drop-all one.
+using HeldTaps = std::set<uint32_t>;
+
+// A problem of one entry quarantines only that entry: a sandbox in more than
+// max_nets_per_sandbox networks (local: drop-all tap; remote: not installed, so drops), a
+// tap ifindex beyond the taps array, a tap claimed by two sandboxes. Everything else applies.
+// Throws CapacityError when the whole target (or the transition) exceeds a map's capacity.
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& taps,
-                 const Capacity& capacity, const TapForwarding& forwarding = {});
+                 const Capacity& capacity, const TapForwarding& forwarding = {}, const HeldTaps& held = {});
 
 }  // namespace sandnet::dp

@@ -143,9 +143,9 @@ MapImage MapSet::read_image() const {
       if (v.flags & SN_EP_PRESENT) img.endpoints[slots.ip(i)] = v;
     });
   }
-  // Empty slots (ip == 0) are not entries.
+  // Empty slots (ip == 0, not quarantined) are not entries.
   for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t i, const sn_tap& v) {
-    if (v.ip != 0) img.taps[i] = v;
+    if (tap_slot_used(v)) img.taps[i] = v;
   });
   // The rows of the taps present (other rows are never trusted: a row new to
   // a tap is written whole).
@@ -187,7 +187,7 @@ std::map<std::pair<uint32_t, uint32_t>, sn_counters> MapSet::read_counters() con
   int fd = fds_.drop_counts.get();
   std::map<uint32_t, uint32_t> ifindex_of_row = {{0, 0}};
   for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t ifindex, const sn_tap& t) {
-    if (t.ip != 0) ifindex_of_row[t.counter_row] = ifindex;
+    if (tap_slot_used(t)) ifindex_of_row[t.counter_row] = ifindex;
   });
   for (auto [row, ifindex] : ifindex_of_row) {
     for (uint32_t hook = 0; hook < SN_HOOK__MAX; ++hook) {
@@ -245,7 +245,7 @@ size_t MapSet::apply(const Plan& p) {
   for (auto k : p.del_endpoints) put(ep, slots.slot(k), sn_endpoint{}, "endpoints");
   for (auto k : p.del_taps) {
     sn_tap old{};
-    bool known = bpf_map_lookup_elem(fds_.taps.get(), &k, &old) == 0 && old.ip != 0;
+    bool known = bpf_map_lookup_elem(fds_.taps.get(), &k, &old) == 0 && tap_slot_used(old);
     put(fds_.taps.get(), k, sn_tap{}, "taps");
     if (known) reset_counter_row(old.counter_row);  // the next tap given this row starts at 0
   }

@@ -154,6 +154,15 @@ std::set<uint32_t> TapAttacher::pinned_ifindexes() const {
   return out;
 }
 
+std::set<uint32_t> TapAttacher::held_ifindexes() const {
+  std::set<uint32_t> out = pinned_ifindexes();
+  std::error_code ec;
+  for (int version = 1; version < SN_LAYOUT_VERSION; ++version)
+    for (auto& entry : std::filesystem::directory_iterator(fmt::format("{}/v{}/links", root_, version), ec))
+      out.insert(static_cast<uint32_t>(std::strtoul(entry.path().filename().c_str(), nullptr, 10)));
+  return out;
+}
+
 size_t retire_older_layouts(const std::string& root) {
   size_t detached = 0;
   std::error_code ec;

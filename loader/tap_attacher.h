@@ -29,6 +29,9 @@ class TapAttacher {
   // Ifindexes with pinned TCX links (empty in clsact mode: those are
   // tracked through the taps map).
   std::set<uint32_t> pinned_ifindexes() const;
+  // pinned_ifindexes() plus the taps older layouts' links still hold (an upgrade): every
+  // tap that carries a sandnet program through a pinned link.
+  std::set<uint32_t> held_ifindexes() const;
 
  private:
   void attach_tcx(uint32_t ifindex, int prog_fd, int attach_type, const char* dir, AttachStats& s);

@@ -73,15 +73,17 @@ void Reconciler::restore() {
                  view_.sandboxes().size(), view_.networks().size(), plugs_.size(), cp->replayed_records);
   }
   generation_ = cp ? cp->generation : 0;
-  apply_locked(all);
-  applied_revision_ = view_.revision();
+  // Without a checkpoint the view and plugs are empty: every tap that carries the programs
+  // is held drop-all by the datapath (never detached) until the runtime plugs it again.
+  if (apply_locked(all)) applied_revision_ = view_.revision();
   reported_revision_ = 0;  // unknown: report again once the API answers
   // A fresh base first: the log may end in a torn line, which must not precede new records.
   // Not waited for: the writer writes in order, so no record can reach the log before it.
   compact_locked();
 }
 
-void Reconciler::apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched) {
+bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched,
+                              const std::set<std::string>& release) {
   using Clock = std::chrono::steady_clock;
   auto us_since = [](Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
@@ -92,18 +94,28 @@ void Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   for (auto& s : build.skipped) spdlog::warn("not installed: {}", s);
   applies_++;
   auto t1 = Clock::now();
+  bool ok = true;
   try {
-    auto r = dp_.apply(build.state);
-    for (auto& w : r.warnings) spdlog::warn("{}", w);
+    auto r = dp_.apply(build.state, release);
+    // Each warning (a missing tap, a quarantine) once while it lasts, not at every apply.
+    std::set<std::string> warnings(r.warnings.begin(), r.warnings.end());
+    for (auto& w : warnings)
+      if (!warned_.count(w)) spdlog::warn("{}", w);
+    warned_ = std::move(warnings);
     spdlog::debug("revision {}: applied {} endpoints, {} networks: {} map writes, {} links new, {} detached",
                   view_.revision(), build.state.endpoints.size(), build.state.networks.size(), r.map_writes,
                   r.attach.created, r.detached);
     last_apply_error_.clear();
+    quarantined_ = std::move(r.quarantined);
+    attach_failures_ = std::move(r.attach_failures);
   } catch (const std::exception& e) {
-    // The loader wrote nothing (capacity) or re-read the truth: the running state stays.
+    // The loader wrote nothing (capacity) or re-read the truth: the running state stays, and
+    // this revision is not applied (never reported).
     if (last_apply_error_ != e.what()) spdlog::error("revision {}: not applied: {}", view_.revision(), e.what());
     last_apply_error_ = e.what();
+    ok = false;
   }
+  datapath_behind_ = !ok;
   auto datapath_us = us_since(t1);
   build = {};
   auto t2 = Clock::now();
@@ -123,6 +135,7 @@ void Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   pusher_.update(tables_, view_.revision(), repush, options_.table_wait, touched);
   spdlog::debug("revision {}: derive {} us, datapath {} us, tables {} us ({} rebuilt), push {} us", view_.revision(),
                 derive_us, datapath_us, tables_us, touched ? touched->size() : tables_.size(), us_since(t3));
+  return ok;
 }
 
 void Reconciler::sync_host_channels_locked() {
@@ -220,10 +233,18 @@ void Reconciler::run(const std::atomic<bool>& stop) {
     since = view_.revision();
   }
   while (!stop) {
+    bool behind;
+    {
+      std::lock_guard lock(mu_);
+      // A failed apply is retried before each poll (the whole view: it is a diff anyway).
+      if (datapath_behind_ && apply_locked({})) applied_revision_ = view_.revision();
+      behind = datapath_behind_;
+    }
     report_pending();
     FeedAnswer answer;
     try {
-      answer = client_.feed(since, options_.long_poll);
+      // While behind, poll briefly so that the retry above comes soon.
+      answer = client_.feed(since, behind ? std::chrono::seconds(1) : options_.long_poll);
       note_api(true, "");
       failures = 0;
     } catch (const FeedFormatError& e) {
@@ -253,9 +274,11 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       std::optional<std::set<std::string>> touched;
       if (!snapshot) touched = guests_touched(view_, answer, plugs_);
       changed = view_.apply(std::move(answer));
-      if (changed || snapshot) apply_locked({}, touched ? &*touched : nullptr);
-      applied_revision_ = view_.revision();
-      since = applied_revision_;
+      bool ok = !datapath_behind_;
+      if (changed || snapshot) ok = apply_locked({}, touched ? &*touched : nullptr);
+      // `applied` only for what is applied: a failed apply leaves the reported revision where it was.
+      if (ok) applied_revision_ = view_.revision();
+      since = view_.revision();
     }
     report_pending();  // promptly: `?wait=applied` callers are waiting for it
     if (changed) {
@@ -311,9 +334,16 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
   plugs_[sandbox_id] = {tap, *mac};
   unreported_unplugs_.erase(sandbox_id);
   view_.upsert(record);
-  apply_locked({sandbox_id});
+  bool applied = apply_locked({sandbox_id});
   // A plug the runtime was told about must survive a crash.
   log_locked({.upsert = &record, .plugs = &plugs_, .unreported_unplugs = &unreported_unplugs_}, /*durable_now=*/true);
+  // The runtime must not start a guest behind a tap that is not enforced as asked.
+  if (!applied) return fail("plugged, but the datapath refused the state: " + last_apply_error_);
+  unsigned ifindex = if_nametoindex(tap.c_str());
+  if (auto f = attach_failures_.find(ifindex); f != attach_failures_.end())
+    return fail("plugged, but the programs are not attached to " + tap + ": " + f->second);
+  for (auto& q : quarantined_)
+    if (q.ifindex == ifindex) return fail("plugged, but tap " + tap + " is quarantined (drop-all): " + q.why);
   spdlog::info("sandbox {} plugged on {} ({} {})", sandbox_id, tap, record.ip, *mac);
   return {{"ok", true}, {"sandbox", to_json(record)}, {"tap", tap}, {"mac", *mac}};
 }
@@ -324,9 +354,10 @@ json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
     auto it = plugs_.find(sandbox_id);
     if (it == plugs_.end()) return fail("sandbox " + sandbox_id + " is not plugged here");
     spdlog::info("sandbox {} unplugged from {} ({})", sandbox_id, it->second.tap, why);
+    std::string tap = it->second.tap;
     plugs_.erase(it);
     unreported_unplugs_.insert(sandbox_id);
-    apply_locked({});
+    apply_locked({}, nullptr, {tap});  // the one way a tap that still exists loses the programs
     log_local_locked(/*durable_now=*/true);
   }
   report_pending();
@@ -341,6 +372,19 @@ void Reconciler::tap_gone(const std::string& ifname) {
       if (p.tap == ifname) sandbox_id = id;
   }
   if (!sandbox_id.empty()) unplug(sandbox_id, "tap vanished");
+}
+
+json Reconciler::quarantined_json() const {
+  json out = json::array();
+  for (auto& q : quarantined_)
+    out.push_back({{"tap", q.tap}, {"ifindex", q.ifindex}, {"why", q.why}, {"has_slot", q.has_slot}});
+  return out;
+}
+
+json Reconciler::attach_failures_json() const {
+  json out = json::array();
+  for (auto& [ifindex, error] : attach_failures_) out.push_back({{"ifindex", ifindex}, {"error", error}});
+  return out;
 }
 
 json Reconciler::status() {
@@ -364,7 +408,9 @@ json Reconciler::status() {
           {"plugs", plugs},
           {"unreported_unplugs", unreported_unplugs_},
           {"tables", {{"delivered", push.delivered}, {"failed_attempts", push.failed_attempts}, {"pending", push.pending}}},
-          {"last_apply_error", last_apply_error_}};
+          {"last_apply_error", last_apply_error_},
+          {"quarantined", quarantined_json()},
+          {"attach_failures", attach_failures_json()}};
 }
 
 json Reconciler::handle(const json& request) {

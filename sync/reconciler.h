@@ -62,8 +62,13 @@ class Reconciler {
   nlohmann::json plug(const std::string& sandbox_id, const std::string& tap, std::optional<std::string> mac);
   nlohmann::json unplug(const std::string& sandbox_id, const char* why);
   nlohmann::json status();
+  nlohmann::json quarantined_json() const;
+  nlohmann::json attach_failures_json() const;
   // `touched`: the only guests whose hosts table may have changed (nullptr: all of them).
-  void apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr);
+  // `release`: taps the runtime unplugged (their programs may go). Returns false when the
+  // datapath refused or failed the apply as a whole: the revision is then not applied.
+  bool apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr,
+                    const std::set<std::string>& release = {});
   void sync_host_channels_locked();
   // Checkpoint writes (sync/checkpoint.h): feed-driven ones in the background, plugs durably
   // before answering.
@@ -90,6 +95,10 @@ class Reconciler {
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;
   std::string last_apply_error_;
+  std::set<std::string> warned_;  // the last apply's warnings, logged when they appeared
+  bool datapath_behind_ = false;  // the last apply failed: retry before trusting the maps
+  std::vector<dp::Quarantined> quarantined_;             // drop-all taps after the last apply
+  std::map<uint32_t, std::string> attach_failures_;  // taps left without programs
 
   uint64_t generation_ = 0;  // of the last checkpoint base
   CheckpointWriter checkpoints_;

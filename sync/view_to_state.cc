@@ -10,16 +10,28 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
                          const dp::AgentConfig& config) {
   StateBuild out;
   out.state.endpoints.reserve(view.sandboxes().size());
+  // A plugged tap always keeps an entry: one its sandbox cannot fill is drop-all.
+  auto quarantine = [&](const std::string& id, std::string why) {
+    if (auto plug = plugs.find(id); plug != plugs.end()) out.state.quarantined.push_back({plug->second.tap, std::move(why)});
+  };
+  for (auto& [id, plug] : plugs)
+    if (!view.sandboxes().count(id)) out.state.quarantined.push_back({plug.tap, "sandbox " + id + " is not in the view"});
   for (auto& [id, sb] : view.sandboxes()) {
     auto ip = dp::parse_ipv4(sb.ip);
     if (!ip || !config.overlay.contains(*ip)) {
       out.skipped.push_back(fmt::format("{}: address \"{}\" is not in the overlay", id, sb.ip));
+      quarantine(id, out.skipped.back());
       continue;
     }
     dp::EndpointSpec ep;
     auto plug = plugs.find(id);
     bool placed_here = !sb.host || *sb.host == host_id;
     const std::string* mac_text = nullptr;  // null: derived from the address
+    if (plug != plugs.end() && !placed_here) {
+      // Plugged here, placed elsewhere by the API (another host plugged the same id): the tap
+      // stays ours, drop-all, until the runtime unplugs it; the sandbox is a remote peer.
+      out.state.quarantined.push_back({plug->second.tap, fmt::format("sandbox {} is placed on host {}", id, *sb.host)});
+    }
     if (plug != plugs.end() && placed_here) {
       ep.tap = plug->second.tap;
       mac_text = &plug->second.mac;
@@ -33,6 +45,8 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
       auto mac = dp::parse_mac(*mac_text);
       if (!mac) {
         out.skipped.push_back(fmt::format("{}: bad MAC \"{}\"", id, *mac_text));
+        if (!ep.local()) continue;
+        quarantine(id, out.skipped.back());
         continue;
       }
       ep.mac = *mac;

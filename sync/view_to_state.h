@@ -1,6 +1,8 @@
 // What the datapath of this host must enforce, derived from the host view and the local plugs:
 // only plugged local sandboxes get taps; peers placed on other hosts become remote endpoints;
-// sandboxes placed nowhere (pending) get no endpoint. Network member lists keep every member
+// sandboxes placed nowhere (pending) get no endpoint. A plugged tap whose sandbox cannot be
+// placed (not in the view, placed on another host, bad address or MAC) is quarantined: a
+// drop-all entry, never left bare. Network member lists keep every member
 // (the loader ignores members without an endpoint).
 #pragma once
 #include <string>

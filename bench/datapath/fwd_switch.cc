@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
   while (std::getline(std::cin, line)) {
     try {
       if (line == "sandnet on") dp.apply(on);
-      else if (line == "sandnet off") dp.apply(off);
+      else if (line == "sandnet off") dp.apply(off, {tap_a, tap_b});  // unplugged: detached
       else if (line == "empty on") {
         for (auto* t : {tap_a.c_str(), tap_b.c_str()})
           for (int type : {kBpfTcxIngress, kBpfTcxEgress}) {

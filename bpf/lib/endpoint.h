@@ -16,14 +16,29 @@ static __always_inline const struct sn_config *sn_config_get(void)
 	return cfg;
 }
 
-/* NULL for an ifindex beyond the array or an empty slot (ip == 0): fail closed. */
+/* The tap's slot, whatever it holds; NULL for an ifindex beyond the array. */
+static __always_inline const struct sn_tap *sn_tap_slot(__u32 ifindex)
+{
+	return bpf_map_lookup_elem(&taps, &ifindex);
+}
+
+/* A slot with a guest (ip != 0). NULL for an ifindex beyond the array, an
+ * empty slot or a quarantined one (ip 0 too): fail closed. */
+static __always_inline int sn_tap_placed(const struct sn_tap *slot)
+{
+	return slot && slot->ip != 0;
+}
+
+static __always_inline int sn_tap_quarantined(const struct sn_tap *slot)
+{
+	return slot && slot->ip == 0 && (slot->flags & SN_TAP_QUARANTINED);
+}
+
 static __always_inline const struct sn_tap *sn_tap_lookup(__u32 ifindex)
 {
-	const struct sn_tap *tap = bpf_map_lookup_elem(&taps, &ifindex);
+	const struct sn_tap *tap = sn_tap_slot(ifindex);
 
-	if (!tap || tap->ip == 0)
-		return 0;
-	return tap;
+	return sn_tap_placed(tap) ? tap : 0;
 }
 
 /* NULL outside the overlay or for an empty slot: fail closed. The slot is

@@ -292,6 +292,16 @@ const Case kCases[] = {
        return with(w.a, ip("192.168.0.2"), [](Ipv4Spec& s) { s.src_be = ip("192.168.0.1"); });
      },
      TC_ACT_OK, kPass, untouched},
+    {"egress_on_unknown_tap_drops_even_non_overlay", Case::kEgress,
+     [](VerdictWorld& w) -> const Guest& {
+       static Guest stray{"snt-stray", 0, {}};
+       stray.ifindex = w.stray_ifindex;
+       return stray;
+     },
+     [](auto& w) {
+       return with(w.a, ip("192.168.0.2"), [](Ipv4Spec& s) { s.src_be = ip("192.168.0.1"); });
+     },
+     TC_ACT_SHOT, SN_DROP_UNKNOWN_TAP},
     {"egress_ipv6_passthrough", Case::kEgress, B,
      [](auto& w) {
        Frame f = eth_header(w.b.mac, w.b.tap_mac, 0x86dd);

@@ -39,6 +39,9 @@ VerdictWorld& VerdictWorld::get() {
       g->ifindex = add_device(g->tap, g->tap_mac);
     }
     w->stray_ifindex = add_device("snt-stray", mac("0e:00:00:00:00:99"));
+    w->q = {"snt-q", w->a.ip_be, w->a.mac};
+    w->q.tap_mac = mac("0e:00:00:00:00:51");
+    w->q.ifindex = add_device(w->q.tap, w->q.tap_mac);
     w->root = std::make_unique<BpffsRoot>("bpf");
     w->dp = std::make_unique<Datapath>(w->config, w->root->path());
 
@@ -48,6 +51,7 @@ VerdictWorld& VerdictWorld::get() {
       s.endpoints.push_back({sb(id++), g->tap, g->ip_be, g->mac, ""});
     s.endpoints.push_back({sb('R'), "", w->remote_ip_be, mac("02:00:0a:2a:00:09"), "host-2"});
     s.networks = {{kNet1, {sb('A'), sb('B'), sb('R')}}, {kNet2, {sb('B'), sb('C')}}, {kNet3, {sb('E')}}};
+    s.quarantined = {{w->q.tap, "test: a plugged sandbox that left the view"}};
     w->dp->apply(s);
     std::atexit([] { delete world; });
     return w;

@@ -26,6 +26,7 @@ struct VerdictWorld {
   std::unique_ptr<BpffsRoot> root;
   std::unique_ptr<Datapath> dp;
   Guest a, b, c, d, e;
+  Guest q;  // a tap the agent cannot place: quarantined (drop-all); its frames use A's addresses
   uint32_t remote_ip_be;
   uint32_t stray_ifindex;  // a device with the program's hook but no tap entry
   int ingress() const { return dp->objects().ingress_prog_fd(); }

@@ -63,7 +63,7 @@ TEST(DropCounters, ARemovedTapsRowStartsAtZeroForTheNextTap) {
   uint32_t row = dp.maps().read_image().taps.at(taps()[1]).counter_row;
   spoof_from(dp, 1);
   EXPECT_EQ(spoofs(dp, 1), 1u);
-  dp.apply(state(1, {{1, {0}}}));  // tap 1 leaves: its row is reset
+  dp.apply(state(1, {{1, {0}}}), {tap(1)});  // tap 1 is unplugged: its row is reset
   dp.apply(state(2, {{1, {0, 1}}}));
   EXPECT_EQ(dp.maps().read_image().taps.at(taps()[1]).counter_row, row);  // the smallest free row
   EXPECT_EQ(spoofs(dp, 1), 0u);

@@ -114,7 +114,13 @@ TEST(LoaderKernel, RemovedEndpointIsDetached) {
   Datapath dp(small_config(), root.path());
   dp.apply(state(4, {{1, {0, 1}}}));
   EXPECT_EQ(count_links(root.path()), 8u);
-  auto r = dp.apply(state(3, {{1, {0, 1}}}));
+  // Removed from the state alone, the tap stays attached, drop-all; unplugged, it is detached.
+  auto held = dp.apply(state(3, {{1, {0, 1}}}));
+  EXPECT_EQ(held.detached, 0u);
+  EXPECT_EQ(count_links(root.path()), 8u);
+  ASSERT_EQ(held.quarantined.size(), 1u);
+  EXPECT_EQ(dp.maps().read_image().taps.at(taps()[3]).flags, SN_TAP_QUARANTINED);
+  auto r = dp.apply(state(3, {{1, {0, 1}}}), {tap(3)});
   EXPECT_EQ(r.detached, 1u);
   EXPECT_EQ(count_links(root.path()), 6u);
   EXPECT_FALSE(dp.maps().read_image().taps.count(taps()[3]));

@@ -268,12 +268,78 @@ TEST(Plan, ATapsNewGuestDoesNotInheritTheOldGuestsRow) {
   EXPECT_TRUE(allowed(img, 0, 3));
 }
 
-TEST(Plan, SixtyFourNetworksPerSandboxAcceptedSixtyFiveRefused) {
+bool quarantined(const Plan& p, uint32_t ifindex) {
+  auto it = p.target.taps.find(ifindex);
+  return it != p.target.taps.end() && it->second.ip == 0 && it->second.flags == SN_TAP_QUARANTINED &&
+         it->second.set_id == 0 && it->second.counter_row != 0;
+}
+
+TEST(Plan, ASandboxOverMaxNetsIsQuarantinedAloneWhileOthersApply) {
   std::map<int, std::vector<int>> nets;
   for (int i = 1; i <= 64; ++i) nets[i] = {0, 1};
-  EXPECT_NO_THROW(plan(state(2, nets)));
-  nets[65] = {0};
-  EXPECT_THROW(plan(state(2, nets)), CapacityError);
+  nets[66] = {2};
+  auto p0 = plan(state(3, nets));
+  EXPECT_TRUE(p0.quarantined.empty());
+  EXPECT_TRUE(allowed(p0.target, 0, 1));
+  nets[65] = {0, 1};  // sandboxes 0 and 1 over the limit, in one change with 3 joining 2
+  nets[66] = {2, 3};
+  auto p = plan(state(4, nets), p0.target);
+  ASSERT_EQ(p.quarantined.size(), 2u);
+  for (int i : {0, 1}) {
+    EXPECT_TRUE(quarantined(p, 100 + i)) << i;
+    EXPECT_FALSE(p.target.endpoints.count(ip_of(i))) << "no endpoint: peers' packets to it drop";
+  }
+  EXPECT_NE(p.warnings.front().find("max_nets_per_sandbox"), std::string::npos);
+  EXPECT_TRUE(allowed(p.target, 2, 3)) << "everyone else's changes still apply";
+  EXPECT_TRUE(allowed(p.target, 3, 2));
+  // A remote sandbox over the limit is simply not installed.
+  auto s = state(1, {});
+  s.endpoints.push_back(endpoint(1, false));
+  for (int i = 1; i <= 65; ++i) s.networks.push_back({net(i), {sb(1)}});
+  auto r = plan(s);
+  EXPECT_FALSE(r.target.endpoints.count(ip_of(1)));
+  EXPECT_TRUE(r.target.endpoints.count(ip_of(0)));
+}
+
+TEST(Plan, QuarantinedTapIsEmptiedBeforeItBecomesDropAll) {
+  auto p0 = plan(state(2, {{1, {0, 1}}}));
+  DesiredState s = state(1, {{1, {0}}});
+  s.quarantined.push_back({tap_of(1), "left the view"});
+  auto p = plan(s, p0.target);
+  ASSERT_TRUE(quarantined(p, 101));
+  // No guest: a row of its own, never the old guest's reach (the row it left is emptied).
+  EXPECT_NE(p.target.taps.at(101).counter_row, p0.target.taps.at(101).counter_row);
+  std::vector<uint32_t> order;
+  for (auto& [k, v] : p.put_taps)
+    if (k == 101) order.push_back(v.ip == 0 && v.flags == 0 ? 0 : 1);
+  EXPECT_EQ(order, (std::vector<uint32_t>{0, 1})) << "an empty slot first, then the drop-all one";
+  EXPECT_TRUE(std::find(p.del_taps.begin(), p.del_taps.end(), 101u) == p.del_taps.end());
+  // Placed again: a normal entry.
+  auto back = plan(state(2, {{1, {0, 1}}}), p.target);
+  EXPECT_TRUE(back.quarantined.empty());
+  EXPECT_TRUE(allowed(back.target, 0, 1));
+}
+
+TEST(Plan, HeldTapsNothingPlacesGetADropAllEntry) {
+  // Taps found carrying the programs (ifindexes 100 and 105) with an empty state.
+  auto p = plan_update(DesiredState{}, {}, fake_taps(), big(), {}, HeldTaps{100, 105});
+  EXPECT_TRUE(quarantined(p, 100));
+  EXPECT_TRUE(quarantined(p, 105));
+  EXPECT_TRUE(p.target.endpoints.empty());
+  // Placed by the state, a held tap gets its real entry.
+  auto q = plan_update(state(1, {}), p.target, fake_taps(), big(), {}, HeldTaps{100, 105});
+  EXPECT_EQ(q.target.taps.at(100).ip, ip_of(0));
+  EXPECT_TRUE(quarantined(q, 105));
+}
+
+TEST(Plan, ATapClaimedTwiceIsQuarantined) {
+  auto s = state(3, {{1, {0, 1, 2}}});
+  s.endpoints[2].tap = tap_of(1);
+  auto p = plan(s);
+  EXPECT_TRUE(quarantined(p, 101));
+  EXPECT_FALSE(p.target.endpoints.count(ip_of(1)));
+  EXPECT_FALSE(p.target.endpoints.count(ip_of(2)));
+  EXPECT_TRUE(p.target.endpoints.count(ip_of(0)));
 }
 
 TEST(Plan, OverCapacityIsRefusedWithTheKnobName) {
@@ -290,16 +356,17 @@ TEST(Plan, OverCapacityIsRefusedWithTheKnobName) {
   EXPECT_THROW(plan(state(3, {{1, {0}}, {2, {1}}, {3, {2}}}), {}, cap), CapacityError);
 }
 
-TEST(Plan, TapIfindexBeyondTheTapsArrayIsRefusedWithTheKnobName) {
+TEST(Plan, TapIfindexBeyondTheTapsArrayIsQuarantinedAlone) {
   Capacity cap;
-  EXPECT_NO_THROW(plan(state(1, {}), {}, cap));
-  cap.max_tap_ifindex = 100;  // the test resolver's first tap has ifindex 100
-  try {
-    plan(state(1, {}), {}, cap);
-    FAIL() << "accepted";
-  } catch (const CapacityError& e) {
-    EXPECT_NE(std::string(e.what()).find("max_tap_ifindex"), std::string::npos);
-  }
+  cap.max_tap_ifindex = 102;  // the test resolver's taps have ifindex 100 + i
+  auto p = plan(state(3, {{1, {0, 1, 2}}}), {}, cap);
+  ASSERT_EQ(p.quarantined.size(), 1u);
+  EXPECT_EQ(p.quarantined[0].ifindex, 102u);
+  EXPECT_FALSE(p.quarantined[0].has_slot) << "no slot: its programs drop it as UNKNOWN_TAP";
+  EXPECT_FALSE(p.target.taps.count(102));
+  EXPECT_FALSE(p.target.endpoints.count(ip_of(2)));
+  EXPECT_NE(p.warnings.front().find("max_tap_ifindex"), std::string::npos);
+  EXPECT_TRUE(allowed(p.target, 0, 1));
 }
 
 TEST(Plan, TransitionPeakIsCheckedToo) {

@@ -41,6 +41,26 @@ TEST(ViewToState, MovedSandboxIsNoLongerLocal) {
   auto build = view_to_state(v, plugs, "h1", dp::default_agent_config());
   ASSERT_TRUE(find(build.state, kC));
   EXPECT_FALSE(find(build.state, kC)->local());
+  // Its tap is still ours until the runtime unplugs it: drop-all, never bare.
+  ASSERT_EQ(build.state.quarantined.size(), 1u);
+  EXPECT_EQ(build.state.quarantined[0].tap, "tapC");
+}
+
+TEST(ViewToState, APluggedSandboxAbsentFromTheViewIsQuarantinedNeverDropped) {
+  HostView v;
+  v.apply_feed(snapshot());
+  const std::string gone = "sb_01J00000000000000000000099";
+  LocalPlugs plugs{{kA, {"tapA", "02:00:0a:2a:00:05"}}, {gone, {"tapGone", "02:00:0a:2a:00:63"}}};
+  auto build = view_to_state(v, plugs, "h1", dp::default_agent_config());
+  EXPECT_TRUE(find(build.state, kA));
+  EXPECT_EQ(find(build.state, gone), nullptr);
+  ASSERT_EQ(build.state.quarantined.size(), 1u);
+  EXPECT_EQ(build.state.quarantined[0].tap, "tapGone");
+  EXPECT_NE(build.state.quarantined[0].why.find("not in the view"), std::string::npos);
+  // An empty view (checkpoint lost, feed not yet answered): every plugged tap is held.
+  auto empty = view_to_state(HostView{}, plugs, "h1", dp::default_agent_config());
+  EXPECT_TRUE(empty.state.endpoints.empty());
+  EXPECT_EQ(empty.state.quarantined.size(), 2u);
 }
 
 TEST(ViewToState, HostileRecordsAreSkippedNotInstalled) {
@@ -55,6 +75,8 @@ TEST(ViewToState, HostileRecordsAreSkippedNotInstalled) {
   auto build = view_to_state(v, plugs, "h1", dp::default_agent_config());
   EXPECT_TRUE(build.state.endpoints.empty());
   EXPECT_EQ(build.skipped.size(), 3u);
+  ASSERT_EQ(build.state.quarantined.size(), 1u) << "A is plugged: its tap is held drop-all";
+  EXPECT_EQ(build.state.quarantined[0].tap, "tapA");
 }
 
 TEST(LocalPlugs, MacForms) {

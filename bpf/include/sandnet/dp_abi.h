@@ -58,6 +58,7 @@ enum sn_drop_reason {
 	SN_DROP_HOST_NOT_PUSH,       /* guest -> host TCP/ICMP error not of a push connection */
 	SN_DROP_HOST_UNMARKED,       /* host -> guest link-local traffic not from a push socket */
 	SN_DROP_VLAN,                /* VLAN-tagged frame (802.1Q/802.1ad, in the frame or the skb) */
+	SN_DROP_QUARANTINED,         /* tap the agent cannot place: drop-all, both ways (v5) */
 	SN_DROP__MAX
 };
 
@@ -116,8 +117,15 @@ struct sn_tap {
 	__u32 overlay_mask;
 	__u32 host_ll;
 	__u8 gw_mac[6];
-	__u8 pad[2];
+	__u8 flags;        /* SN_TAP_QUARANTINED (v5) */
+	__u8 pad;
 };
+
+/* A tap that carries the programs but that the agent cannot place (its
+ * sandbox left the view, over a capacity, checkpoint lost...): ip is 0, so
+ * the hot path's "empty slot" test sends it to the slow path, which drops
+ * every frame, both ways, as SN_DROP_QUARANTINED under the tap's own row. */
+#define SN_TAP_QUARANTINED 1
 
 /* reach: array of words, one row per local tap (counter_row), one bit per
  * destination set: bit (set_id % 64) of word reach_base + set_id / 64 is set

@@ -1,0 +1,257 @@
+// Fail closed (issue 14, holes 1 and 2), end to end with the real API and agent:
+// - a plugged sandbox the agent can no longer place (deleted from the view, checkpoint lost)
+//   keeps sandnet's programs on its tap and is drop-all: nothing from its guest reaches the
+//   host stack, neither a TCP connect to a host listener nor a spoofed-source UDP datagram;
+//   `bpftool net` (here: the kernel's BPF_PROG_QUERY) still shows sandnet on the tap;
+// - an apply that fails as a whole is never reported applied (`?wait=applied` says false).
+#include <bpf/bpf.h>
+#include <linux/bpf.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/syscall.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "tests/e2e/e2e_world.h"
+#include "tests/integration/harness/netns.h"
+#include "tests/integration/harness/poll.h"
+#include "tests/integration/harness/probes.h"
+#include "tests/integration/harness/raw_frame.h"
+#include "tests/integration/harness/require_root.h"
+
+namespace sandnet::e2e {
+namespace {
+
+using testing::TcpOutcome;
+const milliseconds kBlocked{800};
+const milliseconds kAllowed{10000};
+const milliseconds kConverge{20000};
+constexpr uint16_t kHostTcpPort = 7600, kHostUdpPort = 7601, kPeerPort = 7000;
+
+// A UDP socket bound in the host namespace: what reaches the host stack from a guest.
+class HostUdpSink {
+ public:
+  HostUdpSink(const std::string& netns, uint16_t port) {
+    fd_ = testing::socket_in_netns(netns, AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(port);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) throw std::runtime_error("bind");
+  }
+  ~HostUdpSink() { close(fd_); }
+  bool received_within(milliseconds window) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(window.count())) > 0;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+class FailClosed : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SANDNET_REQUIRE_ROOT();
+    world_ = std::make_unique<World>();
+  }
+  void TearDown() override {
+    servers_.clear();
+    if (HasFailure() && world_) std::fprintf(stderr, "---- agent log\n%s\n", world_->agent_log().c_str());
+    world_.reset();
+  }
+  // A and B plugged and sharing `backend`; A's guest has a route to the host's 198.18.0.1 and
+  // the host a route back to A: anything the datapath lets up the host stack is delivered.
+  void two_peers() {
+    World& w = *world_;
+    w.ok("POST", "/v1/networks", {{"name", "backend"}});
+    a_ = &w.create_sandbox("A", "brave-otter");
+    b_ = &w.create_sandbox("B", "calm-heron");
+    for (auto* g : {a_, b_}) ASSERT_EQ(w.plug(*g).value("ok", false), true);
+    w.attach(*a_, "backend");
+    w.attach(*b_, "backend");
+    servers_.push_back(std::make_unique<testing::TcpEchoServer>(b_->netns, b_->ip, kPeerPort));
+    ASSERT_EQ(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kAllowed), TcpOutcome::kEchoed);
+    auto& topo = w.topo();
+    const auto& out = topo.add_outside();
+    topo.route_sandbox_to_outside("A");
+    testing::run_checked({"ip", "-n", w.host_netns(), "route", "replace", a_->ip + "/32", "dev", a_->tap});
+    testing::run_checked({"ip", "-n", w.host_netns(), "neigh", "replace", a_->ip, "lladdr", a_->mac, "dev", a_->tap,
+                          "nud", "permanent"});
+    for (auto key : {"net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter"})
+      testing::set_sysctl(w.host_netns(), key, "0");
+    testing::set_sysctl(w.host_netns(), "net.ipv4.conf." + a_->tap + ".rp_filter", "0");
+    servers_.push_back(std::make_unique<testing::TcpEchoServer>(w.host_netns(), out.host_ip, kHostTcpPort));
+  }
+  // Nothing A's guest sends reaches the host stack: a TCP connect to a host listener and
+  // UDP datagrams from A's own and from a spoofed source.
+  void expect_nothing_reaches_the_host(const char* when) {
+    World& w = *world_;
+    const auto& out = w.topo().add_outside();
+    EXPECT_NE(testing::tcp_probe(a_->netns, out.host_ip, kHostTcpPort, kBlocked), TcpOutcome::kEchoed) << when;
+    HostUdpSink sink(w.host_netns(), kHostUdpPort);
+    testing::PacketSocket guest(a_->netns, "eth0");
+    auto tap_mac = testing::parse_mac(w.topo().host_link_mac(a_->tap));
+    auto a_mac = testing::parse_mac(a_->mac);
+    for (auto src : {a_->ip, std::string("198.18.0.77"), std::string("10.42.250.250")})
+      for (int i = 0; i < 3; ++i)
+        guest.send(testing::udp_frame(tap_mac, a_mac, src, out.host_ip, 5000, kHostUdpPort, "spoof-" + src));
+    EXPECT_FALSE(sink.received_within(kBlocked)) << when << ": a datagram from A's guest reached the host stack";
+  }
+  // The kernel's own answer (what `bpftool net` shows; Debian's bpftool 7.1 predates TCX):
+  // sandnet's programs on both hooks of the tap, through TCX or clsact.
+  bool sandnet_on(const std::string& tap) {
+    auto names = testing::in_netns(world_->host_netns(), [&] {
+      std::vector<std::string> out;
+      unsigned ifindex = if_nametoindex(tap.c_str());
+      for (uint32_t type : {46u /* BPF_TCX_INGRESS */, 47u /* BPF_TCX_EGRESS */}) {
+        uint32_t ids[16] = {};
+        union bpf_attr attr{};
+        attr.query.target_fd = ifindex;
+        attr.query.attach_type = type;
+        attr.query.prog_ids = reinterpret_cast<uint64_t>(ids);
+        attr.query.prog_cnt = 16;
+        if (ifindex == 0 || syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof(attr)) != 0) continue;
+        for (uint32_t i = 0; i < attr.query.prog_cnt && i < 16; ++i) {
+          int fd = bpf_prog_get_fd_by_id(ids[i]);
+          bpf_prog_info info{};
+          uint32_t len = sizeof(info);
+          if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &len) == 0)
+            out.push_back(std::string(type == 46 ? "in:" : "eg:") + info.name);
+          if (fd >= 0) close(fd);
+        }
+      }
+      return out;
+    });
+    auto tc = [&](const char* dir) {
+      return testing::run_command({"tc", "filter", "show", "dev", tap, dir}, {.netns = world_->host_netns()}).output;
+    };
+    auto has = [&](const std::string& n) { return std::find(names.begin(), names.end(), n) != names.end(); };
+    bool in = has("in:tap_ingress") || tc("ingress").find("tap_ingress") != std::string::npos;
+    bool eg = has("eg:tap_egress") || tc("egress").find("tap_egress") != std::string::npos;
+    return in && eg;
+  }
+  std::unique_ptr<World> world_;
+  Guest *a_ = nullptr, *b_ = nullptr;
+  std::vector<std::unique_ptr<testing::TcpEchoServer>> servers_;
+};
+
+TEST_F(FailClosed, DeletedPluggedSandboxKeepsItsProgramsAndIsDropAll) {
+  World& w = *world_;
+  w.start_api();
+  w.start_agent();
+  ASSERT_NO_FATAL_FAILURE(two_peers());
+  expect_nothing_reaches_the_host("A placed");
+  ASSERT_TRUE(sandnet_on(a_->tap));
+  // The API refuses to delete a plugged sandbox (409, naming the host). The way it can still
+  // leave the view under a running tap: an operator releases the plug by hand (believing the
+  // host gone), then the tenant deletes it; the runtime is never told.
+  auto refused = w.call("DELETE", "/v1/sandboxes/" + a_->id);
+  ASSERT_EQ(refused.status, 409) << refused.raw;
+  testing::run_checked({SANDNET_API_BIN, "hosts", "unplug", w.host_id(), a_->id, "--db", w.db()});
+  auto del = w.call("DELETE", "/v1/sandboxes/" + a_->id);
+  ASSERT_EQ(del.status, 200) << del.raw;
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
+    auto s = w.agent_status();
+    return s.value("sandboxes", 99) == 1 && s["applied_revision"] == s["revision"];
+  })) << w.agent_status().dump();
+  EXPECT_TRUE(sandnet_on(a_->tap)) << "the tap went bare";
+  expect_nothing_reaches_the_host("A deleted from the view");
+  EXPECT_NE(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed);
+  EXPECT_NE(w.agent_status()["quarantined"].dump().find(a_->tap), std::string::npos) << w.agent_status().dump();
+  // B is untouched.
+  EXPECT_TRUE(sandnet_on(b_->tap));
+}
+
+TEST_F(FailClosed, AgentStartedWithoutItsCheckpointKeepsEveryTapDropAll) {
+  World& w = *world_;
+  w.start_api();
+  w.start_agent();
+  ASSERT_NO_FATAL_FAILURE(two_peers());
+  EXPECT_TRUE(w.stop_agent());
+  testing::run_checked({"sh", "-c", "rm -rf '" + w.state_dir() + "'/*"});  // the checkpoint is lost
+  w.start_agent();
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
+    auto s = w.agent_status();
+    return s.value("revision", 0) > 0 && s["applied_revision"] == s["revision"];
+  })) << w.agent_status().dump();
+  for (auto* g : {a_, b_}) EXPECT_TRUE(sandnet_on(g->tap)) << g->tap << " went bare";
+  expect_nothing_reaches_the_host("checkpoint lost");
+  EXPECT_NE(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed)
+      << "a tap the agent cannot place is drop-all";
+  // The runtime plugs them again: placed, they talk again.
+  for (auto* g : {a_, b_}) ASSERT_EQ(w.plug(*g).value("ok", false), true);
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, b_->ip, kPeerPort, kConverge), TcpOutcome::kEchoed);
+}
+
+TEST_F(FailClosed, AnApplyThatFailsIsNotReportedApplied) {
+  World& w = *world_;
+  // The datapath holds two networks: a third one on this host fails the whole apply.
+  std::string config = w.scratch() + "/agent.json";
+  std::ofstream(config) << R"({"max_networks": 2})";
+  w.start_api();
+  w.start_agent({"--config", config});
+  ASSERT_NO_FATAL_FAILURE(two_peers());
+  w.ok("POST", "/v1/networks", {{"name", "second"}});
+  w.ok("POST", "/v1/networks", {{"name", "third"}});
+  EXPECT_EQ(w.attach(*b_, "second")["applied"], true);
+  auto r = w.ok("POST", fmt::format("/v1/sandboxes/{}/networks?wait=applied&timeout=3", a_->id), {{"id", "third"}});
+  EXPECT_EQ(r["applied"], false) << "a change the datapath refused was reported applied: " << r.dump();
+  auto s = w.agent_status();
+  EXPECT_LT(s.value("applied_revision", 0), s.value("revision", 0)) << s.dump();
+  EXPECT_NE(s.value("last_apply_error", ""), "") << s.dump();
+  // Back under capacity (the maps still hold backend and second): applied and reported.
+  EXPECT_EQ(w.detach(*a_, "third")["applied"], true);
+  s = w.agent_status();
+  EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
+}
+
+TEST_F(FailClosed, ATapBeyondTheTapsArrayIsQuarantinedAlone) {
+  World& w = *world_;
+  w.start_api();
+  w.ok("POST", "/v1/networks", {{"name", "backend"}});
+  Guest* x = &w.create_sandbox("A", "brave-otter");
+  Guest* y = &w.create_sandbox("B", "calm-heron");
+  auto ifindex = [&](const Guest& g) {
+    auto j = nlohmann::json::parse(testing::run_checked({"ip", "-n", w.host_netns(), "-j", "link", "show", "dev", g.tap}));
+    return j.at(0).at("ifindex").get<unsigned>();
+  };
+  if (ifindex(*x) > ifindex(*y)) std::swap(x, y);
+  // The taps array ends just below y's ifindex: y is "a tap with ifindex >= 65536".
+  std::string config = w.scratch() + "/agent.json";
+  std::ofstream(config) << fmt::format(R"({{"max_tap_ifindex": {}}})", ifindex(*y));
+  w.start_agent({"--config", config});
+  a_ = y;  // expect_nothing_reaches_the_host() works on a_
+  b_ = x;
+  EXPECT_EQ(w.plug(*x).value("ok", false), true);
+  std::string refused;  // sandnetctl exits non-zero on {"ok": false}
+  try {
+    w.plug(*y);
+  } catch (const std::exception& e) {
+    refused = e.what();
+  }
+  EXPECT_NE(refused.find("quarantined"), std::string::npos)
+      << "a tap the datapath cannot hold must not look plugged: " << refused;
+  EXPECT_EQ(w.attach(*x, "backend")["applied"], true);
+  EXPECT_EQ(w.attach(*y, "backend")["applied"], true) << "the change applied; y's entry is fail-closed";
+  auto& topo = w.topo();
+  topo.route_sandbox_to_outside(y->label);
+  testing::set_sysctl(w.host_netns(), "net.ipv4.conf.all.rp_filter", "0");
+  servers_.push_back(std::make_unique<testing::TcpEchoServer>(w.host_netns(), topo.add_outside().host_ip, kHostTcpPort));
+  servers_.push_back(std::make_unique<testing::TcpEchoServer>(x->netns, x->ip, kPeerPort));
+  EXPECT_TRUE(sandnet_on(y->tap));
+  expect_nothing_reaches_the_host("tap beyond the taps array");
+  EXPECT_NE(testing::tcp_probe(y->netns, x->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed);
+  auto s = w.agent_status();
+  EXPECT_NE(s["quarantined"].dump().find(y->tap), std::string::npos) << s.dump();
+  EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
+}
+
+}  // namespace
+}  // namespace sandnet::e2e
