@@ -1,4 +1,4 @@
-// A host's view and what changed in it (FEED_CONTRACT, docs/host-feed.md).
+// A host's view and what changed in it (docs/host-feed.md).
 // View of host H: every sandbox placed on H, every network with a member placed on H, and
 // every member of those networks. A sandbox's "networks" lists only networks in the view.
 #pragma once

@@ -1,5 +1,5 @@
 // sandnetctl plug|unplug|agent-status: the VM runtime's verbs, sent to the local agent's
-// socket (<run-dir>/agent.sock, FEED_CONTRACT.md).
+// socket (<run-dir>/agent.sock, docs/agent.md "Runtime plug API").
 #pragma once
 #include <CLI/CLI.hpp>
 

@@ -1,6 +1,6 @@
 // The kernel side of the datapath objects (Katran's BpfAdapter role): loads
 // the skeleton with capacities from configuration, adopts maps already
-// pinned under <root>/v3 (or creates and pins them), and owns the loaded
+// pinned under <root>/v<SN_LAYOUT_VERSION> (or creates and pins them), and owns the loaded
 // programs. Destroying it closes fds only: pins keep maps alive.
 #pragma once
 #include <memory>

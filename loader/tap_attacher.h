@@ -1,5 +1,5 @@
 // Attaches the datapath programs to tap devices and detaches them, with TCX
-// links pinned under <root>/v3/links (they outlive the agent), or with
+// links pinned under <root>/v<SN_LAYOUT_VERSION>/links (they outlive the agent), or with
 // clsact filters where the kernel has no TCX. Neither disturbs other
 // programs on the device. Attaching is idempotent: an attachment already
 // running the same program (same tag and maps) is left alone, another one

@@ -1,5 +1,5 @@
 // The optional early-drop XDP program (bpf/sandnet_xdp.bpf.c), loaded on the
-// maps the TC datapath pinned under the current layout directory (<root>/v3),
+// maps the TC datapath pinned under the current layout directory (<root>/v<SN_LAYOUT_VERSION>),
 // and attached to a tap with a BPF_XDP link. Destroying it closes fds only.
 #pragma once
 #include <cstdint>

@@ -1,5 +1,5 @@
 // The agent's local runtime API: a unix stream socket (<run-dir>/agent.sock, mode 0600) taking
-// one JSON request line and answering one JSON line (FEED_CONTRACT.md). The server side runs a
+// one JSON request line and answering one JSON line (docs/agent.md "Runtime plug API"). The server side runs a
 // thread; the client side is what `sandnetctl plug|unplug` and tests use.
 #pragma once
 #include <functional>

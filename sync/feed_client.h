@@ -1,4 +1,4 @@
-// The agent's HTTP client for the host routes of sandnet-api (FEED_CONTRACT.md): the long-poll
+// The agent's HTTP client for the host routes of sandnet-api (docs/host-feed.md): the long-poll
 // feed and the runtime reports (plug, unplug, applied). Every call opens its own connection
 // so the feed's long poll never blocks a report made from another thread.
 #pragma once

@@ -1,4 +1,4 @@
-// The hosts table each local plugged sandbox must see (issue 5): every sandbox sharing a
+// The hosts table each local plugged sandbox must see: every sandbox sharing a
 // network with it, itself included, under its bare name and as name.network for each network
 // they share (reverse entries come from the format). A guest never gets names of networks it is
 // not in, nor sandboxes it shares nothing with.

@@ -1,4 +1,4 @@
-// The agent's model of its host view (FEED_CONTRACT.md): every sandbox placed on this host,
+// The agent's model of its host view (docs/host-feed.md): every sandbox placed on this host,
 // every network with a member here, and every peer of those. Built from a feed snapshot and
 // kept current by applying feed changes; serialised whole for the on-disk checkpoint.
 #pragma once

@@ -50,7 +50,7 @@ class Reconciler {
   // The feed loop; returns when `stop` becomes true (checked between polls).
   void run(const std::atomic<bool>& stop);
 
-  // One request of the agent socket (FEED_CONTRACT.md "Runtime plug API"); never throws.
+  // One request of the agent socket (docs/agent.md "Runtime plug API"); never throws.
   nlohmann::json handle(const nlohmann::json& request);
   // A network interface disappeared (netlink): if it was a plugged tap, unplug its sandbox.
   void tap_gone(const std::string& ifname);

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Convergence of sandnet-agent in API mode (issue 4), measured on real parts.
+"""Convergence of sandnet-agent in API mode, measured on real parts.
 
 A host namespace runs sandnet-api (SQLite) and sandnet-agent --api; two veth sandboxes A and B
 are plugged. A sends a UDP datagram to B every `--interval-ms`; B timestamps arrivals (one

@@ -63,7 +63,7 @@ TEST_F(EndpointsTest, GetNetworkByNameAndIdWithMembers) {
     ASSERT_EQ(d["members"].size(), 2u);
     EXPECT_EQ(d["members"][0], (json{{"sandbox_id", a["id"]}, {"name", "brave-otter"},
                                      {"status", "pending"}, {"ip", a["ip"]},
-                                     {"applied", false}}));  // issue 4: not placed yet
+                                     {"applied", false}}));  // not placed on a host yet
     EXPECT_EQ(d["members"][1]["sandbox_id"], b["id"]);
     EXPECT_EQ(d["members"][1]["name"], "clever-fox");
   }

@@ -1,4 +1,4 @@
-// A quarantined tap (issue 14: the agent cannot place it) is drop-all in both directions:
+// A quarantined tap (the agent cannot place it) is drop-all in both directions:
 // guest frames of every kind (ARP to the host, replies to the host link-local address,
 // traffic to a peer it would otherwise reach) and frames towards it (forwarded by sandnet,
 // the host channel, plain host traffic), each counted as QUARANTINED on the tap's own row.

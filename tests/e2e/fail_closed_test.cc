@@ -1,4 +1,4 @@
-// Fail closed (issue 14, holes 1 and 2), end to end with the real API and agent:
+// Fail closed, end to end with the real API and agent:
 // - a plugged sandbox the agent can no longer place (deleted from the view, checkpoint lost)
 //   keeps sandnet's programs on its tap and is drop-all: nothing from its guest reaches the
 //   host stack, neither a TCP connect to a host listener nor a spoofed-source UDP datagram;

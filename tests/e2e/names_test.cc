@@ -1,4 +1,4 @@
-// Names end to end (issue 5 acceptance): the agent pushes each plugged guest its hosts table
+// Names end to end: the agent pushes each plugged guest its hosts table
 // over the host link-local channel; sandnet-guestd in the guest's namespace installs it; real
 // glibc (getent, Python, curl) resolves peers through libnss_sandnet.so.2 with
 // `hosts: files sandnet dns`, in a private mount namespace (tests/nss/support). Every guest's

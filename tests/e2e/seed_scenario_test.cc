@@ -1,4 +1,4 @@
-// The seed's story end to end on one host (issue 4 acceptance): networks and memberships made
+// The seed's story end to end on one host: networks and memberships made
 // through the real API, enforced by the real agent following the feed, checked with real
 // TCP/ICMP between veth sandboxes.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The agent survives (issue 4 acceptance): the API restarted mid-run or down for a while, the
+// The agent survives: the API restarted mid-run or down for a while, the
 // agent itself killed with SIGKILL and restarted, a tap deleted under it.
 #include <thread>
 

@@ -1,4 +1,4 @@
-// Feed answers for the model tests, in the contract's shape (FEED_CONTRACT.md).
+// Feed answers for the model tests, in the feed's shape (docs/host-feed.md).
 #pragma once
 #include <string>
 #include <vector>

@@ -88,7 +88,7 @@ struct sn_config {
 };
 
 /* endpoints: array indexed by the host part of the overlay IPv4 address
- * (host-order ip - overlay base; layout v3, v2 had a hash keyed by the ip)
+ * (host-order ip - overlay base; since layout v3, v2 had a hash keyed by the ip)
  * -> where it lives and its set. A slot without SN_EP_PRESENT is empty: an
  * all-zero slot is "no endpoint" (fail closed). */
 #define SN_EP_PRESENT 1u
