@@ -117,6 +117,10 @@ void World::kill_agent() {
   agent_.reset();
 }
 
+void World::signal_agent(int sig) {
+  if (agent_) agent_->send_signal(sig);
+}
+
 bool World::stop_agent() {
   if (!agent_) return true;
   agent_->send_signal(SIGTERM);

@@ -55,6 +55,7 @@ class World {
   void start_agent(const std::vector<std::string>& extra_args = {});
   void kill_agent();   // SIGKILL
   bool stop_agent();   // SIGTERM, bounded wait
+  void signal_agent(int sig);  // e.g. SIGSTOP/SIGCONT: events queue up while it is frozen
   bool agent_running();
   json agent_status() const;  // over the agent socket
   std::string agent_log() const;

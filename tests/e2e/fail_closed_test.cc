@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -314,6 +315,29 @@ TEST_F(FailClosed, RecreatedTapWithTheSameNameIsDropAllUntilPluggedAgain) {
   ASSERT_EQ(w.plug(*a_).value("ok", false), true);
   EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, b_->ip, kPeerPort, kConverge), TcpOutcome::kEchoed);
   EXPECT_TRUE(table.connected_within(kConverge)) << "the re-plugged guest gets its table";
+}
+
+// The same while the agent runs: frozen (SIGSTOP) while the tap is deleted and recreated, it
+// reads the deletion only once the name already belongs to the new device, which must not be
+// mistaken for the plugged one nor left bare.
+TEST_F(FailClosed, TapReplacedUnderARunningAgentIsDropAllUntilPluggedAgain) {
+  World& w = *world_;
+  w.start_api();
+  w.start_agent();
+  ASSERT_NO_FATAL_FAILURE(two_peers());
+  w.signal_agent(SIGSTOP);
+  w.recreate_tap(*a_);
+  route_a_to_the_host();
+  w.signal_agent(SIGCONT);
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
+    return w.agent_status()["quarantined"].dump().find(a_->tap) != std::string::npos;
+  })) << w.agent_status().dump();
+  EXPECT_TRUE(sandnet_on(a_->tap)) << "the recreated tap went bare";
+  EXPECT_NE(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed)
+      << "the new device inherited A's networks";
+  expect_nothing_reaches_the_host("tap replaced under a running agent");
+  ASSERT_EQ(w.plug(*a_).value("ok", false), true);
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, b_->ip, kPeerPort, kConverge), TcpOutcome::kEchoed);
 }
 
 }  // namespace
