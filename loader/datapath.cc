@@ -87,6 +87,10 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
   return r;
 }
 
+bool Datapath::holds(uint32_t ifindex) const {
+  return current_.taps.count(ifindex) != 0 || attacher_.held_ifindexes().count(ifindex) != 0;
+}
+
 bool Datapath::device_exists(uint32_t ifindex) {
   char name[IF_NAMESIZE];
   return if_indextoname(ifindex, name) != nullptr;

@@ -38,6 +38,10 @@ class Datapath {
   // in the result (the maps are written; retried at the next apply).
   ApplyResult apply(const DesiredState& desired, const std::set<std::string>& release = {});
 
+  // True when device `ifindex` carries sandnet's programs (a pinned link) or has a `taps`
+  // entry: what an agent left on it. How a plug recorded before binding is verified at start.
+  bool holds(uint32_t ifindex) const;
+
   MapSet& maps() { return objects_->maps(); }
   const BpfObjects& objects() const { return *objects_; }
   size_t config_writes() const { return config_writes_; }

@@ -66,7 +66,8 @@ int run_api_agent(const ApiAgentOptions& o) {
   ro.long_poll = std::chrono::seconds(o.long_poll_seconds);
   Reconciler reconciler(ro, client, datapath, pusher);
 
-  TapWatcher watcher([&](const std::string& ifname) { reconciler.tap_gone(ifname); });
+  TapWatcher watcher([&](const std::string& ifname) { reconciler.tap_gone(ifname); },
+                     [&] { reconciler.recheck_taps(); });
   reconciler.restore();
   AgentSocketServer socket(agent_socket_path(o.run_dir), [&](const nlohmann::json& r) { return reconciler.handle(r); });
   spdlog::info("agent {} following {} (state {}, socket {})", o.host_id, o.api_url, o.state_dir,

@@ -51,7 +51,7 @@ GuestTable table_for(const SandboxRecord& self, const std::string& tap, const Ho
 std::optional<GuestTable> guest_table(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
                                       const std::string& sandbox_id) {
   auto plug = plugs.find(sandbox_id);
-  if (plug == plugs.end()) return std::nullopt;
+  if (plug == plugs.end() || plug->second.unbound) return std::nullopt;  // never to another device
   auto it = view.sandboxes().find(sandbox_id);
   if (it == view.sandboxes().end()) return std::nullopt;
   if (it->second.host && *it->second.host != host_id) return std::nullopt;  // moved to another host

@@ -2,16 +2,19 @@
 
 #include <net/if.h>
 
+#include <cstring>
 #include <random>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "common/netlink/link_identity.h"
 #include "common/ulid.h"
 #include "loader/net_addr.h"
 #include "sync/checkpoint.h"
 #include "sync/guest_tables.h"
 #include "sync/host_channel.h"
+#include "sync/plug_binding.h"
 #include "sync/view_to_state.h"
 
 namespace sandnet::sync {
@@ -30,6 +33,17 @@ bool valid_ifname(const std::string& name) {
 }
 
 json fail(const std::string& message) { return {{"ok", false}, {"error", message}}; }
+
+// Fail closed: a device the kernel cannot be asked about counts as another device.
+Binding binding_of(const LocalPlug& plug, std::optional<netlink::LinkIdentity>& now) {
+  try {
+    now = netlink::query_link(plug.tap);
+    return check_binding(plug, now);
+  } catch (const std::exception& e) {
+    spdlog::error("tap {}: {}", plug.tap, e.what());
+    return Binding::replaced;
+  }
+}
 
 }  // namespace
 
@@ -59,16 +73,14 @@ void Reconciler::restore() {
     view_ = std::move(cp->view);
     plugs_ = std::move(cp->plugs);
     unreported_unplugs_ = std::move(cp->unreported_unplugs);
-    for (auto it = plugs_.begin(); it != plugs_.end();) {
-      if (tap_exists(it->second.tap)) {
-        all.push_back(it->first);
-        ++it;
-        continue;
-      }
-      spdlog::info("sandbox {}: tap {} vanished while the agent was away; unplugged", it->first, it->second.tap);
-      unreported_unplugs_.insert(it->first);
-      it = plugs_.erase(it);
+    bool changed = false;
+    for (auto& id : verify_plugs_locked(nullptr, changed)) {
+      spdlog::info("sandbox {}: tap {} vanished while the agent was away; unplugged", id, plugs_.at(id).tap);
+      unreported_unplugs_.insert(id);
+      plugs_.erase(id);
     }
+    for (auto& [id, p] : plugs_)
+      if (!p.unbound) all.push_back(id);
     spdlog::info("checkpoint: revision {}, {} sandboxes, {} networks, {} plugs ({} log records)", view_.revision(),
                  view_.sandboxes().size(), view_.networks().size(), plugs_.size(), cp->replayed_records);
   }
@@ -138,9 +150,62 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   return ok;
 }
 
+std::vector<std::string> Reconciler::verify_plugs_locked(const std::string* only_tap, bool& changed) {
+  std::vector<std::string> gone;
+  for (auto& [id, plug] : plugs_) {
+    if (only_tap && plug.tap != *only_tap) continue;
+    std::optional<netlink::LinkIdentity> now;
+    switch (binding_of(plug, now)) {
+      case Binding::bound:
+        break;
+      case Binding::gone:
+        gone.push_back(id);
+        break;
+      case Binding::unverified:
+        // Recorded by an older agent: the device is the plugged one only if it still carries
+        // what an agent put there; then bind it now.
+        if (dp_.holds(now->ifindex)) {
+          auto alias = "sandnet:" + new_ulid();
+          if (int e = netlink::set_link_alias(now->ifindex, alias); e == 0) {
+            plug.ifindex = now->ifindex;
+            plug.alias = std::move(alias);
+            spdlog::info("sandbox {}: plug bound to tap {} (ifindex {})", id, plug.tap, plug.ifindex);
+            break;
+          } else {
+            spdlog::error("tap {}: cannot set its alias: {}", plug.tap, std::strerror(e));
+          }
+        }
+        [[fallthrough]];
+      case Binding::replaced:
+        if (!plug.unbound) {
+          spdlog::warn("sandbox {}: tap {} is not the device it was plugged on; drop-all until plugged again", id,
+                       plug.tap);
+          plug.unbound = true;
+          changed = true;
+        }
+        break;
+    }
+  }
+  return gone;
+}
+
+void Reconciler::recheck(const std::string* only_tap) {
+  std::vector<std::string> gone;
+  {
+    std::lock_guard lock(mu_);
+    bool changed = false;
+    gone = verify_plugs_locked(only_tap, changed);
+    if (changed && apply_locked({})) applied_revision_ = view_.revision();
+  }
+  for (auto& id : gone) unplug(id, "tap vanished");
+}
+
+void Reconciler::recheck_taps() { recheck(nullptr); }
+
 void Reconciler::sync_host_channels_locked() {
   std::map<std::string, std::pair<std::string, std::string>> want;
   for (auto& [id, plug] : plugs_) {
+    if (plug.unbound) continue;  // another device has the name: no channel, no table
     auto it = view_.sandboxes().find(id);
     if (it == view_.sandboxes().end() || (it->second.host && *it->second.host != options_.host_id)) continue;
     want[id] = {plug.tap, it->second.ip};
@@ -308,13 +373,25 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
   {
     std::lock_guard lock(mu_);
     for (auto& [id, p] : plugs_)
-      if (p.tap == tap && id != sandbox_id) return fail("tap " + tap + " is already used by " + id);
+      if (p.tap == tap && id != sandbox_id && !p.unbound) return fail("tap " + tap + " is already used by " + id);
     auto known = view_.sandboxes().find(sandbox_id);
     if (!mac && known != view_.sandboxes().end()) {
       if (known->second.mac) mac = known->second.mac;
       else mac = derived_mac(known->second.ip);
     }
   }
+  // Bind the plug to this very device: its ifindex, and a fresh alias that dies with it. Done
+  // before the API hears of the plug, so a device that cannot be bound is never reported.
+  std::optional<netlink::LinkIdentity> device;
+  try {
+    device = netlink::query_link(tap);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  if (!device) return fail("tap " + tap + " does not exist");
+  auto alias = "sandnet:" + new_ulid();
+  if (int e = netlink::set_link_alias(device->ifindex, alias); e != 0)
+    return fail("cannot set the alias of tap " + tap + ": " + std::strerror(e));
   SandboxRecord record;
   try {
     record = client_.plug(sandbox_id, mac);
@@ -331,7 +408,17 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     return fail(e.what());
   }
   std::lock_guard lock(mu_);
-  plugs_[sandbox_id] = {tap, *mac};
+  // A plug of another sandbox on an older device of this name ends: the runtime placed this one.
+  for (auto it = plugs_.begin(); it != plugs_.end();) {
+    if (it->second.tap != tap || it->first == sandbox_id) {
+      ++it;
+      continue;
+    }
+    spdlog::info("sandbox {} unplugged from {} (its device was replaced and plugged again)", it->first, tap);
+    unreported_unplugs_.insert(it->first);
+    it = plugs_.erase(it);
+  }
+  plugs_[sandbox_id] = {tap, *mac, device->ifindex, alias};
   unreported_unplugs_.erase(sandbox_id);
   view_.upsert(record);
   bool applied = apply_locked({sandbox_id});
@@ -339,7 +426,7 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
   log_locked({.upsert = &record, .plugs = &plugs_, .unreported_unplugs = &unreported_unplugs_}, /*durable_now=*/true);
   // The runtime must not start a guest behind a tap that is not enforced as asked.
   if (!applied) return fail("plugged, but the datapath refused the state: " + last_apply_error_);
-  unsigned ifindex = if_nametoindex(tap.c_str());
+  unsigned ifindex = device->ifindex;
   if (auto f = attach_failures_.find(ifindex); f != attach_failures_.end())
     return fail("plugged, but the programs are not attached to " + tap + ": " + f->second);
   for (auto& q : quarantined_)
@@ -365,13 +452,9 @@ json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
 }
 
 void Reconciler::tap_gone(const std::string& ifname) {
-  std::string sandbox_id;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [id, p] : plugs_)
-      if (p.tap == ifname) sandbox_id = id;
-  }
-  if (!sandbox_id.empty()) unplug(sandbox_id, "tap vanished");
+  // By the time the event is read, another device may already have the name: re-check the
+  // device rather than trusting the name.
+  recheck(&ifname);
 }
 
 json Reconciler::quarantined_json() const {
@@ -390,7 +473,8 @@ json Reconciler::attach_failures_json() const {
 json Reconciler::status() {
   std::lock_guard lock(mu_);
   json plugs = json::array();
-  for (auto& [id, p] : plugs_) plugs.push_back({{"sandbox_id", id}, {"tap", p.tap}, {"mac", p.mac}});
+  for (auto& [id, p] : plugs_)
+    plugs.push_back({{"sandbox_id", id}, {"tap", p.tap}, {"mac", p.mac}, {"ifindex", p.ifindex}, {"bound", !p.unbound}});
   auto push = pusher_.stats();
   std::optional<bool> reachable;
   {

@@ -52,8 +52,11 @@ class Reconciler {
 
   // One request of the agent socket (docs/agent.md "Runtime plug API"); never throws.
   nlohmann::json handle(const nlohmann::json& request);
-  // A network interface disappeared (netlink): if it was a plugged tap, unplug its sandbox.
+  // A network interface disappeared (netlink): if it was a plugged tap, unplug its sandbox, or
+  // quarantine it when another device already has its name.
   void tap_gone(const std::string& ifname);
+  // Link events were lost: re-check every plugged tap against its device.
+  void recheck_taps();
 
   // Held while state changes; taking it guarantees no apply or checkpoint is half-done.
   std::mutex& mutex() { return mu_; }
@@ -70,6 +73,12 @@ class Reconciler {
   bool apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr,
                     const std::set<std::string>& release = {});
   void sync_host_channels_locked();
+  // Checks plugs (all, or those on `only_tap`) against their devices (sync/plug_binding.h):
+  // marks a plug whose name another device took `unbound`, binds one an older agent recorded
+  // (if its device still carries sandnet's programs, else `unbound`). Returns the sandboxes
+  // whose tap is gone; `changed` says whether an apply is due.
+  std::vector<std::string> verify_plugs_locked(const std::string* only_tap, bool& changed);
+  void recheck(const std::string* only_tap);
   // Checkpoint writes (sync/checkpoint.h): feed-driven ones in the background, plugs durably
   // before answering.
   void compact_locked(bool durable_now = false);

@@ -15,7 +15,8 @@
 
 namespace sandnet::sync {
 
-TapWatcher::TapWatcher(OnGone on_gone) : on_gone_(std::move(on_gone)) {
+TapWatcher::TapWatcher(OnGone on_gone, OnOverflow on_overflow)
+    : on_gone_(std::move(on_gone)), on_overflow_(std::move(on_overflow)) {
   fd_ = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "rtnetlink socket");
   sockaddr_nl addr{};
@@ -51,7 +52,13 @@ void TapWatcher::run() {
     if (fds[1].revents) return;
     ssize_t n = recv(fd_, buf, sizeof buf, 0);
     if (n < 0) {
-      if (errno == ENOBUFS) spdlog::warn("tap watcher: link events overflowed; some deletions may be missed");
+      if (errno != ENOBUFS) continue;
+      spdlog::warn("tap watcher: link events overflowed; re-checking every plugged tap");
+      try {
+        on_overflow_();
+      } catch (const std::exception& e) {
+        spdlog::error("tap re-check: {}", e.what());
+      }
       continue;
     }
     for (auto* h = reinterpret_cast<nlmsghdr*>(buf); NLMSG_OK(h, static_cast<size_t>(n)); h = NLMSG_NEXT(h, n)) {

@@ -12,10 +12,17 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
   out.state.endpoints.reserve(view.sandboxes().size());
   // A plugged tap always keeps an entry: one its sandbox cannot fill is drop-all.
   auto quarantine = [&](const std::string& id, std::string why) {
-    if (auto plug = plugs.find(id); plug != plugs.end()) out.state.quarantined.push_back({plug->second.tap, std::move(why)});
+    auto plug = plugs.find(id);
+    if (plug != plugs.end() && !plug->second.unbound) out.state.quarantined.push_back({plug->second.tap, std::move(why)});
   };
-  for (auto& [id, plug] : plugs)
-    if (!view.sandboxes().count(id)) out.state.quarantined.push_back({plug.tap, "sandbox " + id + " is not in the view"});
+  for (auto& [id, plug] : plugs) {
+    // Another device took the name: it must not inherit the plug's networks.
+    if (plug.unbound)
+      out.state.quarantined.push_back({plug.tap, "tap " + plug.tap + " is not the device sandbox " + id +
+                                                     " was plugged on; plug it again"});
+    else if (!view.sandboxes().count(id))
+      out.state.quarantined.push_back({plug.tap, "sandbox " + id + " is not in the view"});
+  }
   for (auto& [id, sb] : view.sandboxes()) {
     auto ip = dp::parse_ipv4(sb.ip);
     if (!ip || !config.overlay.contains(*ip)) {
@@ -27,7 +34,9 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
     auto plug = plugs.find(id);
     bool placed_here = !sb.host || *sb.host == host_id;
     const std::string* mac_text = nullptr;  // null: derived from the address
-    if (plug != plugs.end() && !placed_here) {
+    bool unbound = plug != plugs.end() && plug->second.unbound;
+    if (unbound && placed_here) continue;  // quarantined above: no endpoint on another device
+    if (plug != plugs.end() && !placed_here && !unbound) {
       // Plugged here, placed elsewhere by the API (another host plugged the same id): the tap
       // stays ours, drop-all, until the runtime unplugs it; the sandbox is a remote peer.
       out.state.quarantined.push_back({plug->second.tap, fmt::format("sandbox {} is placed on host {}", id, *sb.host)});

@@ -34,6 +34,13 @@ void Request::add_attribute(uint16_t type, const void* data, size_t size) {
 }
 
 int Request::execute() {
+  std::vector<char> ack(4096);
+  int e = execute(ack);
+  // An acknowledgement is an NLMSG_ERROR of 0, which execute(answer) reports as no message.
+  return e == ENOMSG ? 0 : e != 0 ? e : EPROTO;
+}
+
+int Request::execute(std::vector<char>& answer) {
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (fd < 0) return errno;
   timeval tv{5, 0};  // the kernel answers at once; never hang a daemon on it
@@ -46,14 +53,18 @@ int Request::execute() {
     close(fd);
     return e;
   }
-  alignas(nlmsghdr) char reply[4096];
-  ssize_t n = recv(fd, reply, sizeof reply, 0);
+  ssize_t n = recv(fd, answer.data(), answer.size(), 0);
   int e = errno;
   close(fd);
   if (n < 0) return e;
-  auto* r = reinterpret_cast<nlmsghdr*>(reply);
-  if (!NLMSG_OK(r, static_cast<size_t>(n)) || r->nlmsg_type != NLMSG_ERROR) return EPROTO;
-  return -static_cast<nlmsgerr*>(NLMSG_DATA(r))->error;
+  auto* r = reinterpret_cast<nlmsghdr*>(answer.data());
+  if (!NLMSG_OK(r, static_cast<size_t>(n))) return EPROTO;
+  if (r->nlmsg_type == NLMSG_ERROR) {
+    int error = -static_cast<nlmsgerr*>(NLMSG_DATA(r))->error;
+    return error == 0 ? ENOMSG : error;
+  }
+  answer.resize(static_cast<size_t>(n));
+  return 0;
 }
 
 Request host_route_request(uint16_t type, uint16_t flags, unsigned ifindex, in_addr dst) {

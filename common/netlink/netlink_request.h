@@ -16,6 +16,9 @@ class Request {
   void add_attribute(uint16_t type, const void* data, size_t size);
   // Returns 0 on success, else the positive errno the kernel (or the socket) answered.
   int execute();
+  // For a request the kernel answers with a message (RTM_GETLINK of one device): that message
+  // into `answer` (resized to it). Returns 0, or the positive errno answered.
+  int execute(std::vector<char>& answer);
 
  private:
   std::vector<char> buffer_;

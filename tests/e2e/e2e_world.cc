@@ -117,6 +117,10 @@ void World::kill_agent() {
   agent_.reset();
 }
 
+void World::signal_agent(int sig) {
+  if (agent_) agent_->send_signal(sig);
+}
+
 bool World::stop_agent() {
   if (!agent_) return true;
   agent_->send_signal(SIGTERM);
@@ -142,6 +146,16 @@ Guest& World::create_sandbox(const std::string& label, const std::string& name, 
     std::sscanf(g.ip.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
     return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}", a, b, c, d);
   }());
+  configure_guest_end(g);
+  return guests_[label] = g;
+}
+
+void World::recreate_tap(const Guest& g) {
+  topo_->recreate_tap(g.label);
+  configure_guest_end(g);
+}
+
+void World::configure_guest_end(const Guest& g) {
   // The guest end gets what the API assigned (the harness numbered it on its own).
   run_checked({"ip", "-n", g.netns, "addr", "flush", "dev", "eth0"});
   run_checked({"ip", "-n", g.netns, "link", "set", "eth0", "address", g.mac});
@@ -149,7 +163,6 @@ Guest& World::create_sandbox(const std::string& label, const std::string& name, 
   // Replies to the host's link-local address leave through the overlay link (what guestd's
   // --set-address does on a real guest).
   run_checked({"ip", "-n", g.netns, "route", "replace", "169.254.0.1/32", "dev", "eth0", "scope", "link"});
-  return guests_[label] = g;
 }
 
 json World::plug(const Guest& g) {

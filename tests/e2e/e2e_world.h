@@ -55,6 +55,7 @@ class World {
   void start_agent(const std::vector<std::string>& extra_args = {});
   void kill_agent();   // SIGKILL
   bool stop_agent();   // SIGTERM, bounded wait
+  void signal_agent(int sig);  // e.g. SIGSTOP/SIGCONT: events queue up while it is frozen
   bool agent_running();
   json agent_status() const;  // over the agent socket
   std::string agent_log() const;
@@ -65,6 +66,9 @@ class World {
   // POST /v1/sandboxes {name, networks?}, then a veth sandbox with the assigned address.
   Guest& create_sandbox(const std::string& label, const std::string& name, const json& networks = nullptr);
   Guest& guest(const std::string& label) { return guests_.at(label); }
+  // A's tap deleted and a new device created under its name, the guest end configured as
+  // before (a new VM with the same address and MAC); the runtime is not told.
+  void recreate_tap(const Guest& g);
   // `sandnetctl plug` (what a VM runtime does); returns the agent's answer.
   json plug(const Guest& g);
   json unplug(const Guest& g);
@@ -75,6 +79,7 @@ class World {
   json member(const std::string& network, const Guest& g) const;
 
  private:
+  void configure_guest_end(const Guest& g);
   std::unique_ptr<testing::Topology> topo_;
   std::string db_, token_file_, bpffs_root_, user_key_;
   std::unique_ptr<testing::ChildProcess> api_;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
 
 #include <fmt/format.h>
@@ -55,6 +56,28 @@ class HostUdpSink {
   int fd_ = -1;
 };
 
+// A TCP listener on the guest's hosts-table port (7471) inside its namespace: a connection
+// from the agent means the guest was sent a table.
+class TableSink {
+ public:
+  TableSink(const std::string& netns, const std::string& ip) {
+    fd_ = testing::socket_in_netns(netns, AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    auto a = testing::make_addr(ip, 7471);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0 || listen(fd_, 4) != 0)
+      throw std::runtime_error("table sink");
+  }
+  ~TableSink() { close(fd_); }
+  bool connected_within(milliseconds window) {
+    pollfd p{fd_, POLLIN, 0};
+    return ::poll(&p, 1, static_cast<int>(window.count())) > 0;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
 class FailClosed : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -78,16 +101,21 @@ class FailClosed : public ::testing::Test {
     w.attach(*b_, "backend");
     servers_.push_back(std::make_unique<testing::TcpEchoServer>(b_->netns, b_->ip, kPeerPort));
     ASSERT_EQ(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kAllowed), TcpOutcome::kEchoed);
-    auto& topo = w.topo();
-    const auto& out = topo.add_outside();
-    topo.route_sandbox_to_outside("A");
+    route_a_to_the_host();
+    servers_.push_back(std::make_unique<testing::TcpEchoServer>(w.host_netns(), w.topo().add_outside().host_ip,
+                                                                kHostTcpPort));
+  }
+  // A's guest has a route to the host's 198.18.0.1 and the host a route back to A (both go
+  // with A's devices, so a recreated tap needs them again).
+  void route_a_to_the_host() {
+    World& w = *world_;
+    w.topo().route_sandbox_to_outside("A");
     testing::run_checked({"ip", "-n", w.host_netns(), "route", "replace", a_->ip + "/32", "dev", a_->tap});
     testing::run_checked({"ip", "-n", w.host_netns(), "neigh", "replace", a_->ip, "lladdr", a_->mac, "dev", a_->tap,
                           "nud", "permanent"});
     for (auto key : {"net.ipv4.conf.all.rp_filter", "net.ipv4.conf.default.rp_filter"})
       testing::set_sysctl(w.host_netns(), key, "0");
     testing::set_sysctl(w.host_netns(), "net.ipv4.conf." + a_->tap + ".rp_filter", "0");
-    servers_.push_back(std::make_unique<testing::TcpEchoServer>(w.host_netns(), out.host_ip, kHostTcpPort));
   }
   // Nothing A's guest sends reaches the host stack: a TCP connect to a host listener and
   // UDP datagrams from A's own and from a spoofed source.
@@ -251,6 +279,65 @@ TEST_F(FailClosed, ATapBeyondTheTapsArrayIsQuarantinedAlone) {
   auto s = w.agent_status();
   EXPECT_NE(s["quarantined"].dump().find(y->tap), std::string::npos) << s.dump();
   EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
+}
+
+}  // namespace
+}  // namespace sandnet::e2e
+
+namespace sandnet::e2e {
+namespace {
+
+// A plug is bound to the device, not to its name: A's tap is deleted while the agent is down
+// (no link event reaches it) and a new device takes the same name, its guest with A's very
+// address and MAC. The new device is quarantined: nothing from it reaches the peer or the
+// host, and it is never sent A's hosts table, until the runtime plugs it again.
+TEST_F(FailClosed, RecreatedTapWithTheSameNameIsDropAllUntilPluggedAgain) {
+  World& w = *world_;
+  w.start_api();
+  w.start_agent();
+  ASSERT_NO_FATAL_FAILURE(two_peers());
+  EXPECT_TRUE(w.stop_agent());
+  w.recreate_tap(*a_);
+  route_a_to_the_host();
+  TableSink table(a_->netns, a_->ip);
+  w.start_agent();
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
+    auto s = w.agent_status();
+    return s.value("revision", 0) > 0 && s["applied_revision"] == s["revision"];
+  })) << w.agent_status().dump();
+  EXPECT_TRUE(sandnet_on(a_->tap)) << "the recreated tap went bare";
+  EXPECT_NE(w.agent_status()["quarantined"].dump().find(a_->tap), std::string::npos) << w.agent_status().dump();
+  EXPECT_NE(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed)
+      << "the new device inherited A's networks";
+  expect_nothing_reaches_the_host("tap recreated");
+  EXPECT_FALSE(table.connected_within(kBlocked)) << "the new device was sent A's hosts table";
+  // The runtime plugs it again: bound to the new device, it talks again.
+  ASSERT_EQ(w.plug(*a_).value("ok", false), true);
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, b_->ip, kPeerPort, kConverge), TcpOutcome::kEchoed);
+  EXPECT_TRUE(table.connected_within(kConverge)) << "the re-plugged guest gets its table";
+}
+
+// The same while the agent runs: frozen (SIGSTOP) while the tap is deleted and recreated, it
+// reads the deletion only once the name already belongs to the new device, which must not be
+// mistaken for the plugged one nor left bare.
+TEST_F(FailClosed, TapReplacedUnderARunningAgentIsDropAllUntilPluggedAgain) {
+  World& w = *world_;
+  w.start_api();
+  w.start_agent();
+  ASSERT_NO_FATAL_FAILURE(two_peers());
+  w.signal_agent(SIGSTOP);
+  w.recreate_tap(*a_);
+  route_a_to_the_host();
+  w.signal_agent(SIGCONT);
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
+    return w.agent_status()["quarantined"].dump().find(a_->tap) != std::string::npos;
+  })) << w.agent_status().dump();
+  EXPECT_TRUE(sandnet_on(a_->tap)) << "the recreated tap went bare";
+  EXPECT_NE(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed)
+      << "the new device inherited A's networks";
+  expect_nothing_reaches_the_host("tap replaced under a running agent");
+  ASSERT_EQ(w.plug(*a_).value("ok", false), true);
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, b_->ip, kPeerPort, kConverge), TcpOutcome::kEchoed);
 }
 
 }  // namespace

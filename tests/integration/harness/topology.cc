@@ -64,13 +64,7 @@ Sandbox& Topology::add_sandbox(const std::string& label) {
   check_ifname(sb->tap);
 
   sandbox_ns_.push_back(std::make_unique<Netns>(sb->netns));
-  const std::string& host = host_netns();
-  run_checked({"ip", "-n", host, "link", "add", sb->tap, "type", "veth", "peer", "name", sb->guest_if,
-               "netns", sb->netns});
-  run_checked({"ip", "-n", sb->netns, "link", "set", sb->guest_if, "address", sb->mac});
-  run_checked({"ip", "-n", sb->netns, "addr", "add", sb->ip + "/16", "dev", sb->guest_if});
-  run_checked({"ip", "-n", sb->netns, "link", "set", sb->guest_if, "up"});
-  run_checked({"ip", "-n", host, "link", "set", sb->tap, "up"});
+  add_veth(*sb);
   sandboxes_.push_back(std::move(sb));
   if (routing_) route_one(*sandboxes_.back());
   return *sandboxes_.back();
@@ -130,6 +124,24 @@ void Topology::route_sandbox_to_outside(const std::string& label) {
 std::string Topology::host_link_mac(const std::string& ifname) const {
   auto links = nlohmann::json::parse(run_checked({"ip", "-n", host_->name(), "-j", "link", "show", "dev", ifname}));
   return links.at(0).at("address").get<std::string>();
+}
+
+void Topology::add_veth(const Sandbox& sb) {
+  const std::string& host = host_netns();
+  run_checked({"ip", "-n", host, "link", "add", sb.tap, "type", "veth", "peer", "name", sb.guest_if, "netns",
+               sb.netns});
+  run_checked({"ip", "-n", sb.netns, "link", "set", sb.guest_if, "address", sb.mac});
+  run_checked({"ip", "-n", sb.netns, "addr", "add", sb.ip + "/16", "dev", sb.guest_if});
+  run_checked({"ip", "-n", sb.netns, "link", "set", sb.guest_if, "up"});
+  run_checked({"ip", "-n", host, "link", "set", sb.tap, "up"});
+}
+
+void Topology::recreate_tap(const std::string& label) {
+  Sandbox& sb = sandbox(label);
+  if (!sb.tap_deleted) delete_tap(label);
+  add_veth(sb);
+  sb.tap_deleted = false;
+  if (routing_) route_one(sb);
 }
 
 void Topology::delete_tap(const std::string& label) {

@@ -77,9 +77,13 @@ class Topology {
   std::string host_link_mac(const std::string& ifname) const;
   // Deletes a sandbox's veth pair (as when a VM's tap vanishes); the sandbox stays listed.
   void delete_tap(const std::string& label);
+  // A new device under the same tap name, its guest end in the same namespace with the same
+  // address and MAC (a new VM the runtime has not plugged): nothing of the old one survives.
+  void recreate_tap(const std::string& label);
 
  private:
   void route_one(const Sandbox& sb);
+  void add_veth(const Sandbox& sb);
 
   std::string prefix_;
   std::string scratch_dir_;

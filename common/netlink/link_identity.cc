@@ -1,0 +1,53 @@
+#include "common/netlink/link_identity.h"
+
+#include <errno.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <system_error>
+#include <vector>
+
+#include "common/netlink/netlink_request.h"
+
+namespace sandnet::netlink {
+
+std::optional<LinkIdentity> query_link(const std::string& name) {
+  if (name.empty() || name.size() >= IFNAMSIZ) return std::nullopt;
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  Request ask(RTM_GETLINK, 0, &ifi, sizeof ifi);
+  ask.add_attribute(IFLA_IFNAME, name.c_str(), name.size() + 1);
+  uint32_t no_stats = RTEXT_FILTER_SKIP_STATS;  // the answer stays small
+  ask.add_attribute(IFLA_EXT_MASK, &no_stats, sizeof no_stats);
+  std::vector<char> reply(32768);
+  if (int e = ask.execute(reply); e != 0) {
+    if (e == ENODEV) return std::nullopt;
+    throw std::system_error(e, std::generic_category(), "RTM_GETLINK " + name);
+  }
+  auto* h = reinterpret_cast<nlmsghdr*>(reply.data());
+  auto* info = static_cast<ifinfomsg*>(NLMSG_DATA(h));
+  LinkIdentity out;
+  out.ifindex = static_cast<unsigned>(info->ifi_index);
+  int len = static_cast<int>(IFLA_PAYLOAD(h));
+  for (auto* a = IFLA_RTA(info); RTA_OK(a, len); a = RTA_NEXT(a, len))
+    if (a->rta_type == IFLA_IFALIAS)
+      out.alias.assign(static_cast<const char*>(RTA_DATA(a)),
+                       strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
+  return out;
+}
+
+int set_link_alias(unsigned ifindex, const std::string& alias) {
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = static_cast<int>(ifindex);
+  Request set(RTM_SETLINK, 0, &ifi, sizeof ifi);
+  set.add_attribute(IFLA_IFALIAS, alias.data(), alias.size());
+  return set.execute();
+}
+
+}  // namespace sandnet::netlink

@@ -1,0 +1,22 @@
+// What identifies a network device beyond its name, read and written over rtnetlink: its
+// ifindex and its alias (IFLA_IFALIAS). Both die with the device, so a new device that takes
+// the name has another ifindex or no alias (see docs/agent.md "How a plug is bound").
+#pragma once
+#include <optional>
+#include <string>
+
+namespace sandnet::netlink {
+
+struct LinkIdentity {
+  unsigned ifindex = 0;
+  std::string alias;  // empty: none
+};
+
+// The device called `name` in this network namespace; nullopt when there is none.
+// Throws std::system_error when the kernel cannot be asked.
+std::optional<LinkIdentity> query_link(const std::string& name);
+
+// Sets the alias of device `ifindex`. Returns 0 or the positive errno.
+int set_link_alias(unsigned ifindex, const std::string& alias);
+
+}  // namespace sandnet::netlink
