@@ -144,7 +144,9 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   }
   auto tables_us = us_since(t2);
   auto t3 = Clock::now();
-  pusher_.update(tables_, view_.revision(), repush, options_.table_wait, touched);
+  // Handed over, never waited for under the lock: a guest that accepts and never answers must
+  // not delay anyone's apply. "Applied" is the datapath's; tables follow per guest.
+  pusher_.update(tables_, view_.revision(), repush, touched);
   spdlog::debug("revision {}: derive {} us, datapath {} us, tables {} us ({} rebuilt), push {} us", view_.revision(),
                 derive_us, datapath_us, tables_us, touched ? touched->size() : tables_.size(), us_since(t3));
   return ok;

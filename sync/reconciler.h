@@ -3,8 +3,8 @@
 // unplug requests and vanished taps; reports to the API what it applied.
 //
 // Each feed answer is applied as one diff (the loader's make-before-break apply), then the
-// applied revision is POSTed (after maps AND the first delivery attempt of every changed
-// table), then the checkpoint is written. While the API is unreachable nothing changes
+// applied revision is POSTed (once the maps are written; hosts tables are delivered per guest
+// in the background and never waited for), then the checkpoint is written. While the API is unreachable nothing changes
 // locally (fail-static) and the feed is retried with jittered exponential backoff; the state
 // of the API connection is logged once per change, not per retry.
 #pragma once
@@ -37,7 +37,6 @@ struct ReconcilerOptions {
   dp::AgentConfig config;
   std::chrono::seconds long_poll{25};
   std::chrono::milliseconds max_backoff{5000};
-  std::chrono::milliseconds table_wait{1000};  // first push attempt, before reporting applied
 };
 
 class Reconciler {

@@ -34,10 +34,8 @@ std::chrono::milliseconds TablePusher::backoff(int failures) {
 }
 
 void TablePusher::update(const std::map<std::string, SharedTable>& tables, uint64_t generation,
-                         const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait,
-                         const std::set<std::string>* touched) {
-  std::unique_lock lock(mu_);
-  std::map<std::string, uint64_t> waiting;  // id → attempts_done before this update
+                         const std::vector<std::string>& repush, const std::set<std::string>* touched) {
+  std::lock_guard lock(mu_);
   for (auto it = items_.begin(); it != items_.end();) {
     it = tables.count(it->first) ? std::next(it) : items_.erase(it);
   }
@@ -55,23 +53,10 @@ void TablePusher::update(const std::map<std::string, SharedTable>& tables, uint6
       item.generation = generation;
       item.bytes.clear();
     }
-    // Wait only for guests whose guestd has answered before and is not failing: a guest
-    // without a listening guestd (still booting, or an image without it) must not hold every
-    // change back; it gets its table from the background retries.
-    bool responsive = item.delivered_version != 0 && item.failures == 0;
     item.version = next_version_++;
     item.next_try = Clock::now();  // a new table is tried at once; failures keep their count
-    if (responsive) waiting[id] = item.attempts_done;
   }
-  wake_.notify_all();  // every new or re-pushed table, waited for or not
-  if (waiting.empty()) return;
-  done_.wait_for(lock, first_attempt_wait, [&] {
-    for (auto& [id, before] : waiting) {
-      auto it = items_.find(id);
-      if (it != items_.end() && it->second.attempts_done == before) return false;
-    }
-    return true;
-  });
+  wake_.notify_all();
 }
 
 PushStats TablePusher::stats() {
@@ -87,14 +72,21 @@ void TablePusher::work() {
   while (!stopping_) {
     auto now = Clock::now();
     auto next_due = Clock::time_point::max();
+    // Of the due tables, one whose guest is not failing first: guests that stall (each up to
+    // push_timeout) then cannot hold the workers while answering guests wait.
     std::string pick;
+    int pick_failures = 0;
     for (auto& [id, item] : items_) {
       if (item.in_flight || item.delivered_version == item.version) continue;
-      if (item.next_try <= now) {
-        pick = id;
-        break;
+      if (item.next_try > now) {
+        next_due = std::min(next_due, item.next_try);
+        continue;
       }
-      next_due = std::min(next_due, item.next_try);
+      if (pick.empty() || item.failures < pick_failures) {
+        pick = id;
+        pick_failures = item.failures;
+        if (pick_failures == 0) break;
+      }
     }
     if (pick.empty()) {
       if (next_due == Clock::time_point::max()) wake_.wait(lock);
@@ -125,10 +117,8 @@ void TablePusher::work() {
         auto it = items_.find(pick);
         if (it != items_.end()) {
           it->second.in_flight = false;
-          it->second.attempts_done++;
           if (it->second.version == version) it->second.delivered_version = version;
         }
-        done_.notify_all();
         continue;
       }
     }
@@ -139,7 +129,6 @@ void TablePusher::work() {
     auto& done = it->second;
     done.in_flight = false;
     if (encoded_now && done.table == table) done.bytes = std::move(bytes);  // for the retries
-    done.attempts_done++;
     if (result.ok()) {
       stats_.delivered++;
       if (done.version == version) done.delivered_version = version;
@@ -159,7 +148,6 @@ void TablePusher::work() {
       }
       done.next_try = Clock::now() + backoff(done.failures);
     }
-    done_.notify_all();
     wake_.notify_all();
   }
 }

@@ -1,7 +1,10 @@
 // Delivers each local guest's hosts table to its sandnet-guestd, in the background: a table
 // is pushed when its content changes or the guest (re)plugs, and retried with jittered
-// exponential backoff until the guest answers (its guestd may not be up yet). A few worker
-// threads, so one silent guest never delays the others.
+// exponential backoff until the guest answers (its guestd may not be up yet). update() only
+// hands tables over and never waits for a guest: a guest can accept the connection and never
+// answer, and the caller holds the reconciler's lock. Each connection has its own deadline
+// (push_timeout), and a worker takes guests that are not failing before failing ones, so a
+// stalling guest delays only its own table.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -44,13 +47,11 @@ class TablePusher {
 
   // The tables every local guest must have now (guests missing from `tables` are forgotten);
   // `generation` is stored in changed tables. `repush` lists guests that get their table again
-  // even if unchanged (they just plugged). Waits up to `first_attempt_wait` for the first
-  // delivery attempt of every changed table whose guest answered its last push, so a caller
-  // can report "applied" after it. `touched`, when given, lists the only tables that may differ
-  // from the last update (the others are not compared).
+  // even if unchanged (they just plugged). Returns at once: the workers deliver. `touched`,
+  // when given, lists the only tables that may differ from the last update (the others are
+  // not compared).
   void update(const std::map<std::string, SharedTable>& tables, uint64_t generation,
-              const std::vector<std::string>& repush, std::chrono::milliseconds first_attempt_wait,
-              const std::set<std::string>* touched = nullptr);
+              const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr);
   PushStats stats();
 
  private:
@@ -60,7 +61,6 @@ class TablePusher {
     std::vector<unsigned char> bytes;  // the encoded table, once a worker has encoded it
     uint64_t version = 0;            // bumps when the table must be (re)delivered
     uint64_t delivered_version = 0;
-    uint64_t attempts_done = 0;      // completed attempts, any outcome
     int failures = 0;                // consecutive
     std::chrono::steady_clock::time_point next_try{};
     bool in_flight = false;
@@ -72,7 +72,6 @@ class TablePusher {
   TablePusherOptions options_;
   std::mutex mu_;
   std::condition_variable wake_;   // workers: something is due or we stop
-  std::condition_variable done_;   // update(): an attempt finished
   std::map<std::string, Item> items_;
   uint64_t next_version_ = 1;
   bool stopping_ = false;

@@ -4,7 +4,9 @@
 // `hosts: files sandnet dns`, in a private mount namespace (tests/nss/support). Every guest's
 // table lives in its own file (SANDNET_HOSTS_TABLE), since all guests share this process's
 // mount namespace.
+#include <csignal>
 #include <filesystem>
+#include <fstream>
 
 #include <gtest/gtest.h>
 
@@ -140,6 +142,46 @@ TEST_F(Names, GuestStartedLateGetsItsTable) {
   }));
   start_guestd(a);
   EXPECT_TRUE(testing::eventually(kConverge, milliseconds(200), [&] { return resolves(a, "calm-heron.backend", b.ip); }));
+}
+
+// A guest whose guestd is stopped (SIGSTOP: the kernel still accepts the push connection, nobody
+// ever answers) delays only its own table: another guest's change is applied, reported and
+// delivered while it stays stopped, and the stopped guest catches up once it runs again.
+TEST_F(Names, AStalledGuestDelaysOnlyItself) {
+  World& w = *world_;
+  w.ok("POST", "/v1/networks", {{"name", "backend"}});
+  auto& a = w.create_sandbox("A", "brave-otter", json::array({{{"id", "backend"}}}));
+  auto& h = w.create_sandbox("H", "hostile-hare", json::array({{{"id", "backend"}}}));
+  auto& c = w.create_sandbox("C", "quick-fox");
+  for (auto* g : {&a, &h, &c}) {
+    w.plug(*g);
+    start_guestd(*g);
+  }
+  // Both guestds have answered a push, so the agent knows them as responsive.
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(200), [&] { return resolves(a, "hostile-hare", h.ip); }));
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(200), [&] { return resolves(h, "brave-otter", a.ip); }));
+  auto& stalled = *guestds_[1];
+  stalled.send_signal(SIGSTOP);
+  auto stopped = [&] {
+    std::ifstream stat("/proc/" + std::to_string(stalled.pid()) + "/stat");
+    std::string pid, comm, state;
+    stat >> pid >> comm >> state;
+    return state == "T";
+  };
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(20), stopped));
+
+  // A change that alters both A's and H's tables: applied and reported, A gets its table.
+  auto before = w.agent_status()["applied_revision"].get<uint64_t>();
+  EXPECT_EQ(w.attach(c, "backend")["applied"], true);
+  EXPECT_TRUE(testing::eventually(kConverge, milliseconds(100), [&] {
+    return w.agent_status()["applied_revision"].get<uint64_t>() > before;
+  }));
+  EXPECT_TRUE(testing::eventually(kConverge, milliseconds(200), [&] { return resolves(a, "quick-fox", c.ip); }));
+  EXPECT_TRUE(stopped()) << "H was stopped all along";
+  EXPECT_TRUE(unknown(h, "quick-fox")) << "H's table cannot have arrived: its guestd is stopped";
+
+  stalled.send_signal(SIGCONT);
+  EXPECT_TRUE(testing::eventually(kConverge, milliseconds(200), [&] { return resolves(h, "quick-fox", c.ip); }));
 }
 
 }  // namespace
