@@ -180,7 +180,7 @@ static __always_inline int sn_egress_arp(struct ethhdr *eth, void *data_end, con
 		return SN_DROP_MALFORMED_ARP; /* truncated or not Ethernet/IPv4: cannot tell */
 	sender = sn_arp_ip(arp->spa);
 	target = sn_arp_ip(arp->tpa);
-	if (tap && sender == cfg->host_ll && target == tap->ip && arp->op == bpf_htons(SN_ARPOP_REQUEST))
+	if (sender == cfg->host_ll && target == tap->ip && arp->op == bpf_htons(SN_ARPOP_REQUEST))
 		return -1; /* the host resolving its guest on the link-local channel */
 	if (sn_in_overlay(cfg, sender) || sn_in_overlay(cfg, target))
 		return SN_DROP_OUTSIDE_TO_OVERLAY;
@@ -196,7 +196,7 @@ static __always_inline int sn_egress_ipv4(struct __sk_buff *skb, struct ethhdr *
 		return SN_DROP_MALFORMED_IP;
 	/* The host link-local channel: only what the agent's push sockets send
 	 * (their SO_MARK); not what an outsider provokes the host stack into. */
-	if (tap && ip->saddr == cfg->host_ll && ip->daddr == tap->ip)
+	if (ip->saddr == cfg->host_ll && ip->daddr == tap->ip)
 		return skb->mark == SN_MARK_HOST_CHANNEL ? -1 : SN_DROP_HOST_UNMARKED;
 	if (sn_in_overlay(cfg, ip->saddr) || sn_in_overlay(cfg, ip->daddr))
 		return SN_DROP_OUTSIDE_TO_OVERLAY;
@@ -208,6 +208,7 @@ static __always_inline int sn_egress_ipv4(struct __sk_buff *skb, struct ethhdr *
  * so that what stays unreadable really is short, and is dropped. */
 #define SN_EGRESS_PULL (ETH_HLEN + sizeof(struct sn_arp))
 
+/* tap is a placed slot (tap_egress drops on any other device first). */
 static __always_inline int sn_egress_reason(struct __sk_buff *skb, const struct sn_config *cfg,
 					    const struct sn_tap *tap)
 {
