@@ -6,11 +6,13 @@
 #include <fmt/format.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/pkt_cls.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -18,6 +20,7 @@
 #include "empty_bpf.skel.h"
 #include "loader/datapath.h"
 #include "loader/pin_paths.h"
+#include "loader/tap_slots.h"
 #include "prog_runner.h"
 #include "test_host.h"
 
@@ -33,23 +36,50 @@ struct Options {
   std::vector<std::string> variants;  // NAME=OBJ: experimental builds of tap_ingress
 };
 
-// Loads an experimental build of the datapath object against the maps the
-// bench filled (reused through their pins), for a breakdown of where the ns
-// go. Returns the fd of its tap_ingress, or -1.
+// Sets `name` in the object's .rodata (before load) when the object has it.
+void set_rodata_u32(bpf_object* obj, const char* name, uint32_t value) {
+  const btf* b = bpf_object__btf(obj);
+  bpf_map* rodata = nullptr;
+  bpf_map* map;
+  bpf_object__for_each_map(map, obj) {
+    if (bpf_map__is_internal(map) && std::string(bpf_map__name(map)).ends_with(".rodata")) rodata = map;
+  }
+  int sec = b && rodata ? btf__find_by_name_kind(b, ".rodata", BTF_KIND_DATASEC) : -1;
+  if (sec < 0) return;
+  const btf_type* t = btf__type_by_id(b, sec);
+  const btf_var_secinfo* v = btf_var_secinfos(t);
+  for (uint16_t i = 0; i < btf_vlen(t); ++i, ++v) {
+    if (std::string(btf__name_by_offset(b, btf__type_by_id(b, v->type)->name_off)) != name) continue;
+    size_t size = 0;
+    auto* data = static_cast<char*>(bpf_map__initial_value(rodata, &size));
+    if (data && v->offset + sizeof value <= size) std::memcpy(data + v->offset, &value, sizeof value);
+  }
+}
+
+// Loads another build of the datapath object (an experiment, or the
+// pre-change object for a paired comparison) against the maps the bench
+// filled, adopted through their pins with their own shapes: a build whose
+// value structs are a prefix of today's (layout v5's sn_tap) reads them as
+// it always did. Returns the fd of its tap_ingress, or -1.
 int load_variant(const std::string& obj_path, const std::string& root) {
   bpf_object* obj = bpf_object__open_file(obj_path.c_str(), nullptr);
   if (!obj) return -1;
   bpf_map* map;
   bpf_object__for_each_map(map, obj) {
+    if (bpf_map__is_internal(map)) continue;
+    bpf_map__set_pin_path(map, nullptr);  // adopted below, never pinned by this load
     auto path = map_pin(root, bpf_map__name(map));
     int fd = bpf_obj_get(path.c_str());
     if (fd < 0) continue;
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    bpf_obj_get_info_by_fd(fd, &info, &len);
+    if (std::string(bpf_map__name(map)) == "taps") {
+      bpf_map_info info{};
+      uint32_t len = sizeof info;
+      bpf_obj_get_info_by_fd(fd, &info, &len);
+      set_rodata_u32(obj, "sn_tap_slot_mask", info.max_entries - 1);
+    }
+    int rc = bpf_map__reuse_fd(map, fd);
     close(fd);
-    bpf_map__set_max_entries(map, info.max_entries);
-    bpf_map__set_pin_path(map, path.c_str());
+    if (rc != 0) return -1;
   }
   if (bpf_object__load(obj) != 0) return -1;
   bpf_program* prog = bpf_object__find_program_by_name(obj, "tap_ingress");
@@ -120,7 +150,7 @@ int main(int argc, char** argv) {
   };
   std::map<std::string, Local> locals;
   uint32_t next_local = 1, next_net = 0;
-  auto add_local = [&](const std::string& role, std::vector<uint32_t> nets) {
+  auto add_local = [&](const std::string& role, std::vector<uint32_t> nets, uint32_t ifindex = 0) {
     uint32_t n = next_local++;
     Local l;
     l.id = sb(9000000 + n);
@@ -130,8 +160,9 @@ int main(int argc, char** argv) {
     // must be a fixed point of the rewrite (src = gateway, dst = peer) to
     // stay allowed. The work per iteration is unchanged. (The state-file
     // parser forbids this MAC; the bench calls the planner directly.)
-    l.g.mac = role[0] == 's' ? cfg.gateway_mac : MacAddr{0x02, 0, 0, 0, 0, static_cast<uint8_t>(n)};
-    l.g.ifindex = add_device("snb-" + role, {0x0e, 0, 0, 0, 0, static_cast<uint8_t>(n)});
+    bool sender = role[0] == 's' || role[0] == 'o';
+    l.g.mac = sender ? cfg.gateway_mac : MacAddr{0x02, 0, 0, 0, 0, static_cast<uint8_t>(n)};
+    l.g.ifindex = add_device("snb-" + role, {0x0e, 0, 0, 0, 0, static_cast<uint8_t>(n)}, ifindex);
     s.endpoints.push_back({l.id, "snb-" + role, l.g.ip_be, l.g.mac, ""});
     for (uint32_t net : nets) members[net].push_back(l.id);
     locals[role] = l;
@@ -143,6 +174,14 @@ int main(int argc, char** argv) {
     add_local(fmt::format("s{}", k), mine);
     add_local(fmt::format("r{}", k), {mine.back()});
     add_local(fmt::format("d{}", k), others);
+  }
+  // O1: S1's networks on a huge ifindex whose slot S1 holds: its entry is in taps_overflow
+  // (the allow_1_overflow / deny_1_overflow cases: the hash lookup after the slot compare).
+  {
+    std::vector<uint32_t> s1_nets;
+    for (auto& [net, ids] : members)
+      if (std::find(ids.begin(), ids.end(), locals["s1"].id) != ids.end()) s1_nets.push_back(net);
+    add_local("o1", s1_nets, locals["s1"].g.ifindex + 1024 * tap_slots(cfg.capacity));
   }
   // Fillers: remote peers, each in two random networks.
   std::mt19937 rng(1);
@@ -187,6 +226,13 @@ int main(int argc, char** argv) {
                      frame_to(src, locals[fmt::format("r{}", k)].g), TC_ACT_REDIRECT, {}});
     cases.push_back({fmt::format("deny_{}", k), k, false, dp.objects().ingress_prog_fd(), src.ifindex,
                      frame_to(src, locals[fmt::format("d{}", k)].g), TC_ACT_SHOT, {}});
+  }
+  {
+    auto& o1 = locals["o1"].g;
+    cases.push_back({"allow_1_overflow", 1, true, dp.objects().ingress_prog_fd(), o1.ifindex,
+                     frame_to(o1, locals["r1"].g), TC_ACT_REDIRECT, {}});
+    cases.push_back({"deny_1_overflow", 1, false, dp.objects().ingress_prog_fd(), o1.ifindex,
+                     frame_to(o1, locals["d1"].g), TC_ACT_SHOT, {}});
   }
   for (auto& v : o.variants) {
     auto eq = v.find('=');

@@ -5,10 +5,12 @@
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "empty_bpf.skel.h"
 #include "kernel_world.h"
+#include "loader/bpf_objects.h"
 #include "loader/pin_paths.h"
 #include "loader/tc_features.h"
 #include "loader/tcx_link.h"
@@ -82,6 +84,35 @@ TEST(LoaderKernel, RestartedLoaderAdoptsEverythingAndWritesNothing) {
   EXPECT_EQ(r.attach.kept, 8u);
   EXPECT_TRUE(again.maps().read_image() == before);
   for (auto& [pin, id] : links_before) EXPECT_EQ(link_id(pin), id) << pin;
+}
+
+// bpf/lib/maps.h is the one list of maps: the object pins each by name under the layout
+// directory, and the agent's table (kMaps) must name exactly the object's maps.
+TEST(LoaderKernel, MapListsMustAgree) {
+  testkit::BpffsRoot root("ld-maplist");
+  Datapath dp(small_config(), root.path());
+  std::vector<std::string> names;
+  for (auto& [name, _] : kMaps) {
+    names.push_back(name);
+    EXPECT_TRUE(std::filesystem::exists(map_pin(root.path(), name))) << name << " not pinned";
+  }
+  EXPECT_NO_THROW(check_map_list(names));
+  auto extra = names;
+  extra.push_back("new_map");
+  try {
+    check_map_list(extra);
+    FAIL() << "a map the agent does not know was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("new_map"), std::string::npos) << e.what();
+  }
+  auto missing = names;
+  missing.erase(std::find(missing.begin(), missing.end(), std::string("taps_overflow")));
+  try {
+    check_map_list(missing);
+    FAIL() << "an object without taps_overflow was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("taps_overflow"), std::string::npos) << e.what();
+  }
 }
 
 TEST(LoaderKernel, OverCapacityIsRefusedAndTheOldStateKept) {
