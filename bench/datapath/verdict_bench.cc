@@ -51,8 +51,11 @@ void set_rodata_u32(bpf_object* obj, const char* name, uint32_t value) {
   for (uint16_t i = 0; i < btf_vlen(t); ++i, ++v) {
     if (std::string(btf__name_by_offset(b, btf__type_by_id(b, v->type)->name_off)) != name) continue;
     size_t size = 0;
-    auto* data = static_cast<char*>(bpf_map__initial_value(rodata, &size));
-    if (data && v->offset + sizeof value <= size) std::memcpy(data + v->offset, &value, sizeof value);
+    auto* data = static_cast<const char*>(bpf_map__initial_value(rodata, &size));
+    if (!data || v->offset + sizeof value > size) return;
+    std::vector<char> copy(data, data + size);
+    std::memcpy(copy.data() + v->offset, &value, sizeof value);
+    bpf_map__set_initial_value(rodata, copy.data(), size);
   }
 }
 
