@@ -6,13 +6,11 @@
 #include <fmt/format.h>
 #include <arpa/inet.h>
 #include <bpf/bpf.h>
-#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/pkt_cls.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -23,6 +21,7 @@
 #include "loader/tap_slots.h"
 #include "prog_runner.h"
 #include "test_host.h"
+#include "variant_object.h"
 
 using namespace sandnet::dp;
 using namespace sandnet::dp::testkit;
@@ -35,59 +34,6 @@ struct Options {
   std::string out = "verdict_bench.json";
   std::vector<std::string> variants;  // NAME=OBJ: experimental builds of tap_ingress
 };
-
-// Sets `name` in the object's .rodata (before load) when the object has it.
-void set_rodata_u32(bpf_object* obj, const char* name, uint32_t value) {
-  const btf* b = bpf_object__btf(obj);
-  bpf_map* rodata = nullptr;
-  bpf_map* map;
-  bpf_object__for_each_map(map, obj) {
-    if (bpf_map__is_internal(map) && std::string(bpf_map__name(map)).ends_with(".rodata")) rodata = map;
-  }
-  int sec = b && rodata ? btf__find_by_name_kind(b, ".rodata", BTF_KIND_DATASEC) : -1;
-  if (sec < 0) return;
-  const btf_type* t = btf__type_by_id(b, sec);
-  const btf_var_secinfo* v = btf_var_secinfos(t);
-  for (uint16_t i = 0; i < btf_vlen(t); ++i, ++v) {
-    if (std::string(btf__name_by_offset(b, btf__type_by_id(b, v->type)->name_off)) != name) continue;
-    size_t size = 0;
-    auto* data = static_cast<const char*>(bpf_map__initial_value(rodata, &size));
-    if (!data || v->offset + sizeof value > size) return;
-    std::vector<char> copy(data, data + size);
-    std::memcpy(copy.data() + v->offset, &value, sizeof value);
-    bpf_map__set_initial_value(rodata, copy.data(), size);
-  }
-}
-
-// Loads another build of the datapath object (an experiment, or the
-// pre-change object for a paired comparison) against the maps the bench
-// filled, adopted through their pins with their own shapes: a build whose
-// value structs are a prefix of today's (layout v5's sn_tap) reads them as
-// it always did. Returns the fd of its tap_ingress, or -1.
-int load_variant(const std::string& obj_path, const std::string& root) {
-  bpf_object* obj = bpf_object__open_file(obj_path.c_str(), nullptr);
-  if (!obj) return -1;
-  bpf_map* map;
-  bpf_object__for_each_map(map, obj) {
-    if (bpf_map__is_internal(map)) continue;
-    bpf_map__set_pin_path(map, nullptr);  // adopted below, never pinned by this load
-    auto path = map_pin(root, bpf_map__name(map));
-    int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) continue;
-    if (std::string(bpf_map__name(map)) == "taps") {
-      bpf_map_info info{};
-      uint32_t len = sizeof info;
-      bpf_obj_get_info_by_fd(fd, &info, &len);
-      set_rodata_u32(obj, "sn_tap_slot_mask", info.max_entries - 1);
-    }
-    int rc = bpf_map__reuse_fd(map, fd);
-    close(fd);
-    if (rc != 0) return -1;
-  }
-  if (bpf_object__load(obj) != 0) return -1;
-  bpf_program* prog = bpf_object__find_program_by_name(obj, "tap_ingress");
-  return prog ? bpf_program__fd(prog) : -1;  // obj is leaked on purpose: lives until exit
-}
 
 std::string sb(uint32_t i) { return fmt::format("sb_01J{:023d}", i); }
 std::string net_id(uint32_t i) { return fmt::format("net-01J{:023d}", i); }
@@ -240,7 +186,9 @@ int main(int argc, char** argv) {
   for (auto& v : o.variants) {
     auto eq = v.find('=');
     if (eq == std::string::npos) return 1;
-    int fd = load_variant(v.substr(eq + 1), root.path());
+    bpf_object* obj = load_variant(v.substr(eq + 1), root.path());
+    bpf_program* prog = obj ? bpf_object__find_program_by_name(obj, "tap_ingress") : nullptr;
+    int fd = prog ? bpf_program__fd(prog) : -1;  // obj lives until exit
     if (fd < 0) {
       fmt::print(stderr, "cannot load variant {}\n", v);
       return 1;

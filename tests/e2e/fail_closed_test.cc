@@ -20,6 +20,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "sandnet/dp_abi.h"
 #include "tests/e2e/e2e_world.h"
 #include "tests/integration/harness/netns.h"
 #include "tests/integration/harness/poll.h"
