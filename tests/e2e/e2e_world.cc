@@ -159,9 +159,14 @@ Guest& World::create_sandbox(const std::string& label, const std::string& name, 
   return guests_[label] = g;
 }
 
-void World::recreate_tap(const Guest& g) {
-  topo_->recreate_tap(g.label);
+void World::recreate_tap(const Guest& g, uint32_t ifindex) {
+  topo_->recreate_tap(g.label, ifindex);
   configure_guest_end(g);
+}
+
+uint32_t World::tap_ifindex(const Guest& g) const {
+  auto j = json::parse(run_checked({"ip", "-n", host_netns(), "-j", "link", "show", "dev", g.tap}));
+  return j.at(0).at("ifindex").get<uint32_t>();
 }
 
 void World::configure_guest_end(const Guest& g) {

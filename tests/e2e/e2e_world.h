@@ -44,6 +44,7 @@ class World {
   const std::string& host_netns() const { return topo_->host_netns(); }
   std::string host_id() const { return "h1"; }
   const std::string& db() const { return db_; }  // for sandnet-api's admin commands
+  const std::string& bpffs_root() const { return bpffs_root_; }
 
   // --- sandnet-api (runs in the host namespace, so only this world's agent can reach it)
   void start_api();
@@ -75,8 +76,11 @@ class World {
                         const std::string& key = {});
   Guest& guest(const std::string& label) { return guests_.at(label); }
   // A's tap deleted and a new device created under its name, the guest end configured as
-  // before (a new VM with the same address and MAC); the runtime is not told.
-  void recreate_tap(const Guest& g);
+  // before (a new VM with the same address and MAC); the runtime is not told. At ifindex
+  // `ifindex` when not 0.
+  void recreate_tap(const Guest& g, uint32_t ifindex = 0);
+  // The tap's ifindex in the host namespace.
+  uint32_t tap_ifindex(const Guest& g) const;
   // `sandnetctl plug` (what a VM runtime does); returns the agent's answer.
   json plug(const Guest& g);
   json unplug(const Guest& g);
