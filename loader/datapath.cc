@@ -68,7 +68,7 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
   // would only meet UNKNOWN_TAP), and lose them after their entries are gone.
   std::set<uint32_t> attached;
   for (auto& [ifindex, _] : current_.taps) attached.insert(ifindex);
-  for (auto& q : plan.quarantined) attached.insert(q.ifindex);  // also those without a slot
+  for (auto& q : plan.quarantined) attached.insert(q.ifindex);  // drop-all entries are in the target too
   for (uint32_t ifindex : attached) {
     try {
       attacher_.attach(ifindex, objects_->ingress_prog_fd(), objects_->egress_prog_fd(), r.attach);
