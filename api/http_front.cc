@@ -12,6 +12,7 @@
 
 #include <cstring>
 
+#include <openssl/err.h>
 #include <spdlog/spdlog.h>
 
 namespace sandnet::api {
@@ -37,6 +38,7 @@ thread_local std::string_view tl_headers;
 
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr int kDrainMs = 2000;
+constexpr int kLingerMs = 2;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void set_nonblocking(int fd) {
@@ -417,22 +419,60 @@ void HttpFront::work_loop() {
       c = std::move(queue_.front());
       queue_.pop_front();
     }
-    FrontStream stream(c->fd, c->ssl, std::string_view(c->in).substr(0, c->request_end),
-                       Clock::now() + std::chrono::milliseconds(options_.write_timeout_ms));
-    tl_headers = std::string_view(c->in).substr(0, c->header_end);
-    bool close_after = stopping_ || ++c->served >= options_.max_requests_per_connection;
-    bool closed_by_client = false;
-    bool ok = false;
-    try {
-      ok = serve_(stream, close_after, closed_by_client);
-    } catch (const std::exception& e) {
-      spdlog::error("request failed outside the handlers: {}", e.what());
+    bool keep = true;
+    while (keep) {
+      keep = serve_buffered(*c);
+      if (keep && !next_request_soon(*c)) break;
     }
-    tl_headers = {};
-    c->in.erase(0, c->request_end);
-    bool keep = ok && !close_after && !closed_by_client && !stream.failed() && !c->peer_done;
     finish(std::move(c), keep);
   }
+}
+
+bool HttpFront::serve_buffered(Conn& c) {
+  FrontStream stream(c.fd, c.ssl, std::string_view(c.in).substr(0, c.request_end),
+                     Clock::now() + std::chrono::milliseconds(options_.write_timeout_ms));
+  tl_headers = std::string_view(c.in).substr(0, c.header_end);
+  bool close_after = stopping_ || ++c.served >= options_.max_requests_per_connection;
+  bool closed_by_client = false;
+  bool ok = false;
+  try {
+    ok = serve_(stream, close_after, closed_by_client);
+  } catch (const std::exception& e) {
+    spdlog::error("request failed outside the handlers: {}", e.what());
+  }
+  tl_headers = {};
+  c.in.erase(0, c.request_end);
+  return ok && !close_after && !closed_by_client && !stream.failed() && !c.peer_done;
+}
+
+// A keep-alive client usually sends its next request within a round trip of the answer:
+// wait for it here, briefly, rather than handing the connection back to the epoll thread
+// (two thread switches and two epoll_ctl calls per request). Bounded by kLingerMs and
+// skipped while other requests wait for a worker, so it never keeps a worker from anyone;
+// anything unusual (a partial or refused request, EOF, Expect) goes back to the epoll thread.
+bool HttpFront::next_request_soon(Conn& c) {
+  if (c.in.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(queue_mu_);
+      if (!queue_.empty() || stopping_) return false;
+    }
+    bool pending = c.ssl && SSL_pending(c.ssl) > 0;
+    pollfd p{c.fd, POLLIN, 0};
+    if (!pending && poll(&p, 1, kLingerMs) <= 0) return false;
+    char buf[kReadChunk];
+    ssize_t n = c.ssl ? SSL_read(c.ssl, buf, sizeof buf) : recv(c.fd, buf, sizeof buf, 0);
+    if (n <= 0) {
+      // Nothing after all, EOF or an error: the epoll thread sees it again and decides.
+      if (c.ssl) ERR_clear_error();
+      return false;
+    }
+    c.in.append(buf, static_cast<size_t>(n));
+  }
+  ScanResult r = scan_request(c.in, options_.scan);
+  if (r.kind != ScanResult::kComplete || r.expect_length > 0) return false;
+  c.header_end = r.header_end;
+  c.request_end = r.request_end;
+  return true;
 }
 
 void HttpFront::stop() {

@@ -91,6 +91,9 @@ class HttpFront {
   void sweep_deadlines(Clock::time_point now);
   void wake();
   void finish(std::unique_ptr<Conn> c, bool keep);
+  // Worker side: answers the buffered request; false when the connection must close.
+  bool serve_buffered(Conn& c);
+  bool next_request_soon(Conn& c);
 
   FrontOptions options_;
   Serve serve_;
