@@ -36,7 +36,7 @@ namespace sandnet::api {
 struct FrontOptions {
   ScanLimits scan;
   int workers = 72;
-  size_t queue_capacity = 256;      // complete requests waiting for a worker
+  size_t queue_capacity = 1024;     // complete requests waiting for a worker
   size_t max_connections = 2048;    // open at once; more are answered 503 and closed
   int request_timeout_ms = 10000;   // first byte of a request -> whole request buffered
   int idle_timeout_ms = 5000;       // keep-alive connection with no request in progress

@@ -32,7 +32,7 @@ struct ServerOptions {
   int wait_threads = 64;
   size_t max_header_bytes = 16 * 1024;
   size_t max_connections = 2048;
-  size_t max_queued_requests = 256;
+  size_t max_queued_requests = 1024;
   int request_timeout_seconds = 10;
   int keep_alive_timeout_seconds = 5;
   int max_waits_per_caller = 4;  // wait slots one host or tenant may hold at once
