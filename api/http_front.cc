@@ -28,6 +28,8 @@ struct HttpFront::Conn {
   bool peer_done = false;          // the client half-closed: answer what is buffered, then close
   int served = 0;
   size_t header_end = 0, request_end = 0;  // of the request handed to a worker
+  size_t scanned = 0;      // bytes of `in` the last scan saw
+  size_t complete_at = 0;  // a Content-Length body is complete at this size of `in`
 };
 
 namespace {
@@ -39,6 +41,7 @@ thread_local std::string_view tl_headers;
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr int kDrainMs = 2000;
 constexpr int kLingerMs = 2;
+constexpr size_t kRescanBytes = 4096;
 constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 void set_nonblocking(int fd) {
@@ -308,7 +311,16 @@ void HttpFront::on_readable(Conn& c) {
 void HttpFront::advance(int fd) {
   Conn& c = *parked_.at(fd);
   if (c.in.empty()) return;
+  // Rescanning on every read would make a slow sender cost O(n^2). A request can only become
+  // complete when a line ends or when its Content-Length body's last byte arrives; limits are
+  // checked at least every 4 KiB.
+  bool line_ended = c.in.find('\n', std::min(c.scanned, c.in.size())) != std::string::npos;
+  bool body_done = c.complete_at != 0 && c.in.size() >= c.complete_at;
+  bool grown = c.in.size() >= c.scanned + kRescanBytes;
+  if (c.scanned != 0 && !line_ended && !body_done && !grown) return;
+  c.scanned = c.in.size();
   ScanResult r = scan_request(c.in, options_.scan);
+  c.complete_at = r.kind == ScanResult::kIncomplete ? r.request_end : 0;
   if (r.kind == ScanResult::kReject) {
     refuse(c, r.status, r.code, r.message);
     return;
@@ -319,6 +331,8 @@ void HttpFront::advance(int fd) {
     c.in.erase(r.expect_offset, r.expect_length);
     if (r.kind == ScanResult::kIncomplete) send_now(c.fd, c.ssl, kContinue);
     r = scan_request(c.in, options_.scan);
+    c.scanned = c.in.size();
+    c.complete_at = r.kind == ScanResult::kIncomplete ? r.request_end : 0;
   }
   if (r.kind == ScanResult::kComplete) {
     dispatch(fd, r.header_end, r.request_end);
@@ -442,6 +456,7 @@ bool HttpFront::serve_buffered(Conn& c) {
   }
   tl_headers = {};
   c.in.erase(0, c.request_end);
+  c.scanned = c.complete_at = 0;
   return ok && !close_after && !closed_by_client && !stream.failed() && !c.peer_done;
 }
 

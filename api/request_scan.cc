@@ -166,9 +166,9 @@ ScanResult scan_request(std::string_view in, const ScanLimits& l) {
   }
   if (chunked) return scan_chunked(in, r.header_end, r, l);
   if (length > l.max_body_bytes) return too_large();
-  if (in.size() - r.header_end < length) return r;  // body still arriving
-  r.kind = ScanResult::kComplete;
   r.request_end = r.header_end + static_cast<size_t>(length);
+  if (in.size() < r.request_end) return r;  // body still arriving
+  r.kind = ScanResult::kComplete;
   return r;
 }
 

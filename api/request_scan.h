@@ -21,7 +21,9 @@ struct ScanResult {
   enum Kind { kIncomplete, kComplete, kReject };
   Kind kind = kIncomplete;
   size_t header_end = 0;   // offset just past the blank line (0: headers not complete)
-  size_t request_end = 0;  // kComplete: offset just past the body
+  // kComplete: offset just past the body. kIncomplete with a Content-Length: where the body
+  // will end (0 otherwise).
+  size_t request_end = 0;
   // kComplete/kIncomplete with headers: the "Expect: 100-continue" line (offset, length),
   // length 0 when absent; the front answers it and removes it.
   size_t expect_offset = 0, expect_length = 0;

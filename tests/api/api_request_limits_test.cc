@@ -6,7 +6,9 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "tests/api/api_fixture.h"
 #include "tests/api/raw_http.h"
@@ -147,6 +149,24 @@ TEST_F(RequestLimitsTest, RequestThatNeverCompletesGets408) {
   close(fd);
   EXPECT_EQ(status_of(reply), 408) << reply;
   EXPECT_NE(reply.find("request_timeout"), std::string::npos);
+}
+
+// The front rescans only when a line ends or the body is due: a request trickled in byte by
+// byte (headers and Content-Length body) still completes exactly when its last byte arrives.
+TEST_F(RequestLimitsTest, RequestSentByteByByteIsServed) {
+  int fd = connect_loopback(server_->port());
+  std::string body = R"({"name":"trickled"})";
+  std::string request = "POST /v1/networks HTTP/1.1\r\nHost: x\r\nX-Api-Key: " + alice_key_ +
+                        "\r\nContent-Type: application/json\r\nConnection: close\r\n"
+                        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+  for (char ch : request) {
+    ASSERT_TRUE(send_all(fd, std::string(1, ch)));
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  std::string reply = read_all(fd);
+  close(fd);
+  EXPECT_EQ(status_of(reply), 200) << reply;
+  EXPECT_EQ(alice().get("/v1/networks/trickled").status, 200);
 }
 
 TEST_F(RequestLimitsTest, ExpectContinueIsAnsweredOnceByTheFront) {

@@ -29,6 +29,9 @@ TEST(RequestScan, CompleteRequestsEndWhereTheirBodyEnds) {
 
 TEST(RequestScan, PartialRequestsWait) {
   EXPECT_EQ(scan("GET / HTTP/1.1\r\nHost: x\r\n").kind, ScanResult::kIncomplete);
+  // With a Content-Length the scan already says where the request will end.
+  std::string head = "POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\n";
+  EXPECT_EQ(scan(head + "a").request_end, head.size() + 3);
   EXPECT_EQ(scan("POST / HTTP/1.1\r\nContent-Length: 3\r\n\r\nab").kind, ScanResult::kIncomplete);
   EXPECT_EQ(scan("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nab").kind,
             ScanResult::kIncomplete);
