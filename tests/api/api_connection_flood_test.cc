@@ -64,6 +64,19 @@ TEST_F(ConnectionFloodTest, IdleAndSlowConnectionsDoNotStarveAGet) {
   EXPECT_EQ(status_of(read_all(fds_[0])), 200);
 }
 
+TEST_F(ConnectionFloodTest, ConnectionsPastTheLimitAre503) {
+  restart_with_config({{"max_connections", 3}});
+  for (int i = 0; i < 3; ++i) ASSERT_NO_FATAL_FAILURE(open_idle_keep_alive());
+  std::string reply = raw_exchange(server_->port(), "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_EQ(status_of(reply), 503) << reply;
+  EXPECT_NE(reply.find("too_many_connections"), std::string::npos) << reply;
+  EXPECT_NE(reply.find("Retry-After: 1"), std::string::npos) << reply;
+  for (int fd : fds_) close(fd);
+  fds_.clear();
+  // Closed connections free their places (the server notices the close on its next read).
+  EXPECT_TRUE(eventually([&] { return anon().get("/healthz").status == 200; }));
+}
+
 // A writer another process blocks (it holds the SQLite write lock) occupies the only worker;
 // one more request fills the one-slot queue; the next is refused at once.
 TEST_F(ConnectionFloodTest, FullQueueAnswers503WithRetryAfter) {

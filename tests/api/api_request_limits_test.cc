@@ -129,6 +129,17 @@ TEST_F(RequestLimitsTest, TenThousandHeaderLinesAre431) {
   EXPECT_EQ(anon().get("/healthz").status, 200);
 }
 
+TEST_F(RequestLimitsTest, MalformedFramingIs400BadRequest) {
+  for (const std::string& head :
+       {std::string("Transfer-Encoding: chunked\r\n\r\nzz\r\n"),
+        std::string("Transfer-Encoding: chunked\r\nContent-Length: 2\r\n\r\n"),
+        std::string("Transfer-Encoding: gzip\r\n\r\n")}) {
+    std::string reply = raw_exchange(server_->port(), "POST /v1/networks HTTP/1.1\r\nHost: x\r\n" + head);
+    EXPECT_EQ(status_of(reply), 400) << head;
+    EXPECT_NE(reply.find("\"bad_request\""), std::string::npos) << reply;
+  }
+}
+
 TEST_F(RequestLimitsTest, ContentLengthOverTheLimitIsRefusedBeforeTheBody) {
   int fd = connect_loopback(server_->port());
   ASSERT_TRUE(send_all(fd, "POST /v1/networks HTTP/1.1\r\nHost: x\r\nContent-Length: " +
