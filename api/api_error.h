@@ -11,14 +11,16 @@ namespace sandnet::api {
 
 struct ApiError : std::runtime_error {
   ApiError(int http_status, std::string code, const std::string& message,
-           nlohmann::json extra = nlohmann::json::object())
+           nlohmann::json extra = nlohmann::json::object(), int retry_after_s = 0)
       : std::runtime_error(message),
         status(http_status),
         code(std::move(code)),
-        extra(std::move(extra)) {}
+        extra(std::move(extra)),
+        retry_after_s(retry_after_s) {}
   int status;
   std::string code;      // machine-readable, e.g. "name_taken"
   nlohmann::json extra;  // merged into data (e.g. "field", "members")
+  int retry_after_s = 0;  // > 0: sent as Retry-After (429, 503)
 };
 
 // Validation failures name the offending field in both the message and data.field.

@@ -16,11 +16,27 @@ int64_t AppliedTracker::report(const std::string& host, int64_t revision) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     int64_t& current = applied_[host];
-    current = std::max(current, revision);
+    if (revision > current) {
+      current = revision;
+      changed_[host] = revision;
+    }
     now = current;
   }
   cv_.notify_all();
   return now;
+}
+
+std::vector<std::pair<std::string, int64_t>> AppliedTracker::take_changed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::pair<std::string, int64_t>> out(changed_.begin(), changed_.end());
+  changed_.clear();
+  return out;
+}
+
+void AppliedTracker::mark_changed(const std::string& host, int64_t revision) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t& marked = changed_[host];
+  marked = std::max(marked, revision);
 }
 
 int64_t AppliedTracker::applied(const std::string& host) {

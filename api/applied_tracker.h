@@ -1,6 +1,7 @@
 // The revision each host has applied (maps and hosts tables), for ?wait=applied and the
-// members' "applied" flag. Persisted by the route (host_applied table); this is the
-// in-memory copy that waiters block on.
+// members' "applied" flag. This in-memory copy is the live value; AppliedPersister writes
+// the changed entries to the store in batches (applied_persister.h), never one fsync per
+// report.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +22,10 @@ class AppliedTracker {
   // Monotonic: a smaller revision is ignored. Returns the host's applied revision after it.
   int64_t report(const std::string& host, int64_t revision);
   int64_t applied(const std::string& host);
+  // The hosts whose value rose since the last call, with that value; clears the marks.
+  std::vector<std::pair<std::string, int64_t>> take_changed();
+  // Marks a value taken by take_changed() again (its write failed).
+  void mark_changed(const std::string& host, int64_t revision);
 
   // Blocks until every host has applied `revision` (or the deadline, or shutdown); returns
   // the hosts still behind, sorted.
@@ -34,6 +39,7 @@ class AppliedTracker {
   std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, int64_t> applied_;
+  std::map<std::string, int64_t> changed_;
   bool stopping_ = false;
 };
 

@@ -13,9 +13,10 @@ ApplyTarget apply_target(ReadTx& tx, const std::string& sandbox_id,
   return t;
 }
 
-nlohmann::json wait_for_applied(RouteEnv& env, const ApplyTarget& target, int64_t timeout_s) {
+nlohmann::json wait_for_applied(RouteEnv& env, const ApplyTarget& target, int64_t timeout_s,
+                                const std::string& caller) {
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  WaitSlots::Slot slot(env.wait_slots);
+  WaitSlots::Slot slot(env.wait_slots, caller);
   std::vector<std::string> pending =
       env.applied.wait(target.hosts, target.revision,
                        slot.acquired() ? deadline : std::chrono::steady_clock::now());

@@ -23,6 +23,8 @@ ApplyTarget apply_target(ReadTx& tx, const std::string& sandbox_id,
 // {"ok":true,"applied":true} or, after timeout_s, {"ok":true,"applied":false,
 // "pending_hosts":[...]}. With every wait slot taken it answers at once (never 503: the change
 // itself is committed).
-nlohmann::json wait_for_applied(RouteEnv& env, const ApplyTarget& target, int64_t timeout_s);
+// `caller` names the tenant for the per-caller cap on wait slots.
+nlohmann::json wait_for_applied(RouteEnv& env, const ApplyTarget& target, int64_t timeout_s,
+                                const std::string& caller);
 
 }  // namespace sandnet::api

@@ -21,6 +21,13 @@ const json& typed(const json& value, const std::string& key, json::value_t type)
   return value;
 }
 
+double number(const json& value, const std::string& key) {
+  if (!value.is_number() || value.get<double>() < 0) {
+    throw std::runtime_error("config: '" + key + "' must be a number >= 0");
+  }
+  return value.get<double>();
+}
+
 }  // namespace
 
 void apply_config_file(const std::string& path, ServeConfig& config) {
@@ -65,6 +72,34 @@ void apply_config_file(const std::string& path, ServeConfig& config) {
       config.server.limits.max_sandboxes_per_tenant = typed(value, key, uint).get<int64_t>();
     } else if (key == "max_body_bytes") {
       config.server.max_body_bytes = typed(value, key, uint).get<size_t>();
+    } else if (key == "max_header_bytes") {
+      config.server.max_header_bytes = typed(value, key, uint).get<size_t>();
+    } else if (key == "max_connections") {
+      config.server.max_connections = typed(value, key, uint).get<size_t>();
+    } else if (key == "max_queued_requests") {
+      config.server.max_queued_requests = typed(value, key, uint).get<size_t>();
+    } else if (key == "request_timeout_seconds") {
+      config.server.request_timeout_seconds = typed(value, key, uint).get<int>();
+    } else if (key == "keep_alive_timeout_seconds") {
+      config.server.keep_alive_timeout_seconds = typed(value, key, uint).get<int>();
+    } else if (key == "max_waits_per_caller") {
+      config.server.max_waits_per_caller = typed(value, key, uint).get<int>();
+    } else if (key == "quota_networks") {
+      config.server.quotas.networks = typed(value, key, uint).get<int64_t>();
+    } else if (key == "quota_sandboxes") {
+      config.server.quotas.sandboxes = typed(value, key, uint).get<int64_t>();
+    } else if (key == "quota_memberships") {
+      config.server.quotas.memberships = typed(value, key, uint).get<int64_t>();
+    } else if (key == "quota_addresses") {
+      config.server.quotas.addresses = typed(value, key, uint).get<int64_t>();
+    } else if (key == "tenant_requests_per_second") {
+      config.server.tenant_requests_per_second = number(value, key);
+    } else if (key == "host_requests_per_second") {
+      config.server.host_requests_per_second = number(value, key);
+    } else if (key == "busy_timeout_ms") {
+      config.store.busy_timeout_ms = typed(value, key, uint).get<int>();
+    } else if (key == "min_free_disk_bytes") {
+      config.store.min_free_disk_bytes = typed(value, key, uint).get<int64_t>();
     } else {
       throw std::runtime_error("config: unknown key '" + key + "'");
     }
@@ -90,6 +125,15 @@ void finalize(ServeConfig& config) {
     throw std::runtime_error("TLS needs both a certificate and a key");
   }
   if (config.server.max_body_bytes == 0) throw std::runtime_error("max_body_bytes must be > 0");
+  const ServerOptions& o = config.server;
+  if (o.max_header_bytes < 1024 || o.max_connections < 1 || o.max_queued_requests < 1) {
+    throw std::runtime_error(
+        "max_header_bytes must be >= 1024, max_connections and max_queued_requests >= 1");
+  }
+  if (o.request_timeout_seconds < 1 || o.keep_alive_timeout_seconds < 1) {
+    throw std::runtime_error("request_timeout_seconds and keep_alive_timeout_seconds must be >= 1");
+  }
+  if (o.max_waits_per_caller < 1) throw std::runtime_error("max_waits_per_caller must be >= 1");
   if (config.server.threads < 1 || config.server.threads > 1024) {
     throw std::runtime_error("threads must be 1-1024");
   }

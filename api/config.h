@@ -3,6 +3,7 @@
 #include <string>
 
 #include "api/server.h"
+#include "api/sqlite_store.h"
 
 namespace sandnet::api {
 
@@ -11,13 +12,11 @@ struct ServeConfig {
   std::string db = "sandnet.db";
   std::string log_level = "info";
   ServerOptions server;  // host/port are filled from `listen` by finalize()
+  SqliteOptions store;
 };
 
-// Reads a JSON object with any of: listen, db, tls_cert, tls_key, ip_pool,
-// ip_quarantine_seconds, max_body_bytes, threads, wait_threads, log_level and the datapath
-// limits (max_networks_per_sandbox, max_members_per_network, max_networks_per_tenant,
-// max_sandboxes_per_tenant). Unknown keys and
-// wrong types throw std::runtime_error naming the key.
+// Reads a JSON object with any of the keys docs/api.md lists (serve options). Unknown keys
+// and wrong types throw std::runtime_error naming the key.
 void apply_config_file(const std::string& path, ServeConfig& config);
 
 // Parses `listen` ("ADDR:PORT", IPv4 address or name; port 0 = any free port) into

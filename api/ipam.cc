@@ -66,7 +66,8 @@ uint32_t allocate_ip(WriteTx& tx, const IpamConfig& config, const std::string& s
   if (!reusable) {
     throw ApiError(503, "pool_exhausted",
                    fmt::format("no free address in pool {} (freed addresses are quarantined)",
-                               config.pool.to_string()));
+                               config.pool.to_string()),
+                   {}, 60);  // the earliest quarantine ends some time later: come back then
   }
   tx.claim_ip(*reusable, sandbox_id);
   return *reusable;

@@ -20,8 +20,16 @@ nlohmann::json jsend_error(const std::string& code, const std::string& message) 
 
 nlohmann::json jsend_for_status(int http_status, const std::string& code,
                                 const std::string& message, nlohmann::json extra) {
-  if (http_status >= 500) return jsend_error(code, message);
-  return jsend_fail(code, message, std::move(extra));
+  // 429 and 503 always come with Retry-After: say so in the body too, for clients that
+  // only look at JSON.
+  if (http_status == 429 || http_status == 503) {
+    if (!extra.is_object()) extra = nlohmann::json::object();
+    extra["retryable"] = true;
+  }
+  if (http_status < 500) return jsend_fail(code, message, std::move(extra));
+  nlohmann::json body = jsend_error(code, message);
+  if (extra.is_object() && !extra.empty()) body["data"] = std::move(extra);
+  return body;
 }
 
 }  // namespace sandnet::api

@@ -17,7 +17,8 @@ nlohmann::json jsend_fail(const std::string& code, const std::string& message,
 // 5xx: {"status": "error", "message": ..., "code": ...}
 nlohmann::json jsend_error(const std::string& code, const std::string& message);
 
-// The fail/error envelope that fits an HTTP status (>= 500 -> error, else fail).
+// The fail/error envelope that fits an HTTP status (>= 500 -> error, else fail); extra goes
+// to data (5xx too, when not empty). 429 and 503 get data.retryable = true.
 nlohmann::json jsend_for_status(int http_status, const std::string& code,
                                 const std::string& message,
                                 nlohmann::json extra = nlohmann::json::object());

@@ -2,13 +2,16 @@
 
 #include "api/api_error.h"
 #include "api/auth.h"
+#include "api/http_front.h"
+#include "api/request_scan.h"
 #include "api/jsend.h"
 
 namespace sandnet::api {
 
 using nlohmann::json;
 
-Network resolve_network(ReadTx& tx, UserId user, const std::string& ref) {
+Network resolve_network(ReadTx& tx, UserId user, const std::string& raw_ref) {
+  const std::string ref = canonical_ref(raw_ref);
   std::optional<Network> n;
   switch (classify_network_ref(ref)) {
     case RefKind::kId: n = tx.find_network_by_id(user, ref); break;
@@ -19,7 +22,8 @@ Network resolve_network(ReadTx& tx, UserId user, const std::string& ref) {
   return *n;
 }
 
-Sandbox resolve_sandbox(ReadTx& tx, UserId user, const std::string& ref) {
+Sandbox resolve_sandbox(ReadTx& tx, UserId user, const std::string& raw_ref) {
+  const std::string ref = canonical_ref(raw_ref);
   std::optional<Sandbox> s;
   switch (classify_sandbox_ref(ref)) {
     case RefKind::kId: s = tx.find_sandbox_by_id(user, ref); break;
@@ -76,13 +80,28 @@ std::string request_fingerprint(const Call& call) {
 
 }  // namespace
 
+namespace {
+
+// The header's bytes as sent: httplib percent-decodes header values, which would make
+// "a%41" and "aA" the same key. The connection front keeps the raw header block; under TLS
+// (httplib's own loop) only the decoded value exists.
+bool idempotency_key(const Call& call, std::string& key) {
+  std::string_view raw = HttpFront::current_headers();
+  if (!raw.empty()) return raw_header_value(raw, "Idempotency-Key", key);
+  if (!call.req.has_header("Idempotency-Key")) return false;
+  key = call.req.get_header_value("Idempotency-Key");
+  return true;
+}
+
+}  // namespace
+
 Reply idempotent_write(Call& call, Store& store, const std::function<Reply(WriteTx&)>& fn) {
   Reply reply;
-  if (!call.req.has_header("Idempotency-Key")) {
+  std::string key;
+  if (!idempotency_key(call, key)) {
     store.write([&](WriteTx& tx) { reply = fn(tx); });
     return reply;
   }
-  const std::string key = call.req.get_header_value("Idempotency-Key");
   check_idempotency_key(key);
   const std::string fingerprint = request_fingerprint(call);
   store.write([&](WriteTx& tx) {
@@ -98,6 +117,10 @@ Reply idempotent_write(Call& call, Store& store, const std::function<Reply(Write
     tx.save_idempotent(call.user, key, {fingerprint, reply.status, reply.body.dump()});
   });
   return reply;
+}
+
+std::string caller_name(const Call& call) {
+  return call.host.empty() ? "user:" + std::to_string(call.user) : "host:" + call.host;
 }
 
 void require_json_body(const Call& call) {

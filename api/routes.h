@@ -14,6 +14,7 @@
 #include "api/ipam.h"
 #include "api/router.h"
 #include "api/store.h"
+#include "api/tenant_quotas.h"
 #include "api/wait_slots.h"
 
 namespace sandnet::api {
@@ -50,7 +51,11 @@ struct RouteEnv {
   AppliedTracker& applied;
   WaitSlots& wait_slots;
   DatapathLimits limits;
+  TenantQuotas quotas;
 };
+
+// "user:<id>" or "host:<id>": who a request counts against (wait slots, request rates).
+std::string caller_name(const Call& call);
 
 using ApiRouter = Router<RouteSpec>;
 

@@ -39,9 +39,10 @@ Reply feed(RouteEnv& env, Call& call) {
   };
   check();
   if (answer) return {200, jsend_success(std::move(*answer))};
-  WaitSlots::Slot slot(env.wait_slots);
+  WaitSlots::Slot slot(env.wait_slots, caller_name(call));
   if (!slot.acquired() && q.timeout > 0) {
-    throw ApiError(503, "too_many_waiters", "every long-poll slot is taken; retry shortly");
+    throw ApiError(503, "too_many_waiters", "every long-poll slot is taken; retry shortly", {},
+                   1);
   }
   // Woken only by commits that touched this host; each wake re-reads the store, which is
   // the truth (the notifier only says when to look).
@@ -56,7 +57,7 @@ Reply feed(RouteEnv& env, Call& call) {
 
 // Path sandbox ids only: hosts see sandboxes of every tenant, by id.
 std::string sandbox_path_id(const Call& call) {
-  const std::string& id = call.params.at("sb");
+  std::string id = canonical_ref(call.params.at("sb"));
   if (classify_sandbox_ref(id) != RefKind::kId) throw not_found("sandbox");
   return id;
 }
@@ -98,15 +99,14 @@ Reply unplug(RouteEnv& env, Call& call) {
 Reply applied(RouteEnv& env, Call& call) {
   require_json_body(call);
   int64_t revision = parse_applied(call.req.body);
-  env.store.write([&](WriteTx& tx) {
-    int64_t now = tx.current_revision();
-    if (revision > now) {
-      throw invalid_field("revision", "invalid_revision",
-                          "revision " + std::to_string(revision) +
-                              " is ahead of the server's revision " + std::to_string(now));
-    }
-    tx.set_host_applied(call.host, revision);
-  });
+  int64_t now = 0;
+  env.store.read([&](ReadTx& tx) { now = tx.current_revision(); });
+  if (revision > now) {
+    throw invalid_field("revision", "invalid_revision",
+                        "revision " + std::to_string(revision) +
+                            " is ahead of the server's revision " + std::to_string(now));
+  }
+  // Memory only: AppliedPersister stores it within a second, in one batch for all hosts.
   int64_t recorded = env.applied.report(call.host, revision);
   return {200, jsend_success({{"host", call.host}, {"applied_revision", recorded}})};
 }

@@ -3,6 +3,7 @@
 #include "api/apply_wait.h"
 #include "api/jsend.h"
 #include "api/route_support.h"
+#include "api/tenant_quotas.h"
 
 namespace sandnet::api {
 
@@ -27,6 +28,9 @@ Reply attach(RouteEnv& env, Call& call) {
     Sandbox sb = resolve_sandbox(tx, call.user, call.params.at("id"));
     Network n = resolve_network(tx, call.user, req.network);
     check_attach(tx, env.limits, sb, n);
+    bool member = false;
+    for (const NetworkSummary& m : tx.sandbox_networks(sb.id)) member = member || m.id == n.id;
+    if (!member) check_quota_attach(tx, env.quotas, call.user);
     tx.attach(sb.id, n.id);
     sandbox_id = sb.id;
     network_id = n.id;
@@ -42,7 +46,7 @@ Reply attach(RouteEnv& env, Call& call) {
     target = apply_target(tx, sandbox_id, network_id,
                           membership_revision(tx, sandbox_id, network_id));
   });
-  reply.body = jsend_success(wait_for_applied(env, target, wait.timeout));
+  reply.body = jsend_success(wait_for_applied(env, target, wait.timeout, caller_name(call)));
   return reply;
 }
 
@@ -56,7 +60,7 @@ Reply detach(RouteEnv& env, Call& call) {
     if (wait.wait) target = apply_target(tx, sb.id, n.id, tx.current_revision());
   });
   if (!wait.wait) return {200, jsend_success({{"ok", true}})};
-  return {200, jsend_success(wait_for_applied(env, target, wait.timeout))};
+  return {200, jsend_success(wait_for_applied(env, target, wait.timeout, caller_name(call)))};
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 #include "api/api_error.h"
 #include "api/jsend.h"
 #include "api/route_support.h"
+#include "api/tenant_quotas.h"
 
 namespace sandnet::api {
 
@@ -26,6 +27,7 @@ Reply create_network(RouteEnv& env, Call& call) {
   CreateNetworkRequest req = parse_create_network(call.req.body);
   return idempotent_write(call, env.store, [&](WriteTx& tx) {
     check_new_network(tx, env.limits, call.user);
+    check_quota_new_network(tx, env.quotas, call.user);
     return Reply{200, jsend_success(network_json(tx.create_network(call.user, req.name)))};
   });
 }

@@ -1,4 +1,6 @@
 // GET/POST /v1/sandboxes, GET/DELETE /v1/sandboxes/{id}.
+#include <set>
+
 #include <fmt/format.h>
 
 #include "api/api_error.h"
@@ -6,6 +8,7 @@
 #include "api/jsend.h"
 #include "api/placement.h"
 #include "api/route_support.h"
+#include "api/tenant_quotas.h"
 #include "common/ulid.h"
 
 namespace sandnet::api {
@@ -43,6 +46,10 @@ Reply create_sandbox(RouteEnv& env, Call& call) {
       }
     }
     check_sandbox_networks(env.limits, networks);
+    std::set<std::string> distinct;
+    for (const Network& n : networks) distinct.insert(n.id);
+    check_quota_new_sandbox(tx, env.quotas, call.user, env.ipam.quarantine_ms,
+                            static_cast<int64_t>(distinct.size()));
     std::string id = new_sandbox_id();
     std::string ip = format_ipv4(allocate_ip(tx, env.ipam, id, unix_ms_now()));
     Sandbox sb = tx.create_sandbox(call.user, id, req.name, ip);
@@ -67,8 +74,8 @@ Reply delete_sandbox(RouteEnv& env, Call& call) {
   env.store.write([&](WriteTx& tx) {
     Sandbox sb = resolve_sandbox(tx, call.user, call.params.at("id"));
     check_deletable(sb);
+    tx.release_ips(sb.id, unix_ms_now());  // first: it records the owner
     tx.delete_sandbox(sb.id);
-    tx.release_ips(sb.id, unix_ms_now());
   });
   return {200, jsend_success({{"ok", true}})};
 }

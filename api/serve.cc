@@ -26,7 +26,7 @@ int run_serve(ServeConfig config) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  SqliteStore store(config.db);
+  SqliteStore store(config.db, config.store);
   ApiServer server(store, config.server);
   int port = server.bind();
   bool tls = !config.server.tls_cert.empty();

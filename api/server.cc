@@ -2,7 +2,9 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
 #include <chrono>
+#include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -25,6 +27,38 @@ thread_local std::string tl_route;
 thread_local Clock::time_point tl_start;
 thread_local bool tl_started = false;
 thread_local bool tl_observed = false;
+thread_local std::string tl_request_id;
+
+// Unique per process and unguessable across restarts: a random prefix and a counter.
+std::string new_request_id() {
+  static const uint64_t prefix = std::random_device{}();
+  static std::atomic<uint64_t> counter{0};
+  return fmt::format("req_{:08x}{:010x}", prefix & 0xffffffff, ++counter);
+}
+
+// httplib::Server with its connection handling replaced by HttpFront: the accept loop hands
+// each socket over, and the front calls back into httplib's request parser for each complete
+// request. (Overriding the private virtual is how httplib's own SSLServer plugs in.)
+class FrontedServer final : public httplib::Server {
+ public:
+  HttpFront* front = nullptr;
+  bool serve_one(httplib::Stream& stream, bool close_connection, bool& connection_closed) {
+    return process_request(stream, close_connection, connection_closed, nullptr);
+  }
+
+ private:
+  bool process_and_close_socket(socket_t sock) override {
+    front->adopt(sock);
+    return true;
+  }
+};
+
+// The accept loop runs each "task" inline: adopting a socket never blocks.
+class InlineQueue final : public httplib::TaskQueue {
+ public:
+  void enqueue(std::function<void()> fn) override { fn(); }
+  void shutdown() override {}
+};
 
 const char* const kJsonType = "application/json";
 
@@ -38,10 +72,24 @@ std::pair<std::string, std::string> describe_status(int status) {
     case 405: return {"method_not_allowed", "method not allowed on this route"};
     case 413: return {"payload_too_large", "request body too large"};
     case 414: return {"uri_too_long", "request URI too long"};
+    case 415: return {"unsupported_media_type", "unsupported request body"};
     case 416: return {"range_not_satisfiable", "range not satisfiable"};
     default:
       if (status >= 500) return {"internal", "internal server error"};
       return {"client_error", fmt::format("request failed with HTTP {}", status)};
+  }
+}
+
+// For the answers the connection front writes itself (httplib's table is not exported).
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 400: return "Bad Request";
+    case 408: return "Request Timeout";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 431: return "Request Header Fields Too Large";
+    case 503: return "Service Unavailable";
+    default: return "Error";
   }
 }
 
@@ -55,6 +103,28 @@ void write_json(httplib::Response& res, int status, const nlohmann::json& body) 
 
 namespace {
 
+void check_rate(RateLimiter& limiter, const std::string& caller) {
+  if (int wait_s = limiter.take(caller)) {
+    throw ApiError(429, "rate_limited", "too many requests per second; slow down", {},
+                   wait_s);
+  }
+}
+
+// The server side of TLS for the connection front: TLS 1.2+, the certificate chain and key
+// from PEM files (the same files httplib's SSLServer took).
+SSL_CTX* tls_context(const std::string& cert, const std::string& key) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx && SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) == 1 &&
+      SSL_CTX_use_certificate_chain_file(ctx, cert.c_str()) == 1 &&
+      SSL_CTX_use_PrivateKey_file(ctx, key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+      SSL_CTX_check_private_key(ctx) == 1) {
+    SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+    return ctx;
+  }
+  if (ctx) SSL_CTX_free(ctx);
+  throw std::runtime_error("cannot load TLS certificate/key: " + cert + ", " + key);
+}
+
 std::unique_ptr<ChangeNotifier> notifier_at_current_revision(Store& store) {
   int64_t revision = 0;
   store.read([&](ReadTx& tx) { revision = tx.current_revision(); });
@@ -67,29 +137,54 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
     : store_(store),
       options_(std::move(options)),
       notifier_(notifier_at_current_revision(store_)),
-      wait_slots_(options_.wait_threads),
-      env_{store_, options_.ipam, *notifier_, applied_, wait_slots_, options_.limits} {
+      wait_slots_(options_.wait_threads, options_.max_waits_per_caller),
+      tenant_rate_(options_.tenant_requests_per_second, 2 * options_.tenant_requests_per_second),
+      host_rate_(options_.host_requests_per_second, 2 * options_.host_requests_per_second),
+      env_{store_,       options_.ipam,   *notifier_,     applied_,
+           wait_slots_,  options_.limits, options_.quotas} {
   store_.read([&](ReadTx& tx) { applied_.load(tx.applied_revisions()); });
+  applied_persister_ =
+      std::make_unique<AppliedPersister>(store_, applied_, std::chrono::seconds(1));
   store_.set_commit_listener([this](int64_t revision, const std::vector<std::string>& hosts) {
     notifier_->publish(revision, hosts);
   });
   if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
-    auto tls = std::make_unique<httplib::SSLServer>(options_.tls_cert.c_str(),
-                                                    options_.tls_key.c_str());
-    if (!tls->is_valid()) {
-      throw std::runtime_error("cannot load TLS certificate/key: " + options_.tls_cert + ", " +
-                               options_.tls_key);
-    }
-    http_ = std::move(tls);
-  } else {
-    http_ = std::make_unique<httplib::Server>();
+    tls_.reset(tls_context(options_.tls_cert, options_.tls_key));
+  }
+  {
+    auto fronted = std::make_unique<FrontedServer>();
+    FrontOptions fo;
+    fo.tls = tls_.get();
+    fo.scan.max_header_bytes = options_.max_header_bytes;
+    fo.scan.max_body_bytes = options_.max_body_bytes;
+    fo.workers = options_.threads + options_.wait_threads;
+    fo.queue_capacity = options_.max_queued_requests;
+    fo.max_connections = options_.max_connections;
+    fo.request_timeout_ms = options_.request_timeout_seconds * 1000;
+    fo.idle_timeout_ms = options_.keep_alive_timeout_seconds * 1000;
+    FrontedServer* server = fronted.get();
+    front_ = std::make_unique<HttpFront>(
+        fo,
+        [server](httplib::Stream& s, bool close, bool& closed) {
+          return server->serve_one(s, close, closed);
+        },
+        [this](int status, const char* code, const char* message, int retry_after_s) {
+          return front_refusal(status, code, message, retry_after_s);
+        });
+    server->front = front_.get();
+    http_ = std::move(fronted);
   }
   add_network_routes(router_, env_);
   add_sandbox_routes(router_, env_);
   add_membership_routes(router_, env_);
   add_host_routes(router_, env_);
   router_.add("GET", "/healthz", {false, [this](Call&) {
-                if (!store_.healthy()) throw ApiError(503, "unhealthy", "store unavailable");
+                StoreHealth health = store_.health();
+                if (!health.ok) {
+                  spdlog::warn("/healthz: {}", health.problem);
+                  std::string reason = health.problem.substr(0, health.problem.find(':'));
+                  throw ApiError(503, "unhealthy", "store unavailable: " + reason, {}, 5);
+                }
                 return Reply{200, jsend_success({{"ok", true}, {"version", SANDNET_VERSION}})};
               }});
   // Prometheus text, not JSend; like /healthz it needs no key (it names no tenant data).
@@ -122,24 +217,42 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
     // Another host's resources do not exist for this token.
     if (match.params.at("host") != *host) throw not_found("host");
     call.host = *host;
+    check_rate(host_rate_, caller_name(call));
   } else if (match.handler->needs_auth) {
     std::optional<UserId> user = authenticate(store_, req.get_header_value("X-Api-Key"));
     if (!user) throw ApiError(401, "unauthorized", "missing or invalid API key");
     call.user = *user;
+    check_rate(tenant_rate_, caller_name(call));
   }
   return match.handler->handle(call);
+}
+
+std::string ApiServer::front_refusal(int status, const char* code, const char* message,
+                                     int retry_after_s) {
+  metrics_.observe("unmatched", "", status, 0.0);
+  std::string id = new_request_id();
+  spdlog::debug("{} refused by the connection front: {} {}", id, status, code);
+  std::string body = jsend_for_status(status, code, message).dump();
+  std::string head = fmt::format(
+      "HTTP/1.1 {} {}\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n"
+      "X-Request-Id: {}\r\n",
+      status, reason_phrase(status), kJsonType, body.size(), id);
+  if (retry_after_s > 0) head += fmt::format("Retry-After: {}\r\n", retry_after_s);
+  return head + "\r\n" + body;
 }
 
 void ApiServer::install_handlers() {
   httplib::Server& http = *http_;
   http.set_payload_max_length(options_.max_body_bytes);
-  int threads = options_.threads + options_.wait_threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  http.set_keep_alive_timeout(options_.keep_alive_timeout_seconds);
+  http.set_read_timeout(options_.request_timeout_seconds);
+  // httplib closes a keep-alive connection after 5 requests by default; the front enforces
+  // the count, this only makes the Keep-Alive header tell the truth.
+  http.set_keep_alive_max_count(1000);
+  http.new_task_queue = [] { return new InlineQueue; };
   // httplib sends headers and body in separate writes: without TCP_NODELAY, Nagle plus the
   // client's delayed ACK add ~40 ms to every keep-alive request.
   http.set_tcp_nodelay(true);
-  // httplib's default closes a keep-alive connection after 5 requests.
-  http.set_keep_alive_max_count(1000);
   // httplib listens with a backlog of 5, which drops connections under a burst of clients;
   // remember the socket so bind() can raise it (Linux applies a repeated listen() call).
   http.set_socket_options([this](int fd) {
@@ -153,7 +266,22 @@ void ApiServer::install_handlers() {
     tl_start = Clock::now();
     tl_started = true;
     tl_observed = false;
+    tl_request_id = new_request_id();
     return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Runs just before any response's headers are written, httplib's own errors included.
+  http.set_post_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (tl_request_id.empty()) tl_request_id = new_request_id();
+    res.set_header("X-Request-Id", tl_request_id);
+    if ((res.status == 503 || res.status == 429) && !res.has_header("Retry-After")) {
+      res.set_header("Retry-After", "1");
+    }
+    if (res.status == 401 && !res.has_header("WWW-Authenticate")) {
+      bool host_route = req.path.rfind("/v1/hosts/", 0) == 0;
+      res.set_header("WWW-Authenticate", host_route
+                                             ? "HostToken realm=\"sandnet\", header=\"X-Host-Token\""
+                                             : "ApiKey realm=\"sandnet\", header=\"X-Api-Key\"");
+    }
   });
 
   auto handler = [this](const httplib::Request& req, httplib::Response& res) {
@@ -163,8 +291,14 @@ void ApiServer::install_handlers() {
     } catch (const ApiError& e) {
       reply = {e.status, jsend_for_status(e.status, e.code, e.what(), e.extra)};
       if (e.status == 405) res.set_header("Allow", e.extra.value("allow", ""));
+      if (e.retry_after_s > 0) res.set_header("Retry-After", std::to_string(e.retry_after_s));
+    } catch (const StoreBusy& e) {
+      spdlog::warn("{} {} {}: {}", tl_request_id, req.method, req.path, e.what());
+      reply = {503, jsend_for_status(503, "store_busy",
+                                     "the database is locked by another process; retry")};
+      res.set_header("Retry-After", "1");
     } catch (const std::exception& e) {
-      spdlog::error("{} {}: {}", req.method, req.path, e.what());
+      spdlog::error("{} {} {}: {}", tl_request_id, req.method, req.path, e.what());
       reply = {500, jsend_error("internal", "internal server error")};
     }
     // Counted before the answer leaves, so a client that saw it also sees it in /metrics.
@@ -200,9 +334,9 @@ void ApiServer::install_handlers() {
         try {
           if (ep) std::rethrow_exception(ep);
         } catch (const std::exception& e) {
-          spdlog::error("{} {}: {}", req.method, req.path, e.what());
+          spdlog::error("{} {} {}: {}", tl_request_id, req.method, req.path, e.what());
         } catch (...) {
-          spdlog::error("{} {}: unknown exception", req.method, req.path);
+          spdlog::error("{} {} {}: unknown exception", tl_request_id, req.method, req.path);
         }
         write_json(res, 500, jsend_error("internal", "internal server error"));
       });
@@ -214,7 +348,9 @@ void ApiServer::install_handlers() {
                          : 0.0;
     if (!tl_observed) metrics_.observe("unmatched", req.method, res.status, seconds);
     tl_started = tl_observed = false;
-    spdlog::debug("{} {} -> {} ({:.3f} ms)", req.method, req.path, res.status, seconds * 1e3);
+    spdlog::debug("{} {} {} -> {} ({:.3f} ms)", tl_request_id, req.method, req.path, res.status,
+                  seconds * 1e3);
+    tl_request_id.clear();
   });
 }
 
@@ -234,12 +370,21 @@ int ApiServer::bind() {
   return port;
 }
 
-void ApiServer::run() { http_->listen_after_bind(); }
+void ApiServer::run() {
+  front_->start();
+  http_->listen_after_bind();
+  // The accept loop has ended (stop()): answer what is queued or in progress, then close.
+  front_->stop();
+}
 
 void ApiServer::stop() {
   // Waiting requests answer now, so that stop() does not wait out their timeouts.
   notifier_->shutdown();
   applied_.shutdown();
+  // httplib's stop() does nothing until its accept loop has started, and that loop blocks in
+  // accept(): a stop between bind() and run() used to leave the server running. Shutting the
+  // listening socket down makes every accept() on it fail at once, whenever it is called.
+  if (listen_fd_ >= 0) ::shutdown(listen_fd_, SHUT_RDWR);
   http_->stop();
 }
 

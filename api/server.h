@@ -1,21 +1,20 @@
-// The HTTP(S) front: routing, authentication, body limits, JSend for every error httplib
+// The HTTP(S) server: routing, authentication, body limits, JSend for every error httplib
 // produces on its own (404, 405, 413, 400, 500), metrics, and graceful stop.
 #pragma once
 #include <memory>
 #include <string>
 
+#include "api/applied_persister.h"
 #include "api/applied_tracker.h"
 #include "api/change_notifier.h"
 #include "api/datapath_limits.h"
+#include "api/http_front.h"
 #include "api/ipam.h"
 #include "api/metrics.h"
+#include "api/rate_limiter.h"
 #include "api/routes.h"
 #include "api/store.h"
 #include "api/wait_slots.h"
-
-namespace httplib {
-class Server;
-}
 
 namespace sandnet::api {
 
@@ -25,12 +24,22 @@ struct ServerOptions {
   std::string tls_cert;  // both set: HTTPS
   std::string tls_key;
   size_t max_body_bytes = 64 * 1024;
-  // httplib serves one connection per worker thread for as long as it is kept alive, so
-  // this bounds concurrent clients (others queue until a connection closes).
+  // Workers that run requests. A worker is busy only while it answers one complete,
+  // buffered request (http_front.h): idle and slow connections hold none.
   int threads = 8;
-  // Extra workers reserved for requests that wait (feed long-polls, ?wait=applied): at most
-  // this many wait at once, so they never take the `threads` that serve everyone else.
+  // Extra workers for requests that wait (feed long-polls, ?wait=applied): at most this many
+  // wait at once (wait_slots.h), so waiters never take the `threads` that serve the rest.
   int wait_threads = 64;
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_connections = 2048;
+  size_t max_queued_requests = 1024;
+  int request_timeout_seconds = 10;
+  int keep_alive_timeout_seconds = 5;
+  int max_waits_per_caller = 4;  // wait slots one host or tenant may hold at once
+  TenantQuotas quotas;
+  // Token buckets (burst = 2 s worth); 0 = unlimited.
+  double tenant_requests_per_second = 1000;
+  double host_requests_per_second = 100;
   IpamConfig ipam;
   DatapathLimits limits;
 };
@@ -50,16 +59,25 @@ class ApiServer {
  private:
   void install_handlers();
   Reply dispatch(const httplib::Request& req);
+  std::string front_refusal(int status, const char* code, const char* message,
+                            int retry_after_s);
 
   Store& store_;
   ServerOptions options_;
   std::unique_ptr<ChangeNotifier> notifier_;
   AppliedTracker applied_;
+  std::unique_ptr<AppliedPersister> applied_persister_;
   WaitSlots wait_slots_;
+  RateLimiter tenant_rate_, host_rate_;
   RouteEnv env_;
   ApiRouter router_;
   Metrics metrics_;
   std::unique_ptr<httplib::Server> http_;
+  struct TlsFree {
+    void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+  };
+  std::unique_ptr<SSL_CTX, TlsFree> tls_;  // set: HTTPS
+  std::unique_ptr<HttpFront> front_;
   int listen_fd_ = -1;
 };
 

@@ -80,7 +80,11 @@ bool Stmt::is_null(int column) const {
   return sqlite3_column_type(stmt_, column) == SQLITE_NULL;
 }
 
-SqliteConn::SqliteConn(const std::string& path) {
+bool SqliteError::is_busy() const {
+  return (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+}
+
+SqliteConn::SqliteConn(const std::string& path, int busy_timeout_ms) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
   if (rc != SQLITE_OK) {
@@ -90,7 +94,7 @@ SqliteConn::SqliteConn(const std::string& path) {
   }
   sqlite3_extended_result_codes(db_, 1);
   // Another process (the admin CLI) may hold the write lock for a moment.
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_timeout(db_, busy_timeout_ms);
   // FULL: in WAL mode every commit fsyncs the log, so an acknowledged write survives a crash
   // or power loss (NORMAL would only survive an application crash).
   exec("PRAGMA journal_mode=WAL");

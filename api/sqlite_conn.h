@@ -20,6 +20,8 @@ struct SqliteError : std::runtime_error {
   int code;
   int extended_code;
   bool is_unique_violation() const;
+  // Another connection holds a lock this one waited for in vain (SQLITE_BUSY/LOCKED).
+  bool is_busy() const;
 };
 
 class Stmt {
@@ -51,7 +53,7 @@ class Stmt {
 
 class SqliteConn {
  public:
-  explicit SqliteConn(const std::string& path);
+  explicit SqliteConn(const std::string& path, int busy_timeout_ms = 10000);
   SqliteConn(const SqliteConn&) = delete;
   SqliteConn& operator=(const SqliteConn&) = delete;
   ~SqliteConn();

@@ -61,11 +61,13 @@ CREATE TABLE IF NOT EXISTS members (
 );
 CREATE INDEX IF NOT EXISTS members_by_sandbox ON members(sandbox_id);
 
--- One row per address ever handed out; sandbox_id NULL once released.
+-- One row per address ever handed out; sandbox_id NULL once released, released_by the
+-- user whose sandbox released it (its address quota counts it while quarantined).
 CREATE TABLE IF NOT EXISTS ip_addresses (
   ip             INTEGER PRIMARY KEY,
   sandbox_id     TEXT,
-  released_at_ms INTEGER
+  released_at_ms INTEGER,
+  released_by    INTEGER
 );
 CREATE INDEX IF NOT EXISTS ip_by_sandbox ON ip_addresses(sandbox_id);
 CREATE INDEX IF NOT EXISTS ip_released ON ip_addresses(released_at_ms)
@@ -158,6 +160,10 @@ void apply_sqlite_schema(SqliteConn& conn) {
     // revision (their earlier changes have no host rows, so older feeds resync).
     if (!has_column(conn, "sandboxes", "mac")) {
       conn.exec("ALTER TABLE sandboxes ADD COLUMN mac TEXT NOT NULL DEFAULT ''");
+    }
+    // Added with tenant quotas; addresses released before it count against no one.
+    if (!has_column(conn, "ip_addresses", "released_by")) {
+      conn.exec("ALTER TABLE ip_addresses ADD COLUMN released_by INTEGER");
     }
     conn.exec("INSERT OR IGNORE INTO meta(name, value) SELECT 'feed_log_floor', value"
               " FROM meta WHERE name = 'revision'");

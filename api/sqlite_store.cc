@@ -1,5 +1,8 @@
 #include "api/sqlite_store.h"
 
+#include <sys/statvfs.h>
+
+#include <filesystem>
 #include <set>
 #include <stdexcept>
 
@@ -28,7 +31,8 @@ class SqliteStore::Lease {
   std::unique_ptr<SqliteConn> conn_;
 };
 
-SqliteStore::SqliteStore(std::string path) : path_(std::move(path)) {
+SqliteStore::SqliteStore(std::string path, SqliteOptions options)
+    : path_(std::move(path)), options_(options) {
   Lease conn = lease();
   apply_sqlite_schema(*conn);
 }
@@ -44,7 +48,7 @@ SqliteStore::Lease SqliteStore::lease() {
       return Lease(*this, std::move(conn));
     }
   }
-  return Lease(*this, std::make_unique<SqliteConn>(path_));
+  return Lease(*this, std::make_unique<SqliteConn>(path_, options_.busy_timeout_ms));
 }
 
 namespace {
@@ -68,17 +72,29 @@ void in_transaction(SqliteConn& conn, const char* begin, Fn&& fn) {
 
 }  // namespace
 
+// A lock held elsewhere (another process) past busy_timeout is not a server fault: the
+// request changed nothing and can be retried, so it leaves the store as StoreBusy.
+template <typename Fn>
+void busy_is_retryable(Fn&& fn) {
+  try {
+    fn();
+  } catch (const SqliteError& e) {
+    if (e.is_busy()) throw StoreBusy(e.what());
+    throw;
+  }
+}
+
 void SqliteStore::read(const std::function<void(ReadTx&)>& fn) {
   Lease conn = lease();
   SqliteTx tx(*conn);
-  in_transaction(*conn, "BEGIN", [&] { fn(tx); });
+  busy_is_retryable([&] { in_transaction(*conn, "BEGIN", [&] { fn(tx); }); });
 }
 
 void SqliteStore::write(const std::function<void(WriteTx&)>& fn) {
   Lease conn = lease();
   std::lock_guard<std::mutex> lock(write_mu_);
   SqliteTx tx(*conn);
-  in_transaction(*conn, "BEGIN IMMEDIATE", [&] { fn(tx); });
+  busy_is_retryable([&] { in_transaction(*conn, "BEGIN IMMEDIATE", [&] { fn(tx); }); });
   // Still under write_mu_, so listeners see revisions in order.
   if (commit_listener_ && tx.taken_revision() != 0) {
     const std::set<std::string>& touched = tx.touched_hosts();
@@ -200,14 +216,28 @@ int64_t SqliteStore::compact_change_log(int64_t keep_revisions) {
   return floor;
 }
 
-bool SqliteStore::healthy() {
+StoreHealth SqliteStore::health() {
   try {
-    Lease conn = lease();
-    Stmt s = conn->prepare("SELECT 1");
-    return s.step();
-  } catch (const std::exception&) {
-    return false;
+    // A fresh connection has an empty page cache, so this reads the file (header, schema,
+    // meta table) rather than pages a pooled connection cached long ago. It does not scan
+    // every page: that is PRAGMA integrity_check, too slow for a probe.
+    SqliteConn conn(path_, options_.busy_timeout_ms);
+    Stmt s = conn.prepare("SELECT value FROM meta WHERE name = 'revision'");
+    if (!s.step()) return {false, "database has no revision row"};
+  } catch (const std::exception& e) {
+    return {false, std::string("database unreadable: ") + e.what()};
   }
+  // A full disk does not stop reads, but every write would fail.
+  std::filesystem::path dir = std::filesystem::absolute(path_).parent_path();
+  struct statvfs fs {};
+  if (statvfs(dir.c_str(), &fs) == 0) {
+    int64_t free_bytes = static_cast<int64_t>(fs.f_bavail) * static_cast<int64_t>(fs.f_frsize);
+    if (free_bytes < options_.min_free_disk_bytes) {
+      return {false, "disk nearly full: " + std::to_string(free_bytes) + " bytes free under " +
+                         dir.string()};
+    }
+  }
+  return {};
 }
 
 }  // namespace sandnet::api

@@ -14,10 +14,18 @@ namespace sandnet::api {
 
 class SqliteConn;
 
+struct SqliteOptions {
+  // How long a write waits for another process's lock (admin CLI, backup) before the
+  // request fails as retryable (StoreBusy).
+  int busy_timeout_ms = 10000;
+  // /healthz is 503 when the database's filesystem has less free space than this.
+  int64_t min_free_disk_bytes = 16 * 1024 * 1024;
+};
+
 class SqliteStore final : public Store {
  public:
   // Creates the file and schema when missing.
-  explicit SqliteStore(std::string path);
+  explicit SqliteStore(std::string path, SqliteOptions options = {});
   ~SqliteStore() override;
 
   void read(const std::function<void(ReadTx&)>& fn) override;
@@ -37,7 +45,7 @@ class SqliteStore final : public Store {
   bool revoke_host(const std::string& host_id) override;
   int64_t compact_change_log(int64_t keep_revisions) override;
   void set_commit_listener(CommitListener listener) override;
-  bool healthy() override;
+  StoreHealth health() override;
 
  private:
   // Returns the connection to the pool when destroyed.
@@ -45,6 +53,7 @@ class SqliteStore final : public Store {
   Lease lease();
 
   std::string path_;
+  SqliteOptions options_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<SqliteConn>> idle_;
   std::mutex write_mu_;

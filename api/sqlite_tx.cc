@@ -115,6 +115,19 @@ std::optional<StoredResponse> SqliteTx::find_idempotent(UserId user, const std::
   return StoredResponse{s.text_at(0), static_cast<int>(s.int_at(1)), s.text_at(2)};
 }
 
+TenantUsage SqliteTx::tenant_usage(UserId user, int64_t released_after_ms) {
+  Stmt s = conn_.prepare(
+      "SELECT (SELECT COUNT(*) FROM networks WHERE user_id = ?1),"
+      " (SELECT COUNT(*) FROM sandboxes WHERE user_id = ?1),"
+      " (SELECT COUNT(*) FROM members m JOIN sandboxes s ON s.id = m.sandbox_id"
+      "   WHERE s.user_id = ?1),"
+      " (SELECT COUNT(*) FROM ip_addresses WHERE sandbox_id IS NULL AND released_by = ?1"
+      "   AND released_at_ms > ?2)");
+  s.bind(1, user).bind(2, released_after_ms);
+  s.step();
+  return {s.int_at(0), s.int_at(1), s.int_at(2), s.int_at(1) + s.int_at(3)};
+}
+
 int64_t SqliteTx::current_revision() {
   Stmt s = conn_.prepare("SELECT value FROM meta WHERE name = 'revision'");
   s.step();
@@ -317,14 +330,16 @@ std::optional<uint32_t> SqliteTx::oldest_released_ip(uint32_t first, uint32_t la
 void SqliteTx::claim_ip(uint32_t ip, const std::string& sandbox_id) {
   Stmt s = conn_.prepare(
       "INSERT INTO ip_addresses(ip, sandbox_id, released_at_ms) VALUES (?, ?, NULL)"
-      " ON CONFLICT(ip) DO UPDATE SET sandbox_id = excluded.sandbox_id, released_at_ms = NULL");
+      " ON CONFLICT(ip) DO UPDATE SET sandbox_id = excluded.sandbox_id, released_at_ms = NULL,"
+      " released_by = NULL");
   s.bind(1, int64_t{ip}).bind(2, sandbox_id);
   s.run();
 }
 
 void SqliteTx::release_ips(const std::string& sandbox_id, int64_t now_ms) {
   Stmt s = conn_.prepare(
-      "UPDATE ip_addresses SET sandbox_id = NULL, released_at_ms = ? WHERE sandbox_id = ?");
+      "UPDATE ip_addresses SET sandbox_id = NULL, released_at_ms = ?1,"
+      " released_by = (SELECT user_id FROM sandboxes WHERE id = ?2) WHERE sandbox_id = ?2");
   s.bind(1, now_ms).bind(2, sandbox_id);
   s.run();
 }

@@ -18,6 +18,7 @@ class SqliteTx : public WriteTx {
   std::optional<Network> find_network_by_name(UserId user, std::string_view name) override;
   std::vector<Member> network_members(const std::string& network_id) override;
   Page<Sandbox> list_sandboxes(UserId user, int64_t limit, int64_t offset) override;
+  TenantUsage tenant_usage(UserId user, int64_t released_after_ms) override;
   std::optional<Sandbox> find_sandbox_by_id(UserId user, std::string_view id) override;
   std::optional<Sandbox> find_sandbox_by_name(UserId user, std::string_view name) override;
   std::vector<NetworkSummary> sandbox_networks(const std::string& sandbox_id) override;

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,6 +20,17 @@
 namespace sandnet::api {
 
 using UserId = int64_t;
+
+// The transaction could not start because something else holds the database (another
+// process's write lock): nothing happened, and the same request can be retried shortly.
+struct StoreBusy : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct StoreHealth {
+  bool ok = true;
+  std::string problem;  // when !ok: what is wrong, for the operator (e.g. "disk full")
+};
 
 struct User {
   UserId id = 0;
@@ -99,6 +111,16 @@ struct HostInfo {
   int64_t applied_revision = 0;
 };
 
+// What one tenant holds, for its quotas (tenant_quotas.h).
+struct TenantUsage {
+  int64_t networks = 0;
+  int64_t sandboxes = 0;
+  int64_t memberships = 0;
+  // Addresses its live sandboxes hold plus those its deleted sandboxes released that are
+  // still quarantined: both keep an address from everyone else.
+  int64_t addresses = 0;
+};
+
 struct NetworkSummary {
   std::string id;
   std::string name;
@@ -144,6 +166,9 @@ class ReadTx {
 
   virtual std::optional<StoredResponse> find_idempotent(UserId user, const std::string& key) = 0;
 
+  // Addresses released before released_after_ms are out of quarantine and not counted.
+  virtual TenantUsage tenant_usage(UserId user, int64_t released_after_ms) = 0;
+
   virtual int64_t current_revision() = 0;
   virtual std::vector<Change> changes_since(int64_t revision, int64_t limit) = 0;
 
@@ -186,6 +211,7 @@ class WriteTx : public ReadTx {
   virtual bool set_sandbox_status(const std::string& sandbox_id, const std::string& host,
                                   const std::string& status, const std::string& mac = "") = 0;
   // Monotonic: a smaller revision than the recorded one is ignored. Takes no revision.
+  // The server calls it lazily, in batches (applied_persister.h), not once per report.
   virtual void set_host_applied(const std::string& host, int64_t revision) = 0;
 
   // IPAM primitives (policy lives in ipam.cc). Addresses are host-order IPv4.
@@ -193,6 +219,8 @@ class WriteTx : public ReadTx {
   virtual std::optional<uint32_t> oldest_released_ip(uint32_t first, uint32_t last,
                                                      int64_t released_before_ms) = 0;
   virtual void claim_ip(uint32_t ip, const std::string& sandbox_id) = 0;
+  // Call before delete_sandbox: the released address stays counted against the sandbox's
+  // owner while it is quarantined.
   virtual void release_ips(const std::string& sandbox_id, int64_t now_ms) = 0;
 
   virtual void save_idempotent(UserId user, const std::string& key,
@@ -232,8 +260,8 @@ class Store {
       std::function<void(int64_t revision, const std::vector<std::string>& hosts)>;
   virtual void set_commit_listener(CommitListener listener) = 0;
 
-  // Cheap liveness probe for /healthz.
-  virtual bool healthy() = 0;
+  // For /healthz: reads the database itself (not a cache) and checks that writes can land.
+  virtual StoreHealth health() = 0;
 };
 
 }  // namespace sandnet::api

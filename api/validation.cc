@@ -241,7 +241,7 @@ void require_json_content_type(std::string_view content_type) {
 bool is_valid_object_name(std::string_view name) {
   if (!is_dns_label(name)) return false;
   // "net-<ulid>" spelled in lowercase is still a DNS label; refuse it so a name can never
-  // be read as somebody's id (refs are matched case-sensitively, ids are uppercase).
+  // be read as somebody's id (ids are matched case-insensitively: canonical_ref).
   std::string upper(name);
   std::transform(upper.begin(), upper.end(), upper.begin(),
                  [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
@@ -249,14 +249,34 @@ bool is_valid_object_name(std::string_view name) {
   return !is_network_id(upper);
 }
 
+std::string canonical_ref(std::string_view ref) {
+  size_t prefix = 0;
+  auto starts = [&](std::string_view p) {
+    if (ref.size() <= p.size()) return false;
+    for (size_t i = 0; i < p.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(ref[i])) != p[i]) return false;
+    }
+    return true;
+  };
+  if (starts("net-")) prefix = 4;
+  if (starts("sb_")) prefix = 3;
+  if (prefix == 0) return std::string(ref);
+  std::string id(ref);
+  for (size_t i = 0; i < id.size(); ++i) {
+    auto c = static_cast<unsigned char>(id[i]);
+    id[i] = static_cast<char>(i < prefix ? std::tolower(c) : std::toupper(c));
+  }
+  return is_network_id(id) || is_sandbox_id(id) ? id : std::string(ref);
+}
+
 RefKind classify_network_ref(std::string_view ref) {
-  if (is_network_id(ref)) return RefKind::kId;
+  if (is_network_id(canonical_ref(ref))) return RefKind::kId;
   if (is_valid_object_name(ref)) return RefKind::kName;
   return RefKind::kInvalid;
 }
 
 RefKind classify_sandbox_ref(std::string_view ref) {
-  if (is_sandbox_id(ref)) return RefKind::kId;
+  if (is_sandbox_id(canonical_ref(ref))) return RefKind::kId;
   if (is_valid_object_name(ref)) return RefKind::kName;
   return RefKind::kInvalid;
 }

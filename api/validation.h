@@ -77,6 +77,10 @@ bool is_valid_object_name(std::string_view name);
 
 enum class RefKind { kId, kName, kInvalid };
 // Network refs: "net-<ULID>" or a name. Sandbox refs: "sb_<ULID>" or a name.
+// Ids match case-insensitively (the seed writes "net-01k2x..."; ids are stored as
+// "net-" + uppercase ULID): an id in any case becomes the stored spelling; anything else
+// (a name) is returned unchanged.
+std::string canonical_ref(std::string_view ref);
 RefKind classify_network_ref(std::string_view ref);
 RefKind classify_sandbox_ref(std::string_view ref);
 

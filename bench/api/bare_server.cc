@@ -1,5 +1,5 @@
-// The baseline for bench/api: a bare cpp-httplib server with the same thread pool that
-// answers every GET/POST/DELETE with a fixed small JSON body. The API's figures divided by
+// The baseline for bench/api: a bare cpp-httplib server (httplib's own thread-per-connection
+// loop) that answers every GET/POST/DELETE with a fixed small JSON body. The API's figures divided by
 // this one's give the cost of routing, auth, validation, SQLite and JSON on top of HTTP.
 #include <cstdio>
 #include <string>
@@ -8,7 +8,8 @@
 
 int main(int argc, char** argv) {
   std::string host = argc > 1 ? argv[1] : "127.0.0.1";
-  // Same worker and keep-alive settings as sandnet-api (api/server.cc).
+  // run_bench.py passes sandnet-api's worker count (threads + wait_threads); keep-alive and
+  // TCP_NODELAY as sandnet-api sets them (api/server.cc).
   int threads = argc > 2 ? std::stoi(argv[2]) : 8;
   httplib::Server server;
   server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };

@@ -2,6 +2,7 @@
 #pragma once
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <memory>
 
 #include "tests/api/api_process.h"
@@ -22,6 +23,14 @@ class ApiTest : public ::testing::Test {
     alice_ = std::make_unique<Api>(server_->port(), alice_key_);
     bob_ = std::make_unique<Api>(server_->port(), bob_key_);
     anon_ = std::make_unique<Api>(server_->port(), "");
+  }
+
+  // Stops the server and starts it again with this JSON config file.
+  void restart_with_config(const nlohmann::json& config) {
+    server_->terminate();
+    std::string path = dir_.file("serve-config.json");
+    std::ofstream(path) << config.dump();
+    start({"--config", path});
   }
 
   Api& alice() { return *alice_; }

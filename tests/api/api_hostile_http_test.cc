@@ -1,44 +1,14 @@
 // Hostile bytes at the HTTP layer: garbage, malformed request lines, oversized headers,
 // truncated and abandoned requests. The server must answer or close, and keep serving.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <random>
 
 #include "tests/api/api_fixture.h"
+#include "tests/api/raw_http.h"
 
 namespace sandnet::test {
 namespace {
 
 class HostileHttpTest : public ApiTest {};
-
-// Sends raw bytes, half-closes, and returns whatever comes back (bounded by SO_RCVTIMEO).
-std::string raw_exchange(int port, const std::string& bytes, bool half_close = true) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  std::string reply;
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-      ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<size_t>(n);
-    }
-    if (half_close) shutdown(fd, SHUT_WR);
-    char buf[4096];
-    ssize_t n;
-    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) reply.append(buf, static_cast<size_t>(n));
-  }
-  close(fd);
-  return reply;
-}
 
 TEST_F(HostileHttpTest, MalformedRequestsGetJSendOrCloseAndServerSurvives) {
   int port = server_->port();

@@ -14,12 +14,7 @@ using nlohmann::json;
 class LimitsTest : public ApiTest {
  protected:
   // Restarts the server with these limits in its config file.
-  void restart_with(const json& limits) {
-    server_->terminate();
-    std::string config = dir_.file("limits.json");
-    std::ofstream(config) << limits.dump();
-    start({"--config", config});
-  }
+  void restart_with(const json& limits) { restart_with_config(limits); }
 
   Response attach(Api& api, const std::string& sandbox, const std::string& net) {
     return api.post("/v1/sandboxes/" + sandbox + "/networks", json{{"id", net}}.dump());

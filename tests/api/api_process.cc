@@ -157,20 +157,44 @@ Response to_response(const httplib::Result& result) {
   return r;
 }
 
+std::unique_ptr<httplib::Client> Api::take_client() const {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!idle_.empty()) {
+      std::unique_ptr<httplib::Client> c = std::move(idle_.back());
+      idle_.pop_back();
+      return c;
+    }
+  }
+  auto c = std::make_unique<httplib::Client>("127.0.0.1", port_);
+  c->set_keep_alive(true);
+  c->set_connection_timeout(10);
+  c->set_read_timeout(30);
+  return c;
+}
+
+void Api::give_back(std::unique_ptr<httplib::Client> client) const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  idle_.push_back(std::move(client));
+}
+
 Response Api::request(const std::string& method, const std::string& path,
                       const std::string& body, const httplib::Headers& headers,
                       const std::string& content_type) const {
-  httplib::Client client("127.0.0.1", port_);
-  client.set_connection_timeout(10);
-  client.set_read_timeout(30);
+  std::unique_ptr<httplib::Client> client = take_client();
   httplib::Headers all = headers;
   if (!key_.empty()) all.emplace("X-Api-Key", key_);
-  if (method == "GET") return to_response(client.Get(path, all));
-  if (method == "DELETE") return to_response(client.Delete(path, all));
-  if (method == "POST") return to_response(client.Post(path, all, body, content_type));
-  if (method == "PUT") return to_response(client.Put(path, all, body, content_type));
-  if (method == "PATCH") return to_response(client.Patch(path, all, body, content_type));
-  throw std::runtime_error("unsupported method " + method);
+  auto send = [&]() -> httplib::Result {
+    if (method == "GET") return client->Get(path, all);
+    if (method == "DELETE") return client->Delete(path, all);
+    if (method == "POST") return client->Post(path, all, body, content_type);
+    if (method == "PUT") return client->Put(path, all, body, content_type);
+    if (method == "PATCH") return client->Patch(path, all, body, content_type);
+    throw std::runtime_error("unsupported method " + method);
+  };
+  Response response = to_response(send());
+  give_back(std::move(client));
+  return response;
 }
 
 Response Api::get(const std::string& path) const { return request("GET", path, "", {}, ""); }

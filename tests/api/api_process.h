@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -60,10 +61,15 @@ struct Response {
   httplib::Headers headers;
 };
 
-// A small client bound to one server and one API key.
+// A small client bound to one server and one API key. Like an SDK's connection pool, it
+// keeps its connections alive between requests: a request takes an idle keep-alive client
+// (or opens one), so sequential requests reuse one connection and concurrent ones each get
+// their own.
 class Api {
  public:
   Api(int port, std::string key) : port_(port), key_(std::move(key)) {}
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
 
   Response get(const std::string& path) const;
   Response del(const std::string& path) const;
@@ -77,8 +83,13 @@ class Api {
   const std::string& key() const { return key_; }
 
  private:
+  std::unique_ptr<httplib::Client> take_client() const;
+  void give_back(std::unique_ptr<httplib::Client> client) const;
+
   int port_;
   std::string key_;
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<httplib::Client>> idle_;
 };
 
 Response to_response(const httplib::Result& result);

@@ -38,6 +38,20 @@ Response HostClient::post(const std::string& path, const std::string& body,
   return api_.request("POST", path, body, {{"X-Host-Token", token_}}, content_type);
 }
 
+PollOutcome collect_polls(std::vector<std::future<Response>>& polls) {
+  PollOutcome out;
+  for (auto& p : polls) {
+    Response r = p.get();
+    if (r.status == 200) ++out.ok;
+    if (r.status == 503) {
+      ++out.busy;
+      expect_fail(r, 503, "too_many_waiters");
+      EXPECT_EQ(r.headers.count("Retry-After"), 1u);
+    }
+  }
+  return out;
+}
+
 std::set<std::string> ids_of(const nlohmann::json& records) {
   std::set<std::string> out;
   for (const auto& r : records) {

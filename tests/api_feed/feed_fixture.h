@@ -1,8 +1,10 @@
 // A fresh server and database per test with two tenants (alice, bob) and two host agents
 // (h1, h2) played by the test itself over X-Host-Token.
 #pragma once
+#include <future>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "tests/api/api_fixture.h"
 
@@ -79,6 +81,14 @@ class FeedTest : public ApiTest {
   std::string h1_token_, h2_token_;
   std::unique_ptr<HostClient> h1_, h2_;
 };
+
+// Waits for concurrent long-polls: how many answered 200, and how many 503
+// too_many_waiters (checked, with its Retry-After).
+struct PollOutcome {
+  int ok = 0;
+  int busy = 0;
+};
+PollOutcome collect_polls(std::vector<std::future<Response>>& polls);
 
 // Ids of the records in a feed list.
 std::set<std::string> ids_of(const nlohmann::json& records);

@@ -1,7 +1,9 @@
 // libFuzzer target over everything a client controls before the store is touched: JSON
 // bodies, query strings, request paths (routing + reference classification) and the
-// Content-Type header, plus the JSend error envelope built from whatever they produce.
-// The first input byte picks the parser (mod 10); the rest is the input.
+// Content-Type header, plus the JSend error envelope built from whatever they produce; and
+// the connection front's request framing (request_scan.h) over raw bytes.
+// The first input byte picks the parser (mod 10; 0xE0 and up: the framing); the rest is the
+// input.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "api/api_error.h"
 #include "api/jsend.h"
+#include "api/request_scan.h"
 #include "api/router.h"
 #include "api/validation.h"
 
@@ -49,7 +52,47 @@ QueryParams split_query(std::string_view q) {
   return params;
 }
 
+// Where a buffered request ends: offsets stay inside the input and ordered, refusals are the
+// documented ones, and the raw header lookup never reads past the header block.
+void scan(std::string_view input) {
+  ScanLimits l;
+  l.max_header_bytes = 1024;
+  l.max_header_lines = 16;
+  l.max_body_bytes = 512;
+  l.max_chunk_overhead = 64;
+  ScanResult r = scan_request(input, l);
+  switch (r.kind) {
+    case ScanResult::kReject:
+      if (r.status != 400 && r.status != 413 && r.status != 415 && r.status != 431) {
+        __builtin_trap();
+      }
+      break;
+    case ScanResult::kComplete:
+      if (r.header_end == 0 || r.header_end > l.max_header_bytes ||
+          r.request_end < r.header_end || r.request_end > input.size() ||
+          r.request_end - r.header_end > l.max_body_bytes + l.max_chunk_overhead) {
+        __builtin_trap();
+      }
+      break;
+    case ScanResult::kIncomplete:
+      if (r.request_end != 0 && r.request_end <= input.size()) __builtin_trap();
+      break;
+  }
+  if (r.expect_length > 0 && r.expect_offset + r.expect_length > r.header_end) __builtin_trap();
+  if (r.header_end > 0) {
+    std::string value;
+    if (raw_header_value(input.substr(0, r.header_end), "Idempotency-Key", value) &&
+        value.size() >= r.header_end) {
+      __builtin_trap();
+    }
+  }
+}
+
 void run(uint8_t mode, std::string_view input) {
+  if (mode >= 0xE0) {
+    scan(input);
+    return;
+  }
   switch (mode % 10) {
     case 0: parse_create_network(input); break;
     case 1: parse_create_sandbox(input); break;
