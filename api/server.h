@@ -39,7 +39,7 @@ struct ServerOptions {
   TenantQuotas quotas;
   // Token buckets (burst = 2 s worth); 0 = unlimited.
   double tenant_requests_per_second = 1000;
-  double host_requests_per_second = 100;
+  double host_requests_per_second = 1000;  // a host plugging a boot storm of VMs: 2 calls a plug
   IpamConfig ipam;
   DatapathLimits limits;
 };

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
 #include <future>
 
 #include <fmt/format.h>
@@ -122,7 +123,13 @@ TEST(FeedScaleTest, ViewAndChangesAt10kSandboxes100kMemberships) {
     key = issue_api_key(store, seeded.user).token;
     token = issue_host_token(store, "h1");
   }
-  ApiProcess server(db);
+  // One tenant holds the whole seeded world: far past the default per-tenant quotas.
+  std::string config = db + ".config.json";
+  {
+    std::ofstream(config) << R"({"quota_sandboxes": 1000000, "quota_networks": 1000000,)"
+                          << R"( "quota_memberships": 10000000, "quota_addresses": 1000000})";
+  }
+  ApiProcess server(db, {"--config", config});
   Api user(server.port(), key);
   Api anon(server.port(), "");
   httplib::Headers host_header{{"X-Host-Token", token}};
