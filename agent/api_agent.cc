@@ -1,4 +1,4 @@
-#include "sync/api_agent.h"
+#include "agent/api_agent.h"
 
 #include <malloc.h>
 #include <signal.h>

@@ -1,4 +1,4 @@
-#include "loader/status_file.h"
+#include "agent/status_file.h"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "sync/guestd/etc_hosts_block.h"
+#include "guestd/etc_hosts_block.h"
 
 #include <arpa/inet.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <system_error>
 #include <vector>
 
-#include "sync/guestd/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace sandnet::guestd {
 namespace {

@@ -14,7 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "sync/feed_parse.h"
-#include "sync/guestd/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace sandnet::sync {
 
