@@ -96,8 +96,7 @@ void mirror_into_hosts_file(const std::filesystem::path& hosts_file, const sandn
   }
   std::string updated = splice_hosts_block(existing, render_hosts_block(table));
   if (updated == existing) return;
-  replace_file_atomically(hosts_file,
-                          {reinterpret_cast<const unsigned char*>(updated.data()), updated.size()}, mode);
+  replace_file_atomically(hosts_file, updated, mode);
 }
 
 }  // namespace sandnet::guestd

@@ -8,6 +8,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/ifname.h"
+#include "common/mac_addr.h"
 #include "common/netlink/link_identity.h"
 #include "common/ulid.h"
 #include "loader/net_addr.h"
@@ -24,13 +26,6 @@ using nlohmann::json;
 namespace {
 
 bool tap_exists(const std::string& tap) { return if_nametoindex(tap.c_str()) != 0; }
-
-bool valid_ifname(const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ) return false;
-  for (char c : name)
-    if (c == '/' || c == ':' || c <= ' ' || c == 0x7f) return false;
-  return true;
-}
 
 json fail(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
@@ -361,16 +356,12 @@ void Reconciler::run(const std::atomic<bool>& stop) {
 
 json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std::optional<std::string> mac) {
   if (!is_sandbox_id(sandbox_id)) return fail("sandbox_id must be sb_<ULID>");
-  if (!valid_ifname(tap)) return fail("tap must be an interface name");
+  if (!is_valid_ifname(tap)) return fail("tap must be an interface name");
   if (!tap_exists(tap)) return fail("tap " + tap + " does not exist");
   if (mac) {
-    try {
-      mac = normalized_mac(*mac);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    auto parsed = dp::parse_mac(*mac);
-    if (!parsed || !dp::is_unicast_mac(*parsed)) return fail("mac must be a unicast MAC address");
+    auto parsed = parse_mac(*mac);
+    if (!parsed || !is_unicast_mac(*parsed)) return fail("mac must be a unicast MAC address");
+    mac = format_mac(*parsed);
   }
   {
     std::lock_guard lock(mu_);
@@ -379,7 +370,7 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     auto known = view_.sandboxes().find(sandbox_id);
     if (!mac && known != view_.sandboxes().end()) {
       if (known->second.mac) mac = known->second.mac;
-      else mac = derived_mac(known->second.ip);
+      else mac = derived_mac_text(known->second.ip);
     }
   }
   // Bind the plug to this very device: its ifindex, and a fresh alias that dies with it. Done
@@ -399,7 +390,7 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     record = client_.plug(sandbox_id, mac);
     note_api(true, "");
     if (!mac) {  // first plug of a sandbox we knew nothing of: tell the API the MAC we derived
-      mac = derived_mac(record.ip);
+      mac = derived_mac_text(record.ip);
       record = client_.plug(sandbox_id, mac);
     }
     mac = normalized_mac(*mac);
