@@ -1,6 +1,6 @@
 #!/bin/sh
-# Arrows point down: agent -> sync -> loader -> bpf ABI; guestd, nss -> common. A folder may
-# include only its own headers and those of the folders below it. Prints every offending
+# Arrows point down: agent -> sync -> loader -> bpf ABI; guestd, nss, api -> common; bpf/ is
+# below everything. A folder may include only its own headers and those of the folders below it. Prints every offending
 # include (file:line) and fails if there is one.
 set -eu
 root=${1:?usage: check_includes.sh SOURCE_DIR}
@@ -24,5 +24,7 @@ check loader agent sync guestd cli api
 check sync agent guestd cli api
 check guestd agent sync loader cli api
 check nss agent sync loader guestd cli api
+check api agent sync loader guestd nss cli
+check bpf agent sync loader guestd nss cli api common
 [ "$status" -eq 0 ] && echo "include layering ok"
 exit "$status"
