@@ -127,6 +127,7 @@ using RowOfTap = std::map<std::pair<uint32_t, uint32_t>, uint32_t>;  // {ifindex
 sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint32_t words,
                  const RowOfTap& row_of_tap, IdAllocator& rows) {
   sn_tap t{};
+  t.ifindex = tap.ifindex;
   t.ip = ip;
   std::copy(tap.mac.begin(), tap.mac.end(), t.tap_mac);
   auto row = row_of_tap.find({tap.ifindex, ip});
@@ -197,7 +198,6 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   auto hold = [&](uint32_t ifindex, std::string tap, std::string why) {
     auto [it, fresh] = quarantine.emplace(ifindex, Quarantined{ifindex, tap, why});
     if (!fresh) return;
-    it->second.has_slot = ifindex < cap.max_tap_ifindex;
     plan.warnings.push_back(fmt::format("tap {} (ifindex {}) quarantined, drop-all: {}",
                                         tap.empty() ? "?" : tap, ifindex, why));
   };
@@ -219,12 +219,6 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     }
     if (tap && claims[tap->ifindex] > 1) {
       hold(tap->ifindex, ep.tap, fmt::format("tap {} is claimed by {} sandboxes", ep.tap, claims[tap->ifindex]));
-      continue;
-    }
-    if (tap && tap->ifindex >= cap.max_tap_ifindex) {
-      hold(tap->ifindex, ep.tap,
-           fmt::format("ifindex {} is beyond the taps array (config max_tap_ifindex = {})", tap->ifindex,
-                       cap.max_tap_ifindex));
       continue;
     }
     uint32_t set_id = 0;
@@ -263,12 +257,10 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   for (uint32_t ifindex : held)
     if (!target.taps.count(ifindex)) hold(ifindex, "", "carries sandnet's programs but no plug places it");
   for (auto& [ifindex, q] : quarantine) {
-    if (q.has_slot) {
-      std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve(q.tap);
-      sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd, words, row_of_tap, rows);
-      t.flags = SN_TAP_QUARANTINED;  // ip 0: no guest, no set, no endpoint points here
-      target.taps[ifindex] = t;
-    }
+    std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve(q.tap);
+    sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd, words, row_of_tap, rows);
+    t.flags = SN_TAP_QUARANTINED;  // ip 0: no guest, no set, no endpoint points here
+    target.taps[ifindex] = t;
     plan.quarantined.push_back(std::move(q));
   }
 

@@ -58,10 +58,6 @@ struct Quarantined {
   uint32_t ifindex = 0;
   std::string tap;  // empty when only the ifindex is known (found pinned)
   std::string why;
-  // False when the ifindex is beyond the taps array: the tap keeps the programs with no
-  // entry, so its ingress drops everything as UNKNOWN_TAP and its egress drops every frame
-  // touching the overlay (docs/datapath.md, "What happens when...").
-  bool has_slot = true;
 };
 
 struct Plan {
@@ -88,7 +84,7 @@ struct Plan {
 
   MapImage target;                    // contents after the three phases
   std::vector<std::string> warnings;  // e.g. endpoints whose tap is missing, quarantines
-  std::vector<Quarantined> quarantined;  // drop-all taps (entries in target.taps when has_slot)
+  std::vector<Quarantined> quarantined;  // drop-all taps (their entries are in target.taps)
 
   size_t writes() const;
 };
@@ -99,7 +95,8 @@ using HeldTaps = std::set<uint32_t>;
 
 // A problem of one entry quarantines only that entry: a sandbox in more than
 // max_nets_per_sandbox networks (local: drop-all tap; remote: not installed, so drops), a
-// tap ifindex beyond the taps array, a tap claimed by two sandboxes. Everything else applies.
+// tap claimed by two sandboxes. Any ifindex has an entry (loader/tap_slots.h). Everything
+// else applies.
 // Throws CapacityError when the whole target (or the transition) exceeds a map's capacity.
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& taps,
                  const Capacity& capacity, const TapForwarding& forwarding = {}, const HeldTaps& held = {});

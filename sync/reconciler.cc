@@ -447,7 +447,7 @@ void Reconciler::tap_gone(const std::string& ifname) {
 json Reconciler::quarantined_json() const {
   json out = json::array();
   for (auto& q : quarantined_)
-    out.push_back({{"tap", q.tap}, {"ifindex", q.ifindex}, {"why", q.why}, {"has_slot", q.has_slot}});
+    out.push_back({{"tap", q.tap}, {"ifindex", q.ifindex}, {"why", q.why}});
   return out;
 }
 
