@@ -1,12 +1,12 @@
 #include "loader/desired_state.h"
 
 #include <fmt/format.h>
-#include <net/if.h>
 
 #include <nlohmann/json.hpp>
 #include <set>
 #include <unordered_set>
 
+#include "common/ifname.h"
 #include "common/ulid.h"
 
 namespace sandnet::dp {
@@ -37,13 +37,6 @@ void reject_unknown(const json& obj, std::initializer_list<std::string_view> kno
   }
 }
 
-bool is_ifname(std::string_view s) {
-  if (s.empty() || s.size() >= IFNAMSIZ || s == "." || s == "..") return false;
-  for (char c : s)
-    if (c == '/' || c == ':' || c <= ' ' || c > '~') return false;
-  return true;
-}
-
 EndpointSpec parse_endpoint(const json& j, size_t index, const AgentConfig& config) {
   std::string where = fmt::format("endpoints[{}]", index);
   if (!j.is_object()) fail(where + ": must be an object");
@@ -59,7 +52,7 @@ EndpointSpec parse_endpoint(const json& j, size_t index, const AgentConfig& conf
   }
   if (e.local()) {
     e.tap = string_field(j, "tap", where);
-    if (!is_ifname(e.tap)) fail(fmt::format("{}: tap '{}' is not a valid interface name", where, e.tap));
+    if (!is_valid_ifname(e.tap)) fail(fmt::format("{}: tap '{}' is not a valid interface name", where, e.tap));
   } else if (j.contains("tap")) {
     fail(where + ": a remote endpoint (with 'host') has no tap");
   }

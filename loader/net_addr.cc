@@ -1,7 +1,6 @@
 #include "loader/net_addr.h"
 
 #include <arpa/inet.h>
-#include <fmt/format.h>
 
 #include <charconv>
 
@@ -35,25 +34,6 @@ std::optional<Ipv4Cidr> parse_cidr(std::string_view text) {
   Ipv4Cidr c{*ip, htonl(mask_host), prefix};
   if ((c.net_be & c.mask_be) != c.net_be) return std::nullopt;
   return c;
-}
-
-std::optional<MacAddr> parse_mac(std::string_view text) {
-  if (text.size() != 17) return std::nullopt;
-  MacAddr mac{};
-  for (size_t i = 0; i < 6; ++i) {
-    if (i > 0 && text[i * 3 - 1] != ':') return std::nullopt;
-    auto part = text.substr(i * 3, 2);
-    unsigned v = 0;
-    auto [p, ec] = std::from_chars(part.data(), part.data() + 2, v, 16);
-    if (ec != std::errc{} || p != part.data() + 2) return std::nullopt;
-    mac[i] = static_cast<uint8_t>(v);
-  }
-  return mac;
-}
-
-std::string format_mac(const uint8_t* m) {
-  return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", m[0], m[1], m[2], m[3], m[4],
-                     m[5]);
 }
 
 }  // namespace sandnet::dp

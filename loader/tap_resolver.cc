@@ -7,12 +7,13 @@
 
 #include <cstring>
 
+#include "common/ifname.h"
 #include "loader/unique_fd.h"
 
 namespace sandnet::dp {
 
 std::optional<TapInfo> resolve_tap(const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ) return std::nullopt;
+  if (!is_valid_ifname(name)) return std::nullopt;
   UniqueFd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (!sock.valid()) return std::nullopt;
   ifreq req{};

@@ -37,7 +37,7 @@ stop_demo() {
     rm -f "$DEMO/pids"
   fi
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^sndemo-' || true); do ip netns del "$ns"; done
-  if [ -d "$PINS" ]; then "$BUILD/loader/sandnet-agent" purge --bpffs-root "$PINS" >/dev/null 2>&1 || rm -rf "$PINS"; fi
+  if [ -d "$PINS" ]; then "$BUILD/agent/sandnet-agent" purge --bpffs-root "$PINS" >/dev/null 2>&1 || rm -rf "$PINS"; fi
 }
 
 if [ "${1:-}" = "--stop" ]; then
@@ -54,10 +54,10 @@ if [ "${SANDNET_DEMO_SKIP_SETUP:-0}" != 1 ]; then
   say "scripts/setup.sh (packages, bpffs, build)"
   "$ROOT/scripts/setup.sh"
 fi
-for b in api/sandnet-api loader/sandnet-agent cli/sandnetctl sync/guestd/sandnet-guestd nss/libnss_sandnet.so.2; do
+for b in api/sandnet-api agent/sandnet-agent cli/sandnetctl guestd/sandnet-guestd nss/libnss_sandnet.so.2; do
   [ -e "$BUILD/$b" ] || die "missing $BUILD/$b (build first)"
 done
-API_BIN=$BUILD/api/sandnet-api AGENT_BIN=$BUILD/loader/sandnet-agent CTL=$BUILD/cli/sandnetctl GUESTD=$BUILD/sync/guestd/sandnet-guestd
+API_BIN=$BUILD/api/sandnet-api AGENT_BIN=$BUILD/agent/sandnet-agent CTL=$BUILD/cli/sandnetctl GUESTD=$BUILD/guestd/sandnet-guestd
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 rm -rf "$DEMO"

@@ -13,8 +13,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/atomic_file.h"
 #include "sync/feed_parse.h"
-#include "sync/guestd/atomic_file.h"
 
 namespace sandnet::sync {
 
@@ -43,16 +43,6 @@ json feed_to_json(const FeedAnswer& a) {
   return {{"type", a.snapshot ? "snapshot" : "changes"}, {"revision", a.revision},      {"sandboxes", sbs},
           {"networks", nets},                            {"removed_sandboxes", a.removed_sandboxes},
           {"removed_networks", a.removed_networks}};
-}
-
-void write_all(int fd, const std::string& bytes) {
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw std::system_error(errno, std::generic_category(), "write checkpoint log");
-    off += static_cast<size_t>(n);
-  }
 }
 
 // Replays the log onto `c` if it belongs to c's base; stops at a torn or bad line.
@@ -142,12 +132,10 @@ void save_checkpoint(const std::string& state_dir, const Checkpoint& c) {
 
 void save_base_text(const std::string& state_dir, const std::string& base_text, uint64_t generation) {
   std::filesystem::create_directories(state_dir);
-  guestd::replace_file_atomically(checkpoint_path(state_dir),
-                                  {reinterpret_cast<const unsigned char*>(base_text.data()), base_text.size()}, 0600);
+  replace_file_atomically(checkpoint_path(state_dir), base_text, 0600);
   // After the base: a crash in between leaves the old log, whose header names the old base.
   auto header = log_header(generation);
-  guestd::replace_file_atomically(checkpoint_log_path(state_dir),
-                                  {reinterpret_cast<const unsigned char*>(header.data()), header.size()}, 0600);
+  replace_file_atomically(checkpoint_log_path(state_dir), header, 0600);
 }
 
 std::string encode_record(const CheckpointRecord& r) {
@@ -226,7 +214,7 @@ void CheckpointWriter::write_lines(const std::string& lines) {
     log_fd_ = ::open(checkpoint_log_path(state_dir_).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
     if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open checkpoint log");
   }
-  write_all(log_fd_, lines);
+  write_all(log_fd_, lines, "checkpoint log");
   if (::fdatasync(log_fd_) != 0) throw std::system_error(errno, std::generic_category(), "fdatasync checkpoint log");
 }
 

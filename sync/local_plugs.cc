@@ -1,12 +1,9 @@
 #include "sync/local_plugs.h"
 
-#include <arpa/inet.h>
-
-#include <cctype>
 #include <cstdint>
 #include <stdexcept>
 
-#include <fmt/format.h>
+#include "common/mac_addr.h"
 
 namespace sandnet::sync {
 
@@ -38,28 +35,6 @@ LocalPlugs plugs_from_json(const nlohmann::json& j) {
     plugs[id] = std::move(plug);
   }
   return plugs;
-}
-
-std::string derived_mac(const std::string& ipv4) {
-  in_addr a{};
-  if (inet_pton(AF_INET, ipv4.c_str(), &a) != 1) throw std::invalid_argument("not an IPv4 address: " + ipv4);
-  auto* b = reinterpret_cast<const unsigned char*>(&a.s_addr);
-  return fmt::format("02:00:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3]);
-}
-
-std::string normalized_mac(const std::string& text) {
-  bool ok = text.size() == 17;
-  std::string out = text;
-  for (size_t i = 0; ok && i < text.size(); ++i) {
-    if (i % 3 == 2) {
-      ok = text[i] == ':';
-    } else {
-      ok = std::isxdigit(static_cast<unsigned char>(text[i])) != 0;
-      out[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[i])));
-    }
-  }
-  if (!ok) throw std::invalid_argument("not a MAC address: \"" + text + "\"");
-  return out;
 }
 
 }  // namespace sandnet::sync

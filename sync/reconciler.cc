@@ -1,19 +1,18 @@
 #include "sync/reconciler.h"
 
-#include <net/if.h>
-
 #include <cstring>
 #include <random>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "common/ifname.h"
+#include "common/mac_addr.h"
 #include "common/netlink/link_identity.h"
 #include "common/ulid.h"
 #include "loader/net_addr.h"
 #include "sync/checkpoint.h"
 #include "sync/guest_tables.h"
-#include "sync/host_channel.h"
 #include "sync/plug_binding.h"
 #include "sync/view_to_state.h"
 
@@ -23,21 +22,12 @@ using nlohmann::json;
 
 namespace {
 
-bool tap_exists(const std::string& tap) { return if_nametoindex(tap.c_str()) != 0; }
-
-bool valid_ifname(const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ) return false;
-  for (char c : name)
-    if (c == '/' || c == ':' || c <= ' ' || c == 0x7f) return false;
-  return true;
-}
-
 json fail(const std::string& message) { return {{"ok", false}, {"error", message}}; }
 
 // Fail closed: a device the kernel cannot be asked about counts as another device.
-Binding binding_of(const LocalPlug& plug, std::optional<netlink::LinkIdentity>& now) {
+Binding binding_of(DatapathPort& dp, const LocalPlug& plug, std::optional<netlink::LinkIdentity>& now) {
   try {
-    now = netlink::query_link(plug.tap);
+    now = dp.query_link(plug.tap);
     return check_binding(plug, now);
   } catch (const std::exception& e) {
     spdlog::error("tap {}: {}", plug.tap, e.what());
@@ -47,7 +37,7 @@ Binding binding_of(const LocalPlug& plug, std::optional<netlink::LinkIdentity>& 
 
 }  // namespace
 
-Reconciler::Reconciler(ReconcilerOptions options, FeedClient& client, dp::Datapath& datapath, TablePusher& pusher)
+Reconciler::Reconciler(ReconcilerOptions options, FeedClient& client, DatapathPort& datapath, TablePusher& pusher)
     : options_(std::move(options)),
       client_(client),
       dp_(datapath),
@@ -157,7 +147,7 @@ std::vector<std::string> Reconciler::verify_plugs_locked(const std::string* only
   for (auto& [id, plug] : plugs_) {
     if (only_tap && plug.tap != *only_tap) continue;
     std::optional<netlink::LinkIdentity> now;
-    switch (binding_of(plug, now)) {
+    switch (binding_of(dp_, plug, now)) {
       case Binding::bound:
         break;
       case Binding::gone:
@@ -168,7 +158,7 @@ std::vector<std::string> Reconciler::verify_plugs_locked(const std::string* only
         // what an agent put there; then bind it now.
         if (dp_.holds(now->ifindex)) {
           auto alias = "sandnet:" + new_ulid();
-          if (int e = netlink::set_link_alias(now->ifindex, alias); e == 0) {
+          if (int e = dp_.set_link_alias(now->ifindex, alias); e == 0) {
             plug.ifindex = now->ifindex;
             plug.alias = std::move(alias);
             spdlog::info("sandbox {}: plug bound to tap {} (ifindex {})", id, plug.tap, plug.ifindex);
@@ -214,13 +204,13 @@ void Reconciler::sync_host_channels_locked() {
   }
   for (auto& [id, chan] : channels_) {
     auto w = want.find(id);
-    if (w == want.end() || w->second != chan) close_host_channel(chan.first, chan.second, host_link_local_);
+    if (w == want.end() || w->second != chan) dp_.close_host_channel(chan.first, chan.second, host_link_local_);
   }
   for (auto& [id, chan] : want) {
     auto c = channels_.find(id);
     if (c != channels_.end() && c->second == chan) continue;
     try {
-      open_host_channel(chan.first, chan.second, host_link_local_);
+      dp_.open_host_channel(chan.first, chan.second, host_link_local_);
     } catch (const std::exception& e) {
       spdlog::warn("sandbox {}: host channel: {}", id, e.what());
     }
@@ -361,16 +351,11 @@ void Reconciler::run(const std::atomic<bool>& stop) {
 
 json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std::optional<std::string> mac) {
   if (!is_sandbox_id(sandbox_id)) return fail("sandbox_id must be sb_<ULID>");
-  if (!valid_ifname(tap)) return fail("tap must be an interface name");
-  if (!tap_exists(tap)) return fail("tap " + tap + " does not exist");
+  if (!is_valid_ifname(tap)) return fail("tap must be an interface name");
   if (mac) {
-    try {
-      mac = normalized_mac(*mac);
-    } catch (const std::exception& e) {
-      return fail(e.what());
-    }
-    auto parsed = dp::parse_mac(*mac);
-    if (!parsed || !dp::is_unicast_mac(*parsed)) return fail("mac must be a unicast MAC address");
+    auto parsed = parse_mac(*mac);
+    if (!parsed || !is_unicast_mac(*parsed)) return fail("mac must be a unicast MAC address");
+    mac = format_mac(*parsed);
   }
   {
     std::lock_guard lock(mu_);
@@ -379,27 +364,27 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     auto known = view_.sandboxes().find(sandbox_id);
     if (!mac && known != view_.sandboxes().end()) {
       if (known->second.mac) mac = known->second.mac;
-      else mac = derived_mac(known->second.ip);
+      else mac = derived_mac_text(known->second.ip);
     }
   }
   // Bind the plug to this very device: its ifindex, and a fresh alias that dies with it. Done
   // before the API hears of the plug, so a device that cannot be bound is never reported.
   std::optional<netlink::LinkIdentity> device;
   try {
-    device = netlink::query_link(tap);
+    device = dp_.query_link(tap);
   } catch (const std::exception& e) {
     return fail(e.what());
   }
   if (!device) return fail("tap " + tap + " does not exist");
   auto alias = "sandnet:" + new_ulid();
-  if (int e = netlink::set_link_alias(device->ifindex, alias); e != 0)
+  if (int e = dp_.set_link_alias(device->ifindex, alias); e != 0)
     return fail("cannot set the alias of tap " + tap + ": " + std::strerror(e));
   SandboxRecord record;
   try {
     record = client_.plug(sandbox_id, mac);
     note_api(true, "");
     if (!mac) {  // first plug of a sandbox we knew nothing of: tell the API the MAC we derived
-      mac = derived_mac(record.ip);
+      mac = derived_mac_text(record.ip);
       record = client_.plug(sandbox_id, mac);
     }
     mac = normalized_mac(*mac);

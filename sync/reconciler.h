@@ -21,8 +21,8 @@
 #include <nlohmann/json.hpp>
 
 #include "loader/agent_config.h"
-#include "loader/datapath.h"
 #include "sync/checkpoint.h"
+#include "sync/datapath_port.h"
 #include "sync/feed_client.h"
 #include "sync/guest_tables.h"
 #include "sync/host_view.h"
@@ -41,7 +41,8 @@ struct ReconcilerOptions {
 
 class Reconciler {
  public:
-  Reconciler(ReconcilerOptions options, FeedClient& client, dp::Datapath& datapath, TablePusher& pusher);
+  // `datapath`: the kernel side (sync/kernel_datapath.h), injected so tests replace it.
+  Reconciler(ReconcilerOptions options, FeedClient& client, DatapathPort& datapath, TablePusher& pusher);
 
   // Reads the checkpoint (if any), drops plugs whose tap vanished while the agent was away and
   // applies the result: on a restart this adopts the pinned maps with no write.
@@ -89,7 +90,7 @@ class Reconciler {
 
   ReconcilerOptions options_;
   FeedClient& client_;
-  dp::Datapath& dp_;
+  DatapathPort& dp_;
   TablePusher& pusher_;
   std::string host_link_local_;
 

@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "sync/guestd/table_push_client.h"
+#include "common/push/table_push_client.h"
 
 namespace sandnet::sync {
 

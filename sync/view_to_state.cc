@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/mac_addr.h"
 #include "loader/net_addr.h"
 
 namespace sandnet::sync {
@@ -51,7 +52,7 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
       continue;  // not plugged anywhere we can reach: nothing to install
     }
     if (mac_text) {
-      auto mac = dp::parse_mac(*mac_text);
+      auto mac = parse_mac(*mac_text);
       if (!mac) {
         out.skipped.push_back(fmt::format("{}: bad MAC \"{}\"", id, *mac_text));
         if (!ep.local()) continue;
@@ -59,9 +60,8 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
         continue;
       }
       ep.mac = *mac;
-    } else {  // derived_mac(): 02:00 + the address's four bytes
-      auto* b = reinterpret_cast<const unsigned char*>(&*ip);
-      ep.mac = {0x02, 0x00, b[0], b[1], b[2], b[3]};
+    } else {
+      ep.mac = derived_mac(*ip);
     }
     ep.sandbox_id = id;
     ep.ip_be = *ip;

@@ -12,12 +12,13 @@
 #include <system_error>
 #include <vector>
 
+#include "common/ifname.h"
 #include "common/netlink/netlink_request.h"
 
 namespace sandnet::netlink {
 
 std::optional<LinkIdentity> query_link(const std::string& name) {
-  if (name.empty() || name.size() >= IFNAMSIZ) return std::nullopt;
+  if (!is_valid_ifname(name)) return std::nullopt;
   ifinfomsg ifi{};
   ifi.ifi_family = AF_UNSPEC;
   Request ask(RTM_GETLINK, 0, &ifi, sizeof ifi);

@@ -15,7 +15,7 @@
 #include "kernel_world.h"
 #include "loader/map_set.h"
 #include "loader/pin_paths.h"
-#include "loader/status_file.h"
+#include "agent/status_file.h"
 
 namespace sandnet::dp {
 namespace {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "common/hosts_table/hosts_table.hpp"
-#include "sync/guestd/etc_hosts_block.h"
+#include "guestd/etc_hosts_block.h"
 
 namespace {
 

@@ -13,10 +13,10 @@
 #include <sstream>
 #include <thread>
 
-#include "sync/guestd/etc_hosts_block.h"
-#include "sync/guestd/push_server.h"
-#include "sync/guestd/table_installer.h"
-#include "sync/guestd/table_push_client.h"
+#include "guestd/etc_hosts_block.h"
+#include "guestd/push_server.h"
+#include "guestd/table_installer.h"
+#include "common/push/table_push_client.h"
 #include "tests/nss/table_files.h"
 
 namespace sandnet::nss_test {

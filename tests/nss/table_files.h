@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/hosts_table/hosts_table.hpp"
-#include "sync/guestd/table_file.h"
+#include "guestd/table_file.h"
 
 namespace sandnet::nss_test {
 

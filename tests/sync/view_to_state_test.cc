@@ -79,13 +79,5 @@ TEST(ViewToState, HostileRecordsAreSkippedNotInstalled) {
   EXPECT_EQ(build.state.quarantined[0].tap, "tapA");
 }
 
-TEST(LocalPlugs, MacForms) {
-  EXPECT_EQ(derived_mac("10.42.1.2"), "02:00:0a:2a:01:02");
-  EXPECT_EQ(normalized_mac("02:AB:cd:00:00:01"), "02:ab:cd:00:00:01");
-  for (const char* bad : {"", "02:00:00:00:00", "02-00-00-00-00-01", "0g:00:00:00:00:01", "02:00:00:00:00:011"})
-    EXPECT_THROW(normalized_mac(bad), std::invalid_argument) << bad;
-  EXPECT_THROW(derived_mac("fe80::1"), std::invalid_argument);
-}
-
 }  // namespace
 }  // namespace sandnet::sync

@@ -11,11 +11,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <cstdio>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
 
+#include "common/mac_addr.h"
 #include "tests/integration/harness/netns.h"
 #include "tests/integration/harness/poll.h"
 
@@ -42,12 +42,9 @@ void put_eth(Frame& f, const Mac& dst, const Mac& src, uint16_t type) {
 }  // namespace
 
 Mac parse_mac(const std::string& text) {
-  Mac m{};
-  unsigned v[6];
-  if (std::sscanf(text.c_str(), "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
-    throw std::invalid_argument("bad MAC " + text);
-  for (int i = 0; i < 6; ++i) m[static_cast<size_t>(i)] = static_cast<uint8_t>(v[i]);
-  return m;
+  auto m = sandnet::parse_mac(text);
+  if (!m) throw std::invalid_argument("bad MAC " + text);
+  return *m;
 }
 
 Frame udp_frame(const Mac& dst_mac, const Mac& src_mac, const std::string& src_ip, const std::string& dst_ip,

@@ -1,15 +1,14 @@
 #include "tests/integration/harness/state_file.h"
 
-#include <fcntl.h>
 #include <openssl/evp.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
 
 namespace sandnet::testing {
 
@@ -52,13 +51,7 @@ std::string sha256_hex(std::string_view bytes) {
 }
 
 std::string write_file_atomically(const std::string& path, const std::string& content) {
-  const std::string tmp = path + ".tmp";
-  int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error("cannot write " + tmp);
-  bool ok = write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
-  ok = fsync(fd) == 0 && ok;
-  close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) throw std::runtime_error("cannot replace " + path);
+  replace_file_atomically(path, content, 0644);
   return sha256_hex(content);
 }
 

@@ -24,9 +24,11 @@ class DesiredState {
   std::vector<std::pair<std::string, std::vector<std::string>>> networks_;
 };
 
+// Computed here, apart from the agent's (agent/status_file.h): the tests check the agent's
+// status.json against it.
 std::string sha256_hex(std::string_view bytes);
 
-// Writes path atomically (write temp beside it, fsync, rename); returns the sha256 of content.
+// Writes path atomically (common/atomic_file.h); returns the sha256 of content.
 std::string write_file_atomically(const std::string& path, const std::string& content);
 
 }  // namespace sandnet::testing

@@ -6,7 +6,7 @@
 #include <optional>
 #include <span>
 
-#include "sync/guestd/push_protocol.h"
+#include "common/push/push_protocol.h"
 
 namespace sandnet::guestd {
 

@@ -1,12 +1,12 @@
-#include "sync/guestd/table_installer.h"
+#include "guestd/table_installer.h"
 
 #include <spdlog/spdlog.h>
 
 #include <system_error>
 
 #include "common/hosts_table/hosts_table.hpp"
-#include "sync/guestd/etc_hosts_block.h"
-#include "sync/guestd/table_file.h"
+#include "guestd/etc_hosts_block.h"
+#include "guestd/table_file.h"
 
 namespace sandnet::guestd {
 

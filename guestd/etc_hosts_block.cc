@@ -1,4 +1,4 @@
-#include "sync/guestd/etc_hosts_block.h"
+#include "guestd/etc_hosts_block.h"
 
 #include <arpa/inet.h>
 #include <sys/stat.h>
@@ -9,7 +9,7 @@
 #include <system_error>
 #include <vector>
 
-#include "sync/guestd/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace sandnet::guestd {
 namespace {
@@ -96,8 +96,7 @@ void mirror_into_hosts_file(const std::filesystem::path& hosts_file, const sandn
   }
   std::string updated = splice_hosts_block(existing, render_hosts_block(table));
   if (updated == existing) return;
-  replace_file_atomically(hosts_file,
-                          {reinterpret_cast<const unsigned char*>(updated.data()), updated.size()}, mode);
+  replace_file_atomically(hosts_file, updated, mode);
 }
 
 }  // namespace sandnet::guestd

@@ -1,4 +1,4 @@
-#include "sync/api_agent.h"
+#include "agent/api_agent.h"
 
 #include <malloc.h>
 #include <signal.h>
@@ -17,6 +17,7 @@
 #include "loader/net_addr.h"
 #include "sync/agent_socket.h"
 #include "sync/feed_client.h"
+#include "sync/kernel_datapath.h"
 #include "sync/reconciler.h"
 #include "sync/table_pusher.h"
 #include "sync/tap_watcher.h"
@@ -58,13 +59,14 @@ int run_api_agent(const ApiAgentOptions& o) {
   std::filesystem::create_directories(o.state_dir);
   FeedClient client({o.api_url, o.host_id, read_token(o.host_token_file)});
   dp::Datapath datapath(o.config, o.bpffs_root);
+  KernelDatapath kernel(datapath);
   TablePusher pusher({dp::format_ipv4(o.config.host_link_local_be)});
   ReconcilerOptions ro;
   ro.host_id = o.host_id;
   ro.state_dir = o.state_dir;
   ro.config = o.config;
   ro.long_poll = std::chrono::seconds(o.long_poll_seconds);
-  Reconciler reconciler(ro, client, datapath, pusher);
+  Reconciler reconciler(ro, client, kernel, pusher);
 
   TapWatcher watcher([&](const std::string& ifname) { reconciler.tap_gone(ifname); },
                      [&] { reconciler.recheck_taps(); });

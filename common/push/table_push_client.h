@@ -7,7 +7,7 @@
 #include <span>
 #include <string>
 
-#include "sync/guestd/push_protocol.h"
+#include "common/push/push_protocol.h"
 
 namespace sandnet::table_push {
 

@@ -18,7 +18,7 @@ struct AgentStatus {
 };
 
 std::string sha256_hex(std::string_view bytes);
-// write temp + fsync + rename; throws std::runtime_error.
+// common/atomic_file.h; throws std::system_error (std::filesystem_error for run_dir).
 void write_status_file(const std::string& run_dir, const AgentStatus& status);
 
 }  // namespace sandnet::dp

@@ -1,11 +1,11 @@
-#include "sync/guestd/table_file.h"
+#include "guestd/table_file.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/hosts_table/hosts_table.h"
-#include "sync/guestd/atomic_file.h"
+#include "common/atomic_file.h"
 
 namespace sandnet::guestd {
 namespace {

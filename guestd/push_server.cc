@@ -1,4 +1,4 @@
-#include "sync/guestd/push_server.h"
+#include "guestd/push_server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <system_error>
 #include <vector>
 
-#include "sync/guestd/socket_io.h"
+#include "common/push/socket_io.h"
 
 namespace sandnet::guestd {
 

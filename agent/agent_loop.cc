@@ -1,4 +1,4 @@
-#include "loader/agent_loop.h"
+#include "agent/agent_loop.h"
 
 #include <poll.h>
 #include <signal.h>
@@ -18,7 +18,7 @@
 #include <sstream>
 
 #include "loader/datapath.h"
-#include "loader/status_file.h"
+#include "agent/status_file.h"
 #include "loader/unique_fd.h"
 
 namespace sandnet::dp {

@@ -1,4 +1,4 @@
-#include "sync/guestd/push_protocol.h"
+#include "common/push/push_protocol.h"
 
 namespace sandnet::table_push {
 

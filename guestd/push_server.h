@@ -11,7 +11,7 @@
 #include <span>
 #include <string>
 
-#include "sync/guestd/push_protocol.h"
+#include "common/push/push_protocol.h"
 
 namespace sandnet::guestd {
 

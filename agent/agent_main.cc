@@ -4,10 +4,10 @@
 #include <spdlog/spdlog.h>
 
 #include "loader/agent_config.h"
-#include "loader/agent_loop.h"
+#include "agent/agent_loop.h"
 #include "loader/pin_paths.h"
 #include "loader/tap_attacher.h"
-#include "sync/api_agent.h"  // API mode (--api): the reconciler lives in sync/
+#include "agent/api_agent.h"  // API mode (--api): the reconciler lives in sync/
 
 int main(int argc, char** argv) {
   using namespace sandnet::dp;

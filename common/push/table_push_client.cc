@@ -1,4 +1,4 @@
-#include "sync/guestd/table_push_client.h"
+#include "common/push/table_push_client.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -12,7 +12,7 @@
 
 #include <fmt/format.h>
 
-#include "sync/guestd/socket_io.h"
+#include "common/push/socket_io.h"
 
 namespace sandnet::table_push {
 namespace {

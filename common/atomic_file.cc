@@ -1,4 +1,4 @@
-#include "sync/guestd/atomic_file.h"
+#include "common/atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <string>
 #include <system_error>
 
-namespace sandnet::guestd {
+namespace sandnet {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
@@ -26,7 +26,28 @@ void fsync_directory(const std::filesystem::path& dir) {
   if (rc != 0) fail("fsync " + dir.string());
 }
 
+// 0, or the errno of the write that failed.
+int write_fully(int fd, std::span<const unsigned char> bytes) {
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    written += static_cast<size_t>(n);
+  }
+  return 0;
+}
+
 }  // namespace
+
+void write_all(int fd, std::span<const unsigned char> bytes, const std::string& what) {
+  if (int e = write_fully(fd, bytes); e != 0) {
+    errno = e;
+    fail("write " + what);
+  }
+}
 
 void replace_file_atomically(const std::filesystem::path& target, std::span<const unsigned char> bytes,
                              mode_t mode) {
@@ -41,14 +62,9 @@ void replace_file_atomically(const std::filesystem::path& target, std::span<cons
     errno = saved;
     fail(what);
   };
-  size_t written = 0;
-  while (written < bytes.size()) {
-    ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      abandon("write " + tmp);
-    }
-    written += static_cast<size_t>(n);
+  if (int e = write_fully(fd, bytes); e != 0) {
+    errno = e;
+    abandon("write " + tmp);
   }
   if (fchmod(fd, mode) != 0) abandon("chmod " + tmp);
   if (fsync(fd) != 0) abandon("fsync " + tmp);
@@ -67,4 +83,4 @@ void replace_file_atomically(const std::filesystem::path& target, std::span<cons
   fsync_directory(dir);
 }
 
-}  // namespace sandnet::guestd
+}  // namespace sandnet

@@ -10,9 +10,9 @@
 #include <vector>
 
 #include "common/hosts_table/hosts_table.h"
-#include "sync/guestd/interface_address.h"
-#include "sync/guestd/push_server.h"
-#include "sync/guestd/table_installer.h"
+#include "guestd/interface_address.h"
+#include "guestd/push_server.h"
+#include "guestd/table_installer.h"
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "sync/guestd/interface_address.h"
+#include "guestd/interface_address.h"
 
 #include "common/netlink/netlink_request.h"
 

@@ -1,4 +1,4 @@
-#include "sync/guestd/socket_io.h"
+#include "common/push/socket_io.h"
 
 #include <errno.h>
 #include <poll.h>
