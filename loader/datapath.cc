@@ -43,6 +43,10 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
 
 ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::string>& release) {
   ApplyResult r;
+  if (reread_) {  // the last apply failed: what is in the maps may have changed since (a fault cleared)
+    current_ = maps().read_image();
+    reread_ = false;
+  }
   // What carries the programs now (links of this layout or an older one, or entries in the
   // taps map) and still exists keeps them, unless the runtime released it.
   HeldTaps held;
@@ -64,7 +68,8 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
     try {
       r.map_writes += maps().apply(plan);
     } catch (...) {
-      current_ = maps().read_image();  // partially applied: re-read the truth
+      current_ = maps().read_image();  // partially applied: re-read the truth, and again next time
+      reread_ = true;
       throw;
     }
     current_ = std::move(plan.target);

@@ -56,6 +56,7 @@ class Datapath {
   std::unique_ptr<BpfObjects> objects_;
   TapAttacher attacher_;
   MapImage current_;
+  bool reread_ = false;  // a write failed: read the maps again before the next plan
   size_t config_writes_ = 0;
 };
 

@@ -407,11 +407,15 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   auto transition_reach = reach_of_sets(all_sets, all_local);
   auto final_reach = reach_of_sets(target.set_nets, local_sets);
 
-  // Set ids are the smallest free ones, so admission keeps them below max_sets + 1; a larger
-  // id is already in the maps (pinned by another configuration), which no entry can fix.
-  if (!all_sets.empty() && all_sets.rbegin()->first / SN_REACH_BITS >= words)
-    throw CapacityError(fmt::format("over capacity: set id {} (config max_sets = {})",
-                                    all_sets.rbegin()->first, cap.max_sets));
+  // New set ids are the smallest free ones, so admission keeps them at most max_sets. A larger
+  // id an entry keeps was adopted from the maps (written under another configuration): its
+  // reach bit would fall in the next row, and no single entry's quarantine can be trusted to
+  // catch every such entry, so the whole state is refused and the maps stay as they are.
+  // (A foreign id no entry uses is merely deleted in phase 3.)
+  for (auto* sets : {&target.set_nets, &transit_sets})
+    if (!sets->empty() && sets->rbegin()->first / SN_REACH_BITS >= words)
+      throw CapacityError(fmt::format("over capacity: set id {} in use (config max_sets = {}); purge the maps",
+                                      sets->rbegin()->first, cap.max_sets));
 
   auto& ops = plan.ops;
   // Phase 1: make.
