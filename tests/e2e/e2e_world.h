@@ -43,6 +43,7 @@ class World {
   const std::string& host_netns() const { return topo_->host_netns(); }
   std::string host_id() const { return "h1"; }
   const std::string& db() const { return db_; }  // for sandnet-api's admin commands
+  const std::string& bpffs_root() const { return bpffs_root_; }  // the agent's pins (this world's own)
 
   // --- sandnet-api (runs in the host namespace, so only this world's agent can reach it)
   void start_api();
