@@ -1,6 +1,7 @@
 // The domain logic of the loader (Katran's KatranLb to BpfAdapter split):
 // from a desired state and the maps' current contents, compute the target
-// contents and the ordered writes that reach them. No kernel needed.
+// contents and the ordered writes that reach them (Plan::ops, executed in
+// order by MapSet::apply). No kernel needed.
 //
 // Network-set identities (Cilium-style): each distinct set of networks gets a
 // compact set_id; a packet's verdict is one bit of the source tap's reach row
@@ -20,7 +21,9 @@
 // allowed before and after the update is never dropped; nothing revoked
 // passes once phase 3 is done (briefly, during the update, two sandboxes
 // may reach each other through a network one is leaving and the other
-// joining).
+// joining). The phases are only the order of Plan::ops: a write failing at
+// any op leaves a state that is fail-closed, and planning again from it
+// converges (tests/loader/plan_test.cc walks every prefix).
 #pragma once
 #include <functional>
 #include <optional>
