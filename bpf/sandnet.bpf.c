@@ -123,19 +123,20 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 	return -1;
 }
 
-/* A device with the program but no guest in its slot: a quarantined tap
+/* A device with the program but no guest in its entry: a quarantined tap
  * (the agent cannot place it) drops everything under its own row and
  * reason; anything else is an unknown tap (row 0). */
-static __always_inline int sn_drop_unplaced(struct __sk_buff *skb, const struct sn_tap *slot, __u32 hook)
+static __always_inline int sn_drop_unplaced(struct __sk_buff *skb, const struct sn_tap *tap, __u32 hook)
 {
-	if (sn_tap_quarantined(slot))
-		return sn_drop(skb, slot->counter_row, hook, SN_DROP_QUARANTINED);
+	if (sn_tap_quarantined(tap))
+		return sn_drop(skb, tap->counter_row, hook, SN_DROP_QUARANTINED);
 	return sn_drop(skb, 0, hook, SN_DROP_UNKNOWN_TAP);
 }
 
 /* The hot path reads one tap entry (which carries the config fields it
- * needs) and never the config map. A quarantined slot has ip 0, so the hot
- * path's one "placed" test also keeps it off the fast path. */
+ * needs; its slot, or the overflow hash when another ifindex holds the slot)
+ * and never the config map. A quarantined entry has ip 0, so the hot path's
+ * one "placed" test also keeps it off the fast path. */
 SEC("tc")
 int tap_ingress(struct __sk_buff *skb)
 {
@@ -147,7 +148,7 @@ int tap_ingress(struct __sk_buff *skb)
 
 	if (!eth)
 		return sn_drop(skb, 0, SN_HOOK_INGRESS, SN_DROP_MALFORMED_ETH);
-	tap = sn_tap_slot(skb->ifindex);
+	tap = sn_tap_entry(skb->ifindex);
 	if (!sn_tap_placed(tap))
 		return sn_drop_unplaced(skb, tap, SN_HOOK_INGRESS);
 	/* A tag the device took off (skb->vlan_present) left a frame that looks
@@ -208,7 +209,7 @@ static __always_inline int sn_egress_ipv4(struct __sk_buff *skb, struct ethhdr *
  * so that what stays unreadable really is short, and is dropped. */
 #define SN_EGRESS_PULL (ETH_HLEN + sizeof(struct sn_arp))
 
-/* tap is a placed slot (tap_egress drops on any other device first). */
+/* tap is a placed entry (tap_egress drops on any other device first). */
 static __always_inline int sn_egress_reason(struct __sk_buff *skb, const struct sn_config *cfg,
 					    const struct sn_tap *tap)
 {
@@ -247,7 +248,7 @@ int tap_egress(struct __sk_buff *skb)
 
 	/* A quarantined tap takes nothing, forwarded frames and the host
 	 * channel included. */
-	tap = sn_tap_slot(skb->ifindex);
+	tap = sn_tap_entry(skb->ifindex);
 	if (sn_tap_quarantined(tap))
 		return sn_drop(skb, tap->counter_row, SN_HOOK_EGRESS, SN_DROP_QUARANTINED);
 	if (mark == SN_MARK_FORWARDED) {
@@ -260,9 +261,8 @@ int tap_egress(struct __sk_buff *skb)
 	cfg = sn_config_get();
 	if (!cfg)
 		return sn_drop(skb, sn_tap_placed(tap) ? tap->counter_row : 0, SN_HOOK_EGRESS, SN_DROP_NO_CONFIG);
-	/* Programs on a device without a guest entry (a tap quarantined
-	 * beyond the taps array, or between its entry's removal and its
-	 * detach): nothing reaches it. */
+	/* Programs on a device without a guest entry (between its entry's
+	 * removal and its detach): nothing reaches it. */
 	if (!sn_tap_placed(tap))
 		return sn_drop(skb, 0, SN_HOOK_EGRESS, SN_DROP_UNKNOWN_TAP);
 	reason = sn_egress_reason(skb, cfg, tap);

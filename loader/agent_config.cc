@@ -75,9 +75,11 @@ AgentConfig parse_agent_config(std::string_view text) {
       c.capacity.max_endpoints = read_u32(v, "max_endpoints", 1, kBig);
       explicit_max_endpoints = true;
     } else if (key == "max_local_taps") {
-      c.capacity.max_local_taps = read_u32(v, "max_local_taps", 1, kBig);
+      c.capacity.max_local_taps = read_u32(v, "max_local_taps", 1, kMaxLocalTaps);
     } else if (key == "max_tap_ifindex") {
-      c.capacity.max_tap_ifindex = read_u32(v, "max_tap_ifindex", 2, 1u << 24);
+      // Layout v5's taps array indexed by raw ifindex; v6 sizes its slots from max_local_taps.
+      spdlog::warn("config: max_tap_ifindex is obsolete (taps are not indexed by ifindex since layout v6) "
+                   "and ignored");
     } else if (key == "max_networks") {
       c.capacity.max_networks = read_u32(v, "max_networks", 1, kBig);
     } else if (key == "max_sets") {

@@ -15,12 +15,16 @@ struct Capacity {
   // Every endpoint this host knows, local or peer. At most the overlay's size
   // (the endpoints map is an array over the overlay); by default equal to it.
   uint32_t max_endpoints = 65536;
-  uint32_t max_local_taps = 1024;     // local sandboxes (taps): one reach row each
-  uint32_t max_tap_ifindex = 65536;   // taps array size: a tap's ifindex must be below it
+  // Local taps, quarantined ones included: one reach row each; the taps array has a power
+  // of two >= 2x as many slots (loader/tap_slots.h), the taps_overflow hash this many entries.
+  uint32_t max_local_taps = 1024;
   uint32_t max_networks = 16384;
   uint32_t max_sets = 65536;          // distinct network sets: one reach bit each per row
   uint32_t max_nets_per_sandbox = 64; // hard limit of the layout (SN_MAX_NETS_PER_SET)
 };
+
+// The most local taps accepted: 2^21 slots of the taps array (56 bytes each, 112 MiB).
+inline constexpr uint32_t kMaxLocalTaps = 1u << 20;
 
 // The widest overlay accepted: the endpoints array has one 24-byte slot per
 // overlay address (a /12 is 1,048,576 slots, 24 MiB).

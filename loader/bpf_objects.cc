@@ -11,9 +11,12 @@
 #include <cstdarg>
 #include <cstring>
 #include <filesystem>
+#include <set>
+#include <vector>
 #include <stdexcept>
 
 #include "loader/pin_paths.h"
+#include "loader/tap_slots.h"
 #include "sandnet_bpf.skel.h"
 
 namespace sandnet::dp {
@@ -61,6 +64,18 @@ UniqueFd dup_fd(const bpf_map* map) {
 
 }  // namespace
 
+void check_map_list(const std::vector<std::string>& object_maps) {
+  std::set<std::string> known;
+  for (auto& [name, _] : kMaps) known.insert(name);
+  for (auto& name : object_maps)
+    if (!known.erase(name))
+      throw std::runtime_error(fmt::format("the BPF object has map {} that the agent does not know: "
+                                           "agent and object are out of step", name));
+  if (!known.empty())
+    throw std::runtime_error(fmt::format("the agent expects map {} that the BPF object lacks: agent and "
+                                         "object are out of step", *known.begin()));
+}
+
 void route_libbpf_logs() {
   static bool done = [] {
     libbpf_set_print(libbpf_to_spdlog);
@@ -73,39 +88,41 @@ std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Agen
   const Capacity& cap = config.capacity;
   route_libbpf_logs();
   std::unique_ptr<BpfObjects> self(new BpfObjects());
-  self->skel_ = sandnet_bpf__open();
+  std::error_code ec;
+  std::filesystem::create_directories(layout_dir(root), ec);
+  if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", layout_dir(root), ec.message()));
+  // Every map is LIBBPF_PIN_BY_NAME: libbpf adopts <pin root>/<name> when it is there,
+  // else creates and pins it.
+  std::string pin_root = layout_dir(root);
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root.c_str());
+  self->skel_ = sandnet_bpf__open_opts(&opts);
   if (!self->skel_) throw std::runtime_error("cannot open the BPF skeleton");
+  std::vector<std::string> names;
+  bpf_map* map;
+  bpf_object__for_each_map(map, self->skel_->obj) {
+    if (bpf_map__is_internal(map)) continue;  // .rodata: set before load, never pinned
+    if (bpf_map__pin_path(map) == nullptr)
+      throw std::runtime_error(fmt::format("map {} is not pinned by name (bpf/lib/maps.h)", bpf_map__name(map)));
+    names.push_back(bpf_map__name(map));
+  }
+  check_map_list(names);
   auto& m = self->skel_->maps;
   bpf_map__set_max_entries(m.endpoints, overlay_slots(config.overlay));
-  bpf_map__set_max_entries(m.taps, cap.max_tap_ifindex);
+  bpf_map__set_max_entries(m.taps, tap_slots(cap));
+  bpf_map__set_max_entries(m.taps_overflow, cap.max_local_taps);
   bpf_map__set_max_entries(m.reach, static_cast<uint32_t>(reach_words(cap)));
   bpf_map__set_max_entries(m.set_nets, cap.max_sets);
   bpf_map__set_max_entries(m.networks, cap.max_networks);
   bpf_map__set_max_entries(m.drop_counts, (cap.max_local_taps + 1) * SN_HOOK__MAX);
-
-  std::error_code ec;
-  std::filesystem::create_directories(layout_dir(root), ec);
-  if (ec) throw std::runtime_error(fmt::format("cannot create {}: {}", layout_dir(root), ec.message()));
-  bpf_map* all[] = {m.config,   m.endpoints,   m.taps,       m.reach,
-                    m.set_nets, m.networks,    m.drop_counts, m.drop_events};
-  for (bpf_map* map : all) {
-    auto path = map_pin(root, bpf_map__name(map));
-    check_pinned_compatible(path, map);
-    if (bpf_map__set_pin_path(map, path.c_str()) != 0)
-      throw std::runtime_error("cannot set pin path " + path);
+  self->skel_->rodata->sn_tap_slot_mask = tap_slots(cap) - 1;
+  bpf_object__for_each_map(map, self->skel_->obj) {
+    if (!bpf_map__is_internal(map)) check_pinned_compatible(bpf_map__pin_path(map), map);
   }
   int err = sandnet_bpf__load(self->skel_);
   if (err) throw std::runtime_error(fmt::format("loading the BPF programs failed: {}", std::strerror(-err)));
 
   MapFds fds;
-  fds.config = dup_fd(m.config);
-  fds.endpoints = dup_fd(m.endpoints);
-  fds.taps = dup_fd(m.taps);
-  fds.reach = dup_fd(m.reach);
-  fds.set_nets = dup_fd(m.set_nets);
-  fds.networks = dup_fd(m.networks);
-  fds.drop_counts = dup_fd(m.drop_counts);
-  fds.drop_events = dup_fd(m.drop_events);
+  for (auto& [name, fd] : kMaps) fds.*fd = dup_fd(bpf_object__find_map_by_name(self->skel_->obj, name));
   self->maps_ = std::make_unique<MapSet>(std::move(fds));
   return self;
 }

@@ -1,10 +1,12 @@
 // The kernel side of the datapath objects (Katran's BpfAdapter role): loads
 // the skeleton with capacities from configuration, adopts maps already
-// pinned under <root>/v<SN_LAYOUT_VERSION> (or creates and pins them), and owns the loaded
+// pinned under <root>/<SN_LAYOUT_DIR> (or creates and pins them: every map is
+// LIBBPF_PIN_BY_NAME), and owns the loaded
 // programs. Destroying it closes fds only: pins keep maps alive.
 #pragma once
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "loader/agent_config.h"
 #include "loader/map_set.h"
@@ -33,6 +35,11 @@ class BpfObjects {
   sandnet_bpf* skel_ = nullptr;
   std::unique_ptr<MapSet> maps_;
 };
+
+// Throws std::runtime_error, naming the map, when the maps of the BPF object
+// (bpf/lib/maps.h, the one list) and the table user space knows (kMaps)
+// differ: a map on one side only is an agent and object out of step.
+void check_map_list(const std::vector<std::string>& object_maps);
 
 // Routes libbpf's messages to spdlog (once per process).
 void route_libbpf_logs();

@@ -1,6 +1,7 @@
 #include "loader/datapath.h"
 
 #include <net/if.h>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "loader/tap_resolver.h"
@@ -28,7 +29,8 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
       root_(std::move(root)),
       resolver_(resolver ? std::move(resolver) : TapResolver(resolve_tap)),
       objects_(BpfObjects::load(root_, config)),
-      attacher_(root_, config.attach_mode) {
+      attacher_(root_, config.attach_mode),
+      fence_(root_ + "/fenced") {  // beside the layouts: an upgrade keeps the records
   auto want = make_bpf_config(config_);
   auto have = maps().read_config();
   if (!have || !same_bytes(*have, want)) {
@@ -86,9 +88,14 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
   for (uint32_t ifindex : attached) {
     try {
       attacher_.attach(ifindex, objects_->ingress_prog_fd(), objects_->egress_prog_fd(), r.attach);
+      fence_.lift(ifindex);
     } catch (const std::exception& e) {
-      r.attach_failures[ifindex] = e.what();
-      spdlog::error("tap ifindex {} has no sandnet program: {}", ifindex, e.what());
+      // No program can drop for it: the device itself goes down until one is attached.
+      auto fenced = fence_.fence(ifindex);
+      r.attach_failures[ifindex] =
+          fenced.empty() ? fmt::format("{} (the tap is down until attached)", e.what())
+                         : fmt::format("{} (and it cannot be set down: {})", e.what(), fenced);
+      spdlog::error("tap ifindex {} has no sandnet program: {}", ifindex, r.attach_failures[ifindex]);
     }
   }
   retire_older_layouts(root_);  // an upgrade: the old programs step aside only now
@@ -97,6 +104,7 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
   for (uint32_t ifindex : stale) {
     if (attached.count(ifindex)) continue;
     attacher_.detach(ifindex);
+    fence_.forget(ifindex);  // released or gone: no longer ours to bring up
     ++r.detached;
   }
   return r;

@@ -12,6 +12,7 @@
 #include "loader/desired_state.h"
 #include "loader/map_plan.h"
 #include "loader/tap_attacher.h"
+#include "loader/tap_fence.h"
 
 namespace sandnet::dp {
 
@@ -21,7 +22,8 @@ struct ApplyResult {
   size_t detached = 0;
   std::vector<std::string> warnings;
   std::vector<Quarantined> quarantined;             // drop-all taps after this apply
-  std::map<uint32_t, std::string> attach_failures;  // ifindex -> error: taps left without programs
+  // ifindex -> error: taps left without programs, each set down (fenced) until they have them
+  std::map<uint32_t, std::string> attach_failures;
 };
 
 class Datapath {
@@ -36,7 +38,8 @@ class Datapath {
   // a write fails (the writes before it stay, the maps are re-read; the next apply converges). A tap that carries the programs keeps them (and gets a drop-all entry if
   // nothing places it) until its device is gone or it is named in `release` (an explicit
   // unplug: detached once it has no entry). Attach failures do not throw: they are listed
-  // in the result (the maps are written; retried at the next apply).
+  // in the result, the tap is set down until its programs are attached (the maps are
+  // written; retried at the next apply).
   ApplyResult apply(const DesiredState& desired, const std::set<std::string>& release = {});
 
   // True when device `ifindex` carries sandnet's programs (a pinned link) or has a `taps`
@@ -55,6 +58,7 @@ class Datapath {
   TapResolver resolver_;
   std::unique_ptr<BpfObjects> objects_;
   TapAttacher attacher_;
+  TapFence fence_;
   MapImage current_;
   bool reread_ = false;  // a write failed: read the maps again before the next plan
   size_t config_writes_ = 0;

@@ -107,6 +107,7 @@ std::optional<uint32_t> kept_row(const MapImage& current, uint32_t ifindex, uint
 // MAC and the config copies.
 sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint32_t words, uint32_t row) {
   sn_tap t{};
+  t.ifindex = tap.ifindex;
   t.ip = ip;
   std::copy(tap.mac.begin(), tap.mac.end(), t.tap_mac);
   t.counter_row = row;
@@ -177,10 +178,9 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   auto hold = [&](uint32_t ifindex, std::string tap, std::string why, std::string sandbox = {}) {
     auto [it, fresh] = quarantine.emplace(ifindex, Quarantined{ifindex, tap, why, std::move(sandbox)});
     if (!fresh) return;
-    it->second.has_slot = ifindex < cap.max_tap_ifindex;
-    if (!it->second.has_slot || kept_row(current, ifindex, 0)) return;
+    if (kept_row(current, ifindex, 0)) return;
     if (auto knob = budget.exceeded({.rows = 1})) {
-      it->second.has_slot = false;
+      it->second.has_entry = false;
       it->second.why += "; no room for its drop-all entry: " + budget.why(knob);
       capacity_limited = true;
     } else {
@@ -216,13 +216,6 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     }
     if (tap && claims[tap->ifindex] > 1) {
       hold(tap->ifindex, ep.tap, fmt::format("tap {} is claimed by {} sandboxes", ep.tap, claims[tap->ifindex]));
-      continue;
-    }
-    if (tap && tap->ifindex >= cap.max_tap_ifindex) {
-      hold(tap->ifindex, ep.tap,
-           fmt::format("ifindex {} is beyond the taps array (config max_tap_ifindex = {})", tap->ifindex,
-                       cap.max_tap_ifindex),
-           ep.sandbox_id);
       continue;
     }
     candidates.push_back({i, std::move(nets), current.endpoints.count(ep.ip_be) != 0});
@@ -323,7 +316,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     }
   }
   for (auto& [ifindex, q] : quarantine) {
-    if (q.has_slot) {
+    if (q.has_entry) {
       std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve(q.tap);
       auto kept = kept_row(current, ifindex, 0);
       sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd, words, kept ? *kept : rows.next());

@@ -64,11 +64,11 @@ struct Quarantined {
   std::string tap;  // empty when only the ifindex is known (found pinned)
   std::string why;
   std::string sandbox_id;  // when known; a remote endpoint not installed has ifindex 0 and no tap
-  // False when the tap gets no entry (its ifindex is beyond the taps array, or no reach row
-  // is left for even a drop-all entry): it keeps the programs with no entry, so its ingress
-  // drops everything as UNKNOWN_TAP and its egress drops every frame touching the overlay
-  // (docs/datapath.md, "What happens when...").
-  bool has_slot = true;
+  // False when the tap gets no entry: no reach/counter row is left for even a drop-all entry
+  // (max_local_taps). It keeps the programs with no entry, so its ingress drops everything as
+  // UNKNOWN_TAP and its egress drops every frame touching the overlay (docs/datapath.md,
+  // "What happens when...").
+  bool has_entry = true;
 };
 
 // The writes in the order they must reach the kernel (the phases above, flattened): MapSet
@@ -79,7 +79,7 @@ struct Plan {
 
   MapImage target;                    // contents after every op
   std::vector<std::string> warnings;  // e.g. endpoints whose tap is missing, quarantines
-  std::vector<Quarantined> quarantined;  // drop-all taps (entries in target.taps when has_slot)
+  std::vector<Quarantined> quarantined;  // drop-all taps (entries in target.taps when has_entry)
   // Some entry was quarantined for a capacity while this plan deletes entries: once it is
   // applied, planning again may admit it (the peak of old and new side by side is over).
   bool replan = false;
@@ -93,11 +93,12 @@ using HeldTaps = std::set<uint32_t>;
 
 // A problem of one entry quarantines only that entry (local: drop-all tap; remote: not
 // installed, so packets to it drop): a sandbox in more than max_nets_per_sandbox networks,
-// a tap ifindex beyond the taps array, a tap claimed by two sandboxes, and an entry that no
+// a tap claimed by two sandboxes, and an entry that no
 // longer fits a map (max_endpoints, max_local_taps, max_networks, max_sets, counted at the
 // update's peak). Entries are admitted in a stable order, those already in the maps first, so
 // a running sandbox never loses its place to a newcomer; a drop-all entry's reach row is
-// reserved before any newcomer's. Everything else applies.
+// reserved before any newcomer's. Any ifindex has an entry (loader/tap_slots.h). Everything
+// else applies.
 // Throws CapacityError only when the current contents themselves break the layout (a set id
 // beyond the reach rows: maps pinned with another capacity), which no entry can fix.
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& taps,

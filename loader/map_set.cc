@@ -14,6 +14,7 @@
 
 #include "loader/net_addr.h"
 #include "loader/pin_paths.h"
+#include "loader/tap_slots.h"
 
 namespace sandnet::dp {
 namespace {
@@ -87,6 +88,56 @@ struct EndpointSlots {
 
 }  // namespace
 
+MapSet::MapSet(MapFds fds) : fds_(std::move(fds)) {
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fds_.taps.get(), &info, &len) != 0) sys_fail("cannot inspect map taps", errno);
+  if (info.max_entries == 0 || (info.max_entries & (info.max_entries - 1)) != 0)
+    throw std::runtime_error(fmt::format("map taps has {} slots, not a power of two", info.max_entries));
+  tap_slots_ = info.max_entries;
+}
+
+std::optional<sn_tap> MapSet::read_tap(uint32_t ifindex) const {
+  uint32_t slot = tap_slot_of(ifindex, tap_slots_);
+  sn_tap t{};
+  if (bpf_map_lookup_elem(fds_.taps.get(), &slot, &t) == 0 && t.ifindex == ifindex && tap_slot_used(t)) return t;
+  if (bpf_map_lookup_elem(fds_.taps_overflow.get(), &ifindex, &t) == 0 && tap_slot_used(t)) return t;
+  return std::nullopt;
+}
+
+std::map<uint32_t, sn_tap> MapSet::read_taps() const {
+  std::map<uint32_t, sn_tap> out;
+  // Empty slots (ip == 0, not quarantined) are not entries.
+  for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t, const sn_tap& v) {
+    if (tap_slot_used(v)) out[v.ifindex] = v;
+  });
+  for_each_key<uint32_t>(fds_.taps_overflow.get(), [&](uint32_t k) {
+    sn_tap v{};
+    if (bpf_map_lookup_elem(fds_.taps_overflow.get(), &k, &v) == 0 && tap_slot_used(v)) out.emplace(k, v);
+  });
+  return out;
+}
+
+void MapSet::write_tap(uint32_t ifindex, sn_tap entry) {
+  entry.ifindex = ifindex;
+  uint32_t slot = tap_slot_of(ifindex, tap_slots_);
+  sn_tap held{}, spare{};
+  if (bpf_map_lookup_elem(fds_.taps.get(), &slot, &held) != 0) sys_fail("read of map taps", errno);
+  // An emptied entry (ip 0, not quarantined) holds its slot for nobody.
+  uint32_t owner = held.ifindex == ifindex || tap_slot_used(held) ? held.ifindex : 0;
+  bool in_overflow = bpf_map_lookup_elem(fds_.taps_overflow.get(), &ifindex, &spare) == 0;
+  if (place_tap(ifindex, owner, in_overflow) == TapHome::kSlot) put(fds_.taps.get(), slot, entry, "taps");
+  else put(fds_.taps_overflow.get(), ifindex, entry, "taps_overflow");
+}
+
+void MapSet::erase_tap(uint32_t ifindex) {
+  uint32_t slot = tap_slot_of(ifindex, tap_slots_);
+  sn_tap held{};
+  if (bpf_map_lookup_elem(fds_.taps.get(), &slot, &held) != 0) sys_fail("read of map taps", errno);
+  if (held.ifindex == ifindex) put(fds_.taps.get(), slot, sn_tap{}, "taps");  // all-zero: empty
+  del(fds_.taps_overflow.get(), ifindex, "taps_overflow");
+}
+
 ReachRow MapSet::read_reach_row(uint32_t base, uint32_t words) const {
   ReachRow row;
   std::vector<uint32_t> keys(words);
@@ -124,14 +175,7 @@ void MapSet::reset_counter_row(uint32_t row) {
 
 MapSet MapSet::open_pinned(const std::string& root) {
   MapFds f;
-  f.config = open_pin(root, "config");
-  f.endpoints = open_pin(root, "endpoints");
-  f.taps = open_pin(root, "taps");
-  f.reach = open_pin(root, "reach");
-  f.set_nets = open_pin(root, "set_nets");
-  f.networks = open_pin(root, "networks");
-  f.drop_counts = open_pin(root, "drop_counts");
-  f.drop_events = open_pin(root, "drop_events");
+  for (auto& [name, fd] : kMaps) f.*fd = open_pin(root, name);
   return MapSet(std::move(f));
 }
 
@@ -144,10 +188,7 @@ MapImage MapSet::read_image() const {
       if (v.flags & SN_EP_PRESENT) img.endpoints[slots.ip(i)] = v;
     });
   }
-  // Empty slots (ip == 0, not quarantined) are not entries.
-  for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t i, const sn_tap& v) {
-    if (tap_slot_used(v)) img.taps[i] = v;
-  });
+  img.taps = read_taps();
   // The rows of the taps present (other rows are never trusted: a row new to
   // a tap is written whole).
   if (cfg && cfg->reach_words != 0)
@@ -187,9 +228,7 @@ std::map<std::pair<uint32_t, uint32_t>, sn_counters> MapSet::read_counters() con
   std::vector<sn_counters> per_cpu(static_cast<size_t>(ncpu));  // sizeof is a multiple of 8
   int fd = fds_.drop_counts.get();
   std::map<uint32_t, uint32_t> ifindex_of_row = {{0, 0}};
-  for_each_slot<sn_tap>(fds_.taps.get(), "taps", [&](uint32_t ifindex, const sn_tap& t) {
-    if (tap_slot_used(t)) ifindex_of_row[t.counter_row] = ifindex;
-  });
+  for (auto& [ifindex, t] : read_taps()) ifindex_of_row[t.counter_row] = ifindex;
   for (auto [row, ifindex] : ifindex_of_row) {
     for (uint32_t hook = 0; hook < SN_HOOK__MAX; ++hook) {
       uint32_t index = row * SN_HOOK__MAX + hook;
@@ -217,7 +256,7 @@ size_t MapSet::apply(const Plan& p) {
     }
     return slots->slot(ip_be);
   };
-  // Arrays: an all-zero slot is empty, so a delete from one is a write of zeros.
+  // The endpoints array: an all-zero slot is empty, so a delete is a write of zeros.
   auto run = OpVisitor{
       [&](const PutNetwork& o) {
         sn_network n{};
@@ -233,9 +272,9 @@ size_t MapSet::apply(const Plan& p) {
       [&](const FillReachRow& o) { fill_reach_row(o.row * p.reach_words, p.reach_words, o.words); },
       [&](const PutReachWord& o) { put(fds_.reach.get(), o.index, sn_reach_word{o.bits}, "reach"); },
       [&](const PutEndpoint& o) { put(fds_.endpoints.get(), slot(o.ip_be), o.value, "endpoints"); },
-      [&](const PutTap& o) { put(fds_.taps.get(), o.ifindex, o.value, "taps"); },
+      [&](const PutTap& o) { write_tap(o.ifindex, o.value); },
       [&](const DelEndpoint& o) { put(fds_.endpoints.get(), slot(o.ip_be), sn_endpoint{}, "endpoints"); },
-      [&](const DelTap& o) { put(fds_.taps.get(), o.ifindex, sn_tap{}, "taps"); },
+      [&](const DelTap& o) { erase_tap(o.ifindex); },
       [&](const ResetCounterRow& o) { reset_counter_row(o.row); },
       [&](const DelSet& o) { del(fds_.set_nets.get(), o.set_id, "set_nets"); },
       [&](const DelNetwork& o) { del(fds_.networks.get(), o.index, "networks"); },

@@ -15,8 +15,4 @@ inline std::string map_pin(const std::string& root, const std::string& map) {
 }
 inline std::string links_dir(const std::string& root) { return layout_dir(root) + "/links"; }
 
-// Every pinned map, in the order the CLI lists them.
-inline const char* const kMapNames[] = {"config",   "endpoints", "taps",        "reach",
-                                        "set_nets", "networks",  "drop_counts", "drop_events"};
-
 }  // namespace sandnet::dp

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <string_view>
 #include <stdexcept>
 #include <vector>
 
@@ -29,10 +31,30 @@ std::string link_pin(const std::string& root, uint32_t ifindex, const char* dir)
   return fmt::format("{}/{}_{}", links_dir(root), ifindex, dir);
 }
 
+// A program is its instructions (tag), the maps it uses (the pinned ones by id) and its
+// read-only globals (.rodata, e.g. the taps slot mask): each load creates a new .rodata map,
+// so that one counts by content, not id.
 struct ProgIdentity {
   uint8_t tag[BPF_TAG_SIZE] = {};
   std::vector<uint32_t> map_ids;
+  std::vector<std::vector<uint8_t>> rodata;
 };
+
+// The content of a frozen, program-read-only array of one entry (a .rodata); nullopt for any
+// other map.
+std::optional<std::vector<uint8_t>> rodata_of(uint32_t map_id) {
+  UniqueFd fd(bpf_map_get_fd_by_id(map_id));
+  bpf_map_info info{};
+  uint32_t len = sizeof info;
+  if (!fd.valid() || bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return std::nullopt;
+  if (!(info.map_flags & BPF_F_RDONLY_PROG) || info.type != BPF_MAP_TYPE_ARRAY || info.max_entries != 1 ||
+      !std::string_view(info.name).ends_with(".rodata"))
+    return std::nullopt;
+  std::vector<uint8_t> value(info.value_size);
+  uint32_t zero = 0;
+  if (bpf_map_lookup_elem(fd.get(), &zero, value.data()) != 0) return std::nullopt;
+  return value;
+}
 
 bool identify(int prog_fd, ProgIdentity& out) {
   uint32_t ids[64] = {};
@@ -42,8 +64,12 @@ bool identify(int prog_fd, ProgIdentity& out) {
   uint32_t len = sizeof info;
   if (bpf_obj_get_info_by_fd(prog_fd, &info, &len) != 0) return false;
   std::memcpy(out.tag, info.tag, BPF_TAG_SIZE);
-  out.map_ids.assign(ids, ids + std::min<uint32_t>(info.nr_map_ids, 64));
+  for (uint32_t i = 0; i < std::min<uint32_t>(info.nr_map_ids, 64); ++i) {
+    if (auto data = rodata_of(ids[i])) out.rodata.push_back(std::move(*data));
+    else out.map_ids.push_back(ids[i]);
+  }
   std::sort(out.map_ids.begin(), out.map_ids.end());
+  std::sort(out.rodata.begin(), out.rodata.end());
   return true;
 }
 
@@ -53,7 +79,7 @@ bool same_program(int prog_fd, uint32_t prog_id) {
   UniqueFd other(bpf_prog_get_fd_by_id(prog_id));
   ProgIdentity a, b;
   if (!other.valid() || !identify(prog_fd, a) || !identify(other.get(), b)) return false;
-  return std::memcmp(a.tag, b.tag, BPF_TAG_SIZE) == 0 && a.map_ids == b.map_ids;
+  return std::memcmp(a.tag, b.tag, BPF_TAG_SIZE) == 0 && a.map_ids == b.map_ids && a.rodata == b.rodata;
 }
 
 TapAttacher::TapAttacher(std::string root, AttachMode mode) : root_(std::move(root)) {

@@ -464,7 +464,7 @@ json Reconciler::quarantined_json() const {
   json out = json::array();
   for (auto& q : quarantined_)
     out.push_back({{"tap", q.tap}, {"ifindex", q.ifindex}, {"sandbox_id", q.sandbox_id}, {"why", q.why},
-                   {"has_slot", q.has_slot}});
+                   {"has_entry", q.has_entry}});
   return out;
 }
 

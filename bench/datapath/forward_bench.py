@@ -8,7 +8,9 @@ veth -> host -> veth path runs in its softirq). Configurations switch every
 filter; each X window is compared with the mean of the base windows around
 it, and base windows compared the same way give the noise floor.
 X: empty (empty TCX program on both taps), nft (set-based ruleset of the same
-policy, sender in 16 networks), sandnet (the real datapath: redirect).
+policy, sender in 16 networks), sandnet (the real datapath: redirect), and
+with --variant NAME=OBJ the real datapath's maps and links running another
+build's programs (e.g. the pre-change object), for paired comparisons.
 (c) with --iperf: veth TCP throughput, base vs sandnet, interleaved.
 Usage: forward_bench.py --build BUILD_DIR [--duration 60] [--out FILE]
 """
@@ -77,12 +79,13 @@ def setup(nets_a):
 
 
 class Switcher:
-    def __init__(self, build, nets_a):
+    def __init__(self, build, nets_a, variants=()):
+        self.variants = [v.split("=", 1)[0] for v in variants]
         self.proc = subprocess.Popen(
             [f"{build}/bench/datapath/dp_fwd_switch", "--netns", f"/run/netns/{NS_H}",
              "--tap-a", f"{P}-ta", "--tap-b", f"{P}-tb", "--ip-a", A_IP, "--ip-b", B_IP,
              "--mac-a", A_MAC, "--mac-b", B_MAC, "--gateway-mac", GW, "--nets-a", str(nets_a),
-             "--bpffs-root", f"/sys/fs/bpf/sandnet-bench-{P}"],
+             "--bpffs-root", f"/sys/fs/bpf/sandnet-bench-{P}"] + [f"--variant={v}" for v in variants],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
 
     def cmd(self, line):
@@ -97,6 +100,8 @@ class Switcher:
             ns(NS_H, f"nft -f /tmp/{P}-nft.conf" if on else "nft delete table ip sbench")
         elif config in ("empty", "sandnet"):
             self.cmd(f"{config} {'on' if on else 'off'}")
+        elif config in self.variants:
+            self.cmd(f"variant {config} {'on' if on else 'off'}")
 
     def close(self):
         self.proc.stdin.close()
@@ -119,7 +124,7 @@ def udp_arrivals():
 
 
 def forwarding(args, sw):
-    configs = ["empty", "nft", "sandnet"]
+    configs = ["empty", "nft", "sandnet"] + sw.variants if not args.only_sandnet else ["sandnet"] + sw.variants
     samples = []  # (arrival time, ns/pkt, pkts)
     sender = subprocess.Popen(
         [f"{args.build}/bench/datapath/dp_udp_sender", "--netns", f"/run/netns/{NS_A}", "--dst", B_IP,
@@ -230,10 +235,12 @@ def main():
     ap.add_argument("--iperf-rounds", type=int, default=3)
     ap.add_argument("--iperf-seconds", type=int, default=3)
     ap.add_argument("--out", default="forward_bench.json")
+    ap.add_argument("--variant", action="append", default=[], help="NAME=OBJ: another build, as a config")
+    ap.add_argument("--only-sandnet", action="store_true", help="skip the empty and nft anchors")
     args = ap.parse_args()
     setup(args.nets)
     rcv = receiver()
-    sw = Switcher(args.build, args.nets)
+    sw = Switcher(args.build, args.nets, args.variant)
     try:
         result = {"benchmark": "datapath_forwarding_in_place", "frame_bytes": 64,
                   "nets_per_sandbox": args.nets, "window_s": args.window, "duration_s": args.duration}

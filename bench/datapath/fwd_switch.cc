@@ -2,7 +2,11 @@
 // netns. Reads commands on stdin, answers "ok" or "error ..." per line:
 //   sandnet on|off   the real datapath (loader + maps) attached to both taps
 //   empty on|off     an empty TC program attached with TCX to both taps
+//   variant NAME on|off   the real datapath's maps and links, its links running
+//                    tap_ingress/tap_egress of another build (--variant NAME=OBJ,
+//                    e.g. the pre-change object), switched with bpf_link_update
 #include <CLI/CLI.hpp>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -14,13 +18,16 @@
 #include <spdlog/spdlog.h>
 
 #include <iostream>
+#include <map>
 
 #include "empty_bpf.skel.h"
 #include "loader/datapath.h"
 #include "loader/tc_features.h"
 #include "loader/tcx_link.h"
 #include "loader/unique_fd.h"
+#include "loader/pin_paths.h"
 #include "loader/tap_attacher.h"
+#include "variant_object.h"
 
 using namespace sandnet::dp;
 
@@ -40,6 +47,8 @@ int main(int argc, char** argv) {
   std::string gw;
   app.add_option("--gateway-mac", gw)->required();
   app.add_option("--nets-a", nets_a, "networks of the sender (the receiver shares the last)");
+  std::vector<std::string> variant_args;
+  app.add_option("--variant", variant_args, "NAME=OBJ: another build of the datapath object");
   CLI11_PARSE(app, argc, argv);
   spdlog::set_default_logger(spdlog::stderr_color_mt("fwd_switch"));  // stdout is the protocol
   int fd = open(netns.c_str(), O_RDONLY | O_CLOEXEC);
@@ -61,6 +70,25 @@ int main(int argc, char** argv) {
     if (i == nets_a - 1) n.members.push_back(on.endpoints[1].sandbox_id);
     on.networks.push_back(n);
   }
+  std::map<std::string, bpf_object*> variants;
+  for (auto& v : variant_args) {
+    auto eq = v.find('=');
+    bpf_object* obj = eq == std::string::npos ? nullptr : load_variant(v.substr(eq + 1), root);
+    if (!obj) {
+      std::cerr << "cannot load variant " << v << std::endl;
+      return 1;
+    }
+    variants[v.substr(0, eq)] = obj;
+  }
+  // Points both taps' pinned TCX links (the datapath attached them) at these programs.
+  auto switch_links = [&](int in_fd, int eg_fd) {
+    for (auto* t : {tap_a.c_str(), tap_b.c_str()})
+      for (auto [dir, prog] : {std::pair{"ingress", in_fd}, std::pair{"egress", eg_fd}}) {
+        UniqueFd link(bpf_obj_get(fmt::format("{}/{}_{}", links_dir(root), if_nametoindex(t), dir).c_str()));
+        if (!link.valid() || bpf_link_update(link.get(), prog, nullptr) != 0)
+          throw std::runtime_error("link update failed (TCX links needed)");
+      }
+  };
   empty_bpf* empty = empty_bpf__open_and_load();
   if (!empty) return 1;
   std::vector<UniqueFd> empty_links;
@@ -69,6 +97,18 @@ int main(int argc, char** argv) {
     try {
       if (line == "sandnet on") dp.apply(on);
       else if (line == "sandnet off") dp.apply(off, {tap_a, tap_b});  // unplugged: detached
+      else if (line.starts_with("variant ")) {
+        auto name = line.substr(8, line.rfind(' ') - 8);
+        if (!variants.count(name)) throw std::runtime_error("unknown variant " + name);
+        auto prog = [&](const char* p) { return bpf_program__fd(bpf_object__find_program_by_name(variants[name], p)); };
+        if (line.ends_with(" on")) {
+          dp.apply(on);
+          switch_links(prog("tap_ingress"), prog("tap_egress"));
+        } else {
+          switch_links(dp.objects().ingress_prog_fd(), dp.objects().egress_prog_fd());
+          dp.apply(off, {tap_a, tap_b});
+        }
+      }
       else if (line == "empty on") {
         for (auto* t : {tap_a.c_str(), tap_b.c_str()})
           for (int type : {kBpfTcxIngress, kBpfTcxEgress}) {
@@ -85,6 +125,7 @@ int main(int argc, char** argv) {
   }
   empty_links.clear();
   empty_bpf__destroy(empty);
+  for (auto& [_, obj] : variants) bpf_object__close(obj);
   purge_datapath(root);
   return 0;
 }

@@ -18,8 +18,10 @@
 #include "empty_bpf.skel.h"
 #include "loader/datapath.h"
 #include "loader/pin_paths.h"
+#include "loader/tap_slots.h"
 #include "prog_runner.h"
 #include "test_host.h"
+#include "variant_object.h"
 
 using namespace sandnet::dp;
 using namespace sandnet::dp::testkit;
@@ -32,29 +34,6 @@ struct Options {
   std::string out = "verdict_bench.json";
   std::vector<std::string> variants;  // NAME=OBJ: experimental builds of tap_ingress
 };
-
-// Loads an experimental build of the datapath object against the maps the
-// bench filled (reused through their pins), for a breakdown of where the ns
-// go. Returns the fd of its tap_ingress, or -1.
-int load_variant(const std::string& obj_path, const std::string& root) {
-  bpf_object* obj = bpf_object__open_file(obj_path.c_str(), nullptr);
-  if (!obj) return -1;
-  bpf_map* map;
-  bpf_object__for_each_map(map, obj) {
-    auto path = map_pin(root, bpf_map__name(map));
-    int fd = bpf_obj_get(path.c_str());
-    if (fd < 0) continue;
-    bpf_map_info info{};
-    uint32_t len = sizeof info;
-    bpf_obj_get_info_by_fd(fd, &info, &len);
-    close(fd);
-    bpf_map__set_max_entries(map, info.max_entries);
-    bpf_map__set_pin_path(map, path.c_str());
-  }
-  if (bpf_object__load(obj) != 0) return -1;
-  bpf_program* prog = bpf_object__find_program_by_name(obj, "tap_ingress");
-  return prog ? bpf_program__fd(prog) : -1;  // obj is leaked on purpose: lives until exit
-}
 
 std::string sb(uint32_t i) { return fmt::format("sb_01J{:023d}", i); }
 std::string net_id(uint32_t i) { return fmt::format("net-01J{:023d}", i); }
@@ -120,7 +99,7 @@ int main(int argc, char** argv) {
   };
   std::map<std::string, Local> locals;
   uint32_t next_local = 1, next_net = 0;
-  auto add_local = [&](const std::string& role, std::vector<uint32_t> nets) {
+  auto add_local = [&](const std::string& role, std::vector<uint32_t> nets, uint32_t ifindex = 0) {
     uint32_t n = next_local++;
     Local l;
     l.id = sb(9000000 + n);
@@ -130,8 +109,9 @@ int main(int argc, char** argv) {
     // must be a fixed point of the rewrite (src = gateway, dst = peer) to
     // stay allowed. The work per iteration is unchanged. (The state-file
     // parser forbids this MAC; the bench calls the planner directly.)
-    l.g.mac = role[0] == 's' ? cfg.gateway_mac : MacAddr{0x02, 0, 0, 0, 0, static_cast<uint8_t>(n)};
-    l.g.ifindex = add_device("snb-" + role, {0x0e, 0, 0, 0, 0, static_cast<uint8_t>(n)});
+    bool sender = role[0] == 's' || role[0] == 'o';
+    l.g.mac = sender ? cfg.gateway_mac : MacAddr{0x02, 0, 0, 0, 0, static_cast<uint8_t>(n)};
+    l.g.ifindex = add_device("snb-" + role, {0x0e, 0, 0, 0, 0, static_cast<uint8_t>(n)}, ifindex);
     s.endpoints.push_back({l.id, "snb-" + role, l.g.ip_be, l.g.mac, ""});
     for (uint32_t net : nets) members[net].push_back(l.id);
     locals[role] = l;
@@ -143,6 +123,14 @@ int main(int argc, char** argv) {
     add_local(fmt::format("s{}", k), mine);
     add_local(fmt::format("r{}", k), {mine.back()});
     add_local(fmt::format("d{}", k), others);
+  }
+  // O1: S1's networks on a huge ifindex whose slot S1 holds: its entry is in taps_overflow
+  // (the allow_1_overflow / deny_1_overflow cases: the hash lookup after the slot compare).
+  {
+    std::vector<uint32_t> s1_nets;
+    for (auto& [net, ids] : members)
+      if (std::find(ids.begin(), ids.end(), locals["s1"].id) != ids.end()) s1_nets.push_back(net);
+    add_local("o1", s1_nets, locals["s1"].g.ifindex + 1024 * tap_slots(cfg.capacity));
   }
   // Fillers: remote peers, each in two random networks.
   std::mt19937 rng(1);
@@ -188,10 +176,19 @@ int main(int argc, char** argv) {
     cases.push_back({fmt::format("deny_{}", k), k, false, dp.objects().ingress_prog_fd(), src.ifindex,
                      frame_to(src, locals[fmt::format("d{}", k)].g), TC_ACT_SHOT, {}});
   }
+  {
+    auto& o1 = locals["o1"].g;
+    cases.push_back({"allow_1_overflow", 1, true, dp.objects().ingress_prog_fd(), o1.ifindex,
+                     frame_to(o1, locals["r1"].g), TC_ACT_REDIRECT, {}});
+    cases.push_back({"deny_1_overflow", 1, false, dp.objects().ingress_prog_fd(), o1.ifindex,
+                     frame_to(o1, locals["d1"].g), TC_ACT_SHOT, {}});
+  }
   for (auto& v : o.variants) {
     auto eq = v.find('=');
     if (eq == std::string::npos) return 1;
-    int fd = load_variant(v.substr(eq + 1), root.path());
+    bpf_object* obj = load_variant(v.substr(eq + 1), root.path());
+    bpf_program* prog = obj ? bpf_object__find_program_by_name(obj, "tap_ingress") : nullptr;
+    int fd = prog ? bpf_program__fd(prog) : -1;  // obj lives until exit
     if (fd < 0) {
       fmt::print(stderr, "cannot load variant {}\n", v);
       return 1;

@@ -1,6 +1,6 @@
 // bench/datapath xdp_vs_tc driver: sender CPU per 64-byte frame written into
 // a sandbox's tap, with the real datapath (real loader, real maps) attached,
-// TC-only against TC + the early-drop XDP program (bpf/sandnet_xdp.bpf.c,
+// TC-only against TC + the early-drop XDP program (bench/datapath/sandnet_xdp.bpf.c,
 // "xdp"), the same without its hash lookups ("xdp_lite": spoofing drops
 // only, verdict in TC) and an XDP program that passes everything
 // ("xdp_empty": the price of having XDP at all), switched every window as
@@ -28,7 +28,7 @@
 
 #include "frames.h"
 #include "loader/datapath.h"
-#include "loader/xdp_program.h"
+#include "bench/datapath/xdp_program.h"
 #include "test_host.h"
 #include "xdp_bench_devices.h"
 #include "xdp_empty.skel.h"

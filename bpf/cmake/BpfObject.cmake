@@ -13,7 +13,8 @@
 find_program(SANDNET_BPF_CLANG NAMES clang clang-14 REQUIRED)
 find_program(SANDNET_BPFTOOL NAMES bpftool PATHS /usr/sbin /sbin REQUIRED)
 
-set(SANDNET_BPF_DIR ${CMAKE_CURRENT_LIST_DIR}/..)
+# Cache variables: the function is also called from other folders (bench/datapath).
+set(SANDNET_BPF_DIR ${CMAKE_CURRENT_LIST_DIR}/.. CACHE INTERNAL "bpf/ sources")
 
 set(SANDNET_KERNEL_HEADERS /usr/include CACHE PATH
     "Kernel UAPI headers for BPF sources (linux/, asm-generic/; Debian: linux-libc-dev)")
@@ -21,7 +22,7 @@ set(SANDNET_KERNEL_ASM_HEADERS /usr/include/${CMAKE_LIBRARY_ARCHITECTURE}/asm CA
     "The architecture's kernel asm/ headers (Debian: linux-libc-dev)")
 pkg_get_variable(SANDNET_LIBBPF_INCLUDEDIR libbpf includedir)
 
-set(SANDNET_BPF_SYSROOT ${CMAKE_BINARY_DIR}/bpf-include)
+set(SANDNET_BPF_SYSROOT ${CMAKE_BINARY_DIR}/bpf-include CACHE INTERNAL "staged BPF include root")
 foreach(entry "linux=${SANDNET_KERNEL_HEADERS}/linux"
               "asm-generic=${SANDNET_KERNEL_HEADERS}/asm-generic"
               "asm=${SANDNET_KERNEL_ASM_HEADERS}"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
-/* Config, tap and endpoint lookups: all arrays, inlined by the verifier. */
+/* Config, tap and endpoint lookups: arrays inlined by the verifier (and the
+ * taps overflow hash, for the taps whose slot another ifindex holds). */
 #ifndef SN_BPF_ENDPOINT_H
 #define SN_BPF_ENDPOINT_H
 
@@ -16,27 +17,35 @@ static __always_inline const struct sn_config *sn_config_get(void)
 	return cfg;
 }
 
-/* The tap's slot, whatever it holds; NULL for an ifindex beyond the array. */
-static __always_inline const struct sn_tap *sn_tap_slot(__u32 ifindex)
+/* The entry of the device `ifindex`, whatever it holds (a guest or a
+ * quarantine); NULL when it has none. Its slot first: an inlined array
+ * lookup and one compare. A slot that holds another ifindex (or none) is
+ * never used for this one: the taps_overflow hash answers instead. */
+static __always_inline const struct sn_tap *sn_tap_entry(__u32 ifindex)
 {
-	return bpf_map_lookup_elem(&taps, &ifindex);
+	__u32 slot = ifindex & sn_tap_slot_mask;
+	const struct sn_tap *tap = bpf_map_lookup_elem(&taps, &slot);
+
+	if (tap && tap->ifindex == ifindex)
+		return tap;
+	return bpf_map_lookup_elem(&taps_overflow, &ifindex);
 }
 
-/* A slot with a guest (ip != 0). NULL for an ifindex beyond the array, an
- * empty slot or a quarantined one (ip 0 too): fail closed. */
-static __always_inline int sn_tap_placed(const struct sn_tap *slot)
+/* An entry with a guest (ip != 0). Not NULL (no entry) nor a quarantined
+ * entry (ip 0 too): fail closed. */
+static __always_inline int sn_tap_placed(const struct sn_tap *tap)
 {
-	return slot && slot->ip != 0;
+	return tap && tap->ip != 0;
 }
 
-static __always_inline int sn_tap_quarantined(const struct sn_tap *slot)
+static __always_inline int sn_tap_quarantined(const struct sn_tap *tap)
 {
-	return slot && slot->ip == 0 && (slot->flags & SN_TAP_QUARANTINED);
+	return tap && tap->ip == 0 && (tap->flags & SN_TAP_QUARANTINED);
 }
 
 static __always_inline const struct sn_tap *sn_tap_lookup(__u32 ifindex)
 {
-	const struct sn_tap *tap = sn_tap_slot(ifindex);
+	const struct sn_tap *tap = sn_tap_entry(ifindex);
 
 	return sn_tap_placed(tap) ? tap : 0;
 }

@@ -25,12 +25,12 @@ bool enter_private_netns() {
   return ok;
 }
 
-uint32_t add_device(const std::string& name, const MacAddr& mac) {
+uint32_t add_device(const std::string& name, const MacAddr& mac, uint32_t index) {
   // veth, because this kernel has no dummy driver; the peer end is unused.
   // Both ends stay down: no background traffic (IPv6 ND...) can reach the
   // programs and disturb counters; test_run and TCX work on down devices.
-  auto cmd = fmt::format("ip link add {0} address {1} type veth peer name {0}p", name,
-                         format_mac(mac));
+  auto cmd = fmt::format("ip link add {0} {2} address {1} type veth peer name {0}p", name,
+                         format_mac(mac), index ? fmt::format("index {}", index) : "");
   if (std::system(cmd.c_str()) != 0) {
     std::fprintf(stderr, "failed: %s\n", cmd.c_str());
     std::abort();

@@ -14,8 +14,9 @@ namespace sandnet::dp::testkit {
 bool enter_private_netns();
 
 // Creates a device named `name` (<= 12 chars) with `mac` in the current
-// netns. Returns its ifindex; aborts the test program on failure.
-uint32_t add_device(const std::string& name, const MacAddr& mac);
+// netns, at ifindex `index` when not 0 (to make taps share a slot, or a huge
+// ifindex). Returns its ifindex; aborts the test program on failure.
+uint32_t add_device(const std::string& name, const MacAddr& mac, uint32_t index = 0);
 
 class BpffsRoot {
  public:

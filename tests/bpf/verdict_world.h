@@ -1,7 +1,8 @@
 // The test world of the BPF verdict tests: five local sandboxes on dummy
 // devices and one remote peer, loaded through the real loader into the real
 // kernel (private netns, private bpffs root).
-//   net1 = {A, B, R(remote)}, net2 = {B, C}, net3 = {E}, D in no network.
+//   net1 = {A, B, R(remote), O}, net2 = {B, C}, net3 = {E}, D in no network.
+// O's ifindex shares A's slot of the taps array: its entry is in taps_overflow.
 #pragma once
 #include <memory>
 
@@ -26,6 +27,8 @@ struct VerdictWorld {
   std::unique_ptr<BpffsRoot> root;
   std::unique_ptr<Datapath> dp;
   Guest a, b, c, d, e;
+  Guest o;             // sandbox F, on a huge ifindex whose slot A holds: found through overflow
+  uint32_t z_ifindex;  // a device whose slot C holds, with no entry of its own
   Guest q;  // a tap the agent cannot place: quarantined (drop-all); its frames use A's addresses
   uint32_t remote_ip_be;
   uint32_t stray_ifindex;  // a device with the program's hook but no tap entry

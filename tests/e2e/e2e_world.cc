@@ -67,12 +67,19 @@ void World::kill_api() {
   api_.reset();
 }
 
-HttpResult World::call(const std::string& method, const std::string& path, const json& body) const {
+std::string World::add_tenant(const std::string& name) {
+  std::string key = test::create_user(db_, name);
+  if (key.empty()) throw std::runtime_error("sandnet-api users create printed no key");
+  return key;
+}
+
+HttpResult World::call(const std::string& method, const std::string& path, const json& body,
+                       const std::string& key) const {
   return testing::in_netns(host_netns(), [&] {
     httplib::Client client("http://127.0.0.1:8080");
     client.set_connection_timeout(std::chrono::seconds(5));
     client.set_read_timeout(std::chrono::seconds(90));
-    httplib::Headers headers{{"X-Api-Key", user_key_}};
+    httplib::Headers headers{{"X-Api-Key", key.empty() ? user_key_ : key}};
     std::string text = body.is_null() ? std::string() : body.dump();
     httplib::Result r = method == "GET"      ? client.Get(path, headers)
                         : method == "DELETE" ? client.Delete(path, headers)
@@ -86,8 +93,9 @@ HttpResult World::call(const std::string& method, const std::string& path, const
   });
 }
 
-json World::ok(const std::string& method, const std::string& path, const json& body) const {
-  auto r = call(method, path, body);
+json World::ok(const std::string& method, const std::string& path, const json& body,
+               const std::string& key) const {
+  auto r = call(method, path, body, key);
   if (r.status != 200 || !r.body.is_object() || r.body.value("status", "") != "success")
     throw std::runtime_error(fmt::format("{} {} -> {} {}", method, path, r.status, r.raw));
   return r.body["data"];
@@ -135,12 +143,13 @@ json World::agent_status() const { return sync::agent_request(sync::agent_socket
 
 std::string World::agent_log() const { return testing::read_text_file(scratch() + "/agent.log"); }
 
-Guest& World::create_sandbox(const std::string& label, const std::string& name, const json& networks) {
+Guest& World::create_sandbox(const std::string& label, const std::string& name, const json& networks,
+                             const std::string& key) {
   json body = {{"name", name}};
   if (!networks.is_null()) body["networks"] = networks;
-  auto data = ok("POST", "/v1/sandboxes", body);
+  auto data = ok("POST", "/v1/sandboxes", body, key);
   auto& sb = topo_->add_sandbox(label);
-  Guest g{label, data.at("id"), name, data.at("ip"), "", sb.netns, sb.tap};
+  Guest g{label, data.at("id"), name, data.at("ip"), "", sb.netns, sb.tap, key};
   g.mac = fmt::format("02:00:{}", [&] {  // the MAC the agent derives when the runtime names none
     unsigned a, b, c, d;
     std::sscanf(g.ip.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
@@ -150,9 +159,14 @@ Guest& World::create_sandbox(const std::string& label, const std::string& name, 
   return guests_[label] = g;
 }
 
-void World::recreate_tap(const Guest& g) {
-  topo_->recreate_tap(g.label);
+void World::recreate_tap(const Guest& g, uint32_t ifindex) {
+  topo_->recreate_tap(g.label, ifindex);
   configure_guest_end(g);
+}
+
+uint32_t World::tap_ifindex(const Guest& g) const {
+  auto j = json::parse(run_checked({"ip", "-n", host_netns(), "-j", "link", "show", "dev", g.tap}));
+  return j.at(0).at("ifindex").get<uint32_t>();
 }
 
 void World::configure_guest_end(const Guest& g) {
@@ -182,15 +196,16 @@ json World::unplug(const Guest& g) {
 
 json World::attach(const Guest& g, const std::string& network, bool wait) {
   return ok("POST", fmt::format("/v1/sandboxes/{}/networks{}", g.id, wait ? "?wait=applied&timeout=30" : ""),
-            {{"id", network}});
+            {{"id", network}}, g.key);
 }
 
 json World::detach(const Guest& g, const std::string& network, bool wait) {
-  return ok("DELETE", fmt::format("/v1/sandboxes/{}/networks/{}{}", g.id, network, wait ? "?wait=applied&timeout=30" : ""));
+  return ok("DELETE", fmt::format("/v1/sandboxes/{}/networks/{}{}", g.id, network, wait ? "?wait=applied&timeout=30" : ""),
+            nullptr, g.key);
 }
 
 json World::member(const std::string& network, const Guest& g) const {
-  auto data = ok("GET", "/v1/networks/" + network);
+  auto data = ok("GET", "/v1/networks/" + network, nullptr, g.key);
   for (auto& m : data.value("members", json::array()))
     if (m.value("sandbox_id", "") == g.id) return m;
   return nullptr;

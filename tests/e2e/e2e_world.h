@@ -29,6 +29,7 @@ struct HttpResult {
 
 struct Guest {
   std::string label, id, name, ip, mac, netns, tap;
+  std::string key;  // its tenant's API key; empty: the world's first tenant ("alice")
 };
 
 class World {
@@ -43,14 +44,19 @@ class World {
   const std::string& host_netns() const { return topo_->host_netns(); }
   std::string host_id() const { return "h1"; }
   const std::string& db() const { return db_; }  // for sandnet-api's admin commands
-  const std::string& bpffs_root() const { return bpffs_root_; }  // the agent's pins (this world's own)
+  const std::string& bpffs_root() const { return bpffs_root_; }
 
   // --- sandnet-api (runs in the host namespace, so only this world's agent can reach it)
   void start_api();
   void kill_api();
-  HttpResult call(const std::string& method, const std::string& path, const json& body = nullptr) const;
+  // Another tenant (`sandnet-api users create`); returns its API key.
+  std::string add_tenant(const std::string& name);
+  // As the tenant whose key is given; an empty key is the first tenant's.
+  HttpResult call(const std::string& method, const std::string& path, const json& body = nullptr,
+                  const std::string& key = {}) const;
   // The call must answer 200 success; returns data (throws with the answer otherwise).
-  json ok(const std::string& method, const std::string& path, const json& body = nullptr) const;
+  json ok(const std::string& method, const std::string& path, const json& body = nullptr,
+          const std::string& key = {}) const;
 
   // --- sandnet-agent --api
   void start_agent(const std::vector<std::string>& extra_args = {});
@@ -64,19 +70,24 @@ class World {
   std::string state_dir() const { return scratch() + "/agent-state"; }
 
   // --- sandboxes
-  // POST /v1/sandboxes {name, networks?}, then a veth sandbox with the assigned address.
-  Guest& create_sandbox(const std::string& label, const std::string& name, const json& networks = nullptr);
+  // POST /v1/sandboxes {name, networks?} as the tenant of `key`, then a veth sandbox with the
+  // assigned address.
+  Guest& create_sandbox(const std::string& label, const std::string& name, const json& networks = nullptr,
+                        const std::string& key = {});
   Guest& guest(const std::string& label) { return guests_.at(label); }
   // A's tap deleted and a new device created under its name, the guest end configured as
-  // before (a new VM with the same address and MAC); the runtime is not told.
-  void recreate_tap(const Guest& g);
+  // before (a new VM with the same address and MAC); the runtime is not told. At ifindex
+  // `ifindex` when not 0.
+  void recreate_tap(const Guest& g, uint32_t ifindex = 0);
+  // The tap's ifindex in the host namespace.
+  uint32_t tap_ifindex(const Guest& g) const;
   // `sandnetctl plug` (what a VM runtime does); returns the agent's answer.
   json plug(const Guest& g);
   json unplug(const Guest& g);
-  // POST/DELETE membership, with ?wait=applied; returns data.
+  // POST/DELETE membership as the guest's tenant, with ?wait=applied; returns data.
   json attach(const Guest& g, const std::string& network, bool wait = true);
   json detach(const Guest& g, const std::string& network, bool wait = true);
-  // GET /v1/networks/{net} member entry for a sandbox (null when not a member).
+  // GET /v1/networks/{net} (as the guest's tenant): its member entry, null when not a member.
   json member(const std::string& network, const Guest& g) const;
 
  private:

@@ -281,45 +281,42 @@ TEST_F(FailClosed, AnApplyThatFailsIsNotReportedApplied) {
   expect_nothing_reaches_the_host("apply failing");
 }
 
-TEST_F(FailClosed, ATapBeyondTheTapsArrayIsQuarantinedAlone) {
+// Taps are not indexed by raw ifindex (layout v6). With max_local_taps 2 the taps array has 4
+// slots; B's tap is recreated at A's ifindex + 4 x 2^20: the same slot as A's, and far beyond
+// layout v5's 65,536-entry array. Its entry goes to taps_overflow and it works like any tap:
+// plugged, traffic both ways, cut by a detach, nothing quarantined.
+TEST_F(FailClosed, ATapWhoseSlotIsTakenAndWhoseIfindexIsHugeWorksNormally) {
   World& w = *world_;
   w.start_api();
   w.ok("POST", "/v1/networks", {{"name", "backend"}});
-  Guest* x = &w.create_sandbox("A", "brave-otter");
-  Guest* y = &w.create_sandbox("B", "calm-heron");
-  auto ifindex = [&](const Guest& g) {
-    auto j = nlohmann::json::parse(testing::run_checked({"ip", "-n", w.host_netns(), "-j", "link", "show", "dev", g.tap}));
-    return j.at(0).at("ifindex").get<unsigned>();
-  };
-  if (ifindex(*x) > ifindex(*y)) std::swap(x, y);
-  // The taps array ends just below y's ifindex: y is "a tap with ifindex >= 65536".
+  a_ = &w.create_sandbox("A", "brave-otter");
+  b_ = &w.create_sandbox("B", "calm-heron");
+  const uint32_t huge = w.tap_ifindex(*a_) + (4u << 20);
+  w.recreate_tap(*b_, huge);
+  ASSERT_EQ(w.tap_ifindex(*b_), huge);
   std::string config = w.scratch() + "/agent.json";
-  std::ofstream(config) << fmt::format(R"({{"max_tap_ifindex": {}}})", ifindex(*y));
+  std::ofstream(config) << R"({"max_local_taps": 2, "max_tap_ifindex": 65536})";  // the latter: obsolete
   w.start_agent({"--config", config});
-  a_ = y;  // expect_nothing_reaches_the_host() works on a_
-  b_ = x;
-  EXPECT_EQ(w.plug(*x).value("ok", false), true);
-  std::string refused;  // sandnetctl exits non-zero on {"ok": false}
-  try {
-    w.plug(*y);
-  } catch (const std::exception& e) {
-    refused = e.what();
-  }
-  EXPECT_NE(refused.find("quarantined"), std::string::npos)
-      << "a tap the datapath cannot hold must not look plugged: " << refused;
-  EXPECT_EQ(w.attach(*x, "backend")["applied"], true);
-  EXPECT_EQ(w.attach(*y, "backend")["applied"], true) << "the change applied; y's entry is fail-closed";
-  auto& topo = w.topo();
-  topo.route_sandbox_to_outside(y->label);
-  testing::set_sysctl(w.host_netns(), "net.ipv4.conf.all.rp_filter", "0");
-  servers_.push_back(std::make_unique<testing::TcpEchoServer>(w.host_netns(), topo.add_outside().host_ip, kHostTcpPort));
-  servers_.push_back(std::make_unique<testing::TcpEchoServer>(x->netns, x->ip, kPeerPort));
-  EXPECT_TRUE(sandnet_on(y->tap));
-  expect_nothing_reaches_the_host("tap beyond the taps array");
-  EXPECT_NE(testing::tcp_probe(y->netns, x->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed);
+  for (auto* g : {a_, b_}) ASSERT_EQ(w.plug(*g).value("ok", false), true) << g->tap;
+  EXPECT_EQ(w.attach(*a_, "backend")["applied"], true);
+  EXPECT_EQ(w.attach(*b_, "backend")["applied"], true);
+  auto overflow = testing::run_checked(
+      {"bpftool", "-j", "map", "dump", "pinned", w.bpffs_root() + "/" SN_LAYOUT_DIR "/taps_overflow"});
+  EXPECT_NE(overflow.find(std::to_string(huge)), std::string::npos) << "B's entry is not in overflow: " << overflow;
+  EXPECT_NE(w.agent_log().find("max_tap_ifindex is obsolete"), std::string::npos);
+
+  servers_.push_back(std::make_unique<testing::TcpEchoServer>(a_->netns, a_->ip, kPeerPort));
+  servers_.push_back(std::make_unique<testing::TcpEchoServer>(b_->netns, b_->ip, kPeerPort));
+  EXPECT_EQ(testing::tcp_probe(b_->netns, a_->ip, kPeerPort, kAllowed), TcpOutcome::kEchoed);
+  EXPECT_EQ(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kAllowed), TcpOutcome::kEchoed);
   auto s = w.agent_status();
-  EXPECT_NE(s["quarantined"].dump().find(y->tap), std::string::npos) << s.dump();
+  EXPECT_EQ(s["quarantined"].size(), 0u) << s.dump();
   EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
+
+  EXPECT_EQ(w.detach(*b_, "backend")["applied"], true);
+  EXPECT_NE(testing::tcp_probe(b_->netns, a_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed);
+  EXPECT_NE(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed);
+  EXPECT_TRUE(sandnet_on(b_->tap));
 }
 
 }  // namespace

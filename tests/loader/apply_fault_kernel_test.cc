@@ -1,26 +1,17 @@
-// Faults in the middle of an apply, against the real kernel:
-// - a map write fails: another writer fills the set_nets hash behind the agent's back, so the
-//   kernel refuses (E2BIG) the second of the two new sets an update puts, after its first
-//   network and set are written. What is left must be fail-closed (every tap keeps its
-//   programs and entry, no frame passes that neither the old nor the new state allows), the
-//   apply must not look applied (it throws), and once the fault is gone the next apply
-//   converges;
-// - attaching the programs fails: something else holds the link's pin path, so the link made
-//   cannot be pinned (and dies with its fd). The failure is listed, the other taps are
-//   attached, and the next apply retries it.
+// A map write failing in the middle of an apply, against the real kernel: another writer
+// fills the set_nets hash behind the agent's back, so the kernel refuses (E2BIG) the second of
+// the two new sets an update puts, after its first network and set are written. What is left
+// must be fail-closed (every tap keeps its programs and entry, no frame passes that neither
+// the old nor the new state allows), the apply must not look applied (it throws), and once
+// the fault is gone the next apply converges. (Attach failures: attach_failure_test.cc.)
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
 #include <linux/pkt_cls.h>
-
-#include <linux/bpf.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <filesystem>
 
 #include "kernel_world.h"
 #include "loader/pin_paths.h"
-#include "loader/tc_features.h"
 #include "prog_runner.h"
 
 namespace sandnet::dp {
@@ -99,38 +90,6 @@ TEST(ApplyFault, AWriteFailingMidApplyLeavesTheMapsFailClosedAndTheNextApplyConv
   EXPECT_EQ(dp.apply(new_state).map_writes, 0u);
   Datapath restarted(small_config(), root.path());
   EXPECT_EQ(restarted.apply(new_state).map_writes, 0u) << "what is in the kernel is exactly the plan";
-}
-
-// Programs attached to a device's TCX hook (what `bpftool net` lists).
-uint32_t tcx_programs(uint32_t ifindex, int attach_type) {
-  union bpf_attr attr {};
-  uint32_t ids[16] = {};
-  attr.query.target_fd = ifindex;  // the ifindex, for a TCX hook
-  attr.query.attach_type = static_cast<uint32_t>(attach_type);
-  attr.query.prog_ids = reinterpret_cast<uint64_t>(ids);
-  attr.query.prog_cnt = 16;
-  if (syscall(__NR_bpf, BPF_PROG_QUERY, &attr, sizeof attr) != 0) return 0;
-  return attr.query.prog_cnt;
-}
-
-TEST(ApplyFault, AnAttachThatFailsIsListedAndRetriedAtTheNextApply) {
-  if (!tcx_supported()) GTEST_SKIP() << "no TCX";
-  testkit::BpffsRoot root("ld-attach");
-  Datapath dp(small_config(), root.path());
-  dp.apply(state(1, {{1, {0}}}));
-  auto pin = fmt::format("{}/{}_ingress", links_dir(root.path()), taps()[1]);
-  ASSERT_TRUE(std::filesystem::create_directory(pin));  // not a link: neither adopted nor replaced
-  auto r = dp.apply(state(2, {{1, {0, 1}}}));
-  ASSERT_TRUE(r.attach_failures.count(taps()[1])) << "not listed";
-  EXPECT_EQ(r.attach_failures.size(), 1u);
-  EXPECT_EQ(tcx_programs(taps()[1], kBpfTcxIngress), 0u) << "an unpinned link outlived its fd";
-  EXPECT_EQ(tcx_programs(taps()[0], kBpfTcxIngress), 1u);
-  EXPECT_TRUE(dp.maps().read_image().taps.count(taps()[1])) << "the maps are written all the same";
-  std::filesystem::remove(pin);
-  auto again = dp.apply(state(2, {{1, {0, 1}}}));
-  EXPECT_TRUE(again.attach_failures.empty());
-  EXPECT_EQ(tcx_programs(taps()[1], kBpfTcxIngress), 1u);
-  EXPECT_EQ(tcx_programs(taps()[1], kBpfTcxEgress), 1u);
 }
 
 }  // namespace

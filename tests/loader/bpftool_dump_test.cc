@@ -42,7 +42,7 @@ TEST(Bpftool, EveryPinnedMapDumpsWithFieldNames) {
   const std::map<std::string, std::vector<std::string>> expected = {
       {"config", {"overlay_net", "overlay_mask", "host_ll", "sample_every", "gw_mac", "reach_words"}},
       {"endpoints", {"ifindex", "host_id", "mac", "set_id", "flags"}},
-      {"taps", {"ip", "set_id", "mac", "tap_mac", "counter_row", "reach_base", "overlay_net", "gw_mac"}},
+      {"taps", {"ip", "set_id", "mac", "tap_mac", "counter_row", "reach_base", "overlay_net", "gw_mac", "ifindex"}},
       {"reach", {"dst_sets"}},
       {"set_nets", {"count", "nets"}},
       {"networks", {"id"}},
@@ -56,7 +56,12 @@ TEST(Bpftool, EveryPinnedMapDumpsWithFieldNames) {
     ASSERT_TRUE(j.is_array() && !j.empty()) << out;
     for (auto& f : fields) EXPECT_NE(out.find("\"" + f + "\""), std::string::npos) << f << " in " << out;
   }
-  // The ring buffer has no entries to dump; it shows with its name and type.
+  // taps_overflow is empty here (no two taps share a slot: tests/bpf/tap_overflow_test.cc
+  // fills it); it shows with its name and type. So does the ring buffer, which has no
+  // entries to dump.
+  std::string overflow = run(fmt::format("bpftool -j map show pinned {}", map_pin(root.path(), "taps_overflow")));
+  EXPECT_NE(overflow.find("\"hash\""), std::string::npos) << overflow;
+  EXPECT_NE(overflow.find("\"taps_overflow\""), std::string::npos) << overflow;
   std::string rb = run(fmt::format("bpftool -j map show pinned {}", map_pin(root.path(), "drop_events")));
   EXPECT_NE(rb.find("\"ringbuf\""), std::string::npos) << rb;
   EXPECT_NE(rb.find("\"drop_events\""), std::string::npos) << rb;

@@ -2,6 +2,12 @@
 // "taps" and state builders naming them.
 #pragma once
 #include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <linux/if_packet.h>
+#include <net/ethernet.h>
+#include <net/if.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <map>
 #include <vector>
@@ -42,6 +48,19 @@ inline DesiredState state(int n, const std::map<int, std::vector<int>>& nets) {
     s.networks.push_back(ns);
   }
   return s;
+}
+
+// Writes one frame into the peer end of a veth, so that it arrives on `dev`'s ingress.
+inline void send_from_peer(const std::string& peer, const testkit::Frame& f) {
+  int fd = socket(AF_PACKET, SOCK_RAW, 0);
+  ASSERT_GE(fd, 0);
+  sockaddr_ll to{};
+  to.sll_family = AF_PACKET;
+  to.sll_ifindex = static_cast<int>(if_nametoindex(peer.c_str()));
+  to.sll_halen = ETH_ALEN;
+  EXPECT_EQ(sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
+            static_cast<ssize_t>(f.size()));
+  close(fd);
 }
 
 inline AgentConfig small_config() {

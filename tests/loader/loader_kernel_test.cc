@@ -4,14 +4,19 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <gtest/gtest.h>
+#include <linux/pkt_cls.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "empty_bpf.skel.h"
 #include "kernel_world.h"
+#include "loader/bpf_objects.h"
 #include "loader/pin_paths.h"
+#include "loader/tap_slots.h"
 #include "loader/tc_features.h"
 #include "loader/tcx_link.h"
+#include "prog_runner.h"
 
 namespace sandnet::dp {
 namespace {
@@ -84,6 +89,35 @@ TEST(LoaderKernel, RestartedLoaderAdoptsEverythingAndWritesNothing) {
   for (auto& [pin, id] : links_before) EXPECT_EQ(link_id(pin), id) << pin;
 }
 
+// bpf/lib/maps.h is the one list of maps: the object pins each by name under the layout
+// directory, and the agent's table (kMaps) must name exactly the object's maps.
+TEST(LoaderKernel, MapListsMustAgree) {
+  testkit::BpffsRoot root("ld-maplist");
+  Datapath dp(small_config(), root.path());
+  std::vector<std::string> names;
+  for (auto& [name, _] : kMaps) {
+    names.push_back(name);
+    EXPECT_TRUE(std::filesystem::exists(map_pin(root.path(), name))) << name << " not pinned";
+  }
+  EXPECT_NO_THROW(check_map_list(names));
+  auto extra = names;
+  extra.push_back("new_map");
+  try {
+    check_map_list(extra);
+    FAIL() << "a map the agent does not know was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("new_map"), std::string::npos) << e.what();
+  }
+  auto missing = names;
+  missing.erase(std::find(missing.begin(), missing.end(), std::string("taps_overflow")));
+  try {
+    check_map_list(missing);
+    FAIL() << "an object without taps_overflow was accepted";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("taps_overflow"), std::string::npos) << e.what();
+  }
+}
+
 TEST(LoaderKernel, OverCapacityQuarantinesOnlyTheNewcomer) {
   testkit::BpffsRoot root("ld-cap");
   AgentConfig cfg = small_config();
@@ -132,6 +166,48 @@ TEST(LoaderKernel, RemovedEndpointIsDetached) {
   EXPECT_EQ(r.detached, 1u);
   EXPECT_EQ(count_links(root.path()), 6u);
   EXPECT_FALSE(dp.maps().read_image().taps.count(taps()[3]));
+}
+
+// Taps placement through the real MapSet (loader/tap_slots.h): a tap whose slot another holds
+// goes to taps_overflow and stays there, the slot owner leaving and coming back included.
+TEST(LoaderKernel, ATapInOverflowStaysThereWhileItsSlotChangesHands) {
+  testkit::BpffsRoot root("ld-slots");
+  AgentConfig cfg = small_config();
+  const uint32_t slots = tap_slots(cfg.capacity);
+  const uint32_t ov = testkit::add_device("snl-ov", {0x0e, 0, 0, 0, 1, 0x99}, taps()[0] + 1024 * slots);
+  const MacAddr ov_mac{0x02, 0, 0, 0, 1, 0x99};
+  auto with_ov = [&](DesiredState s) {
+    s.endpoints.push_back({sb(9), "snl-ov", ip(9), ov_mac, ""});
+    s.networks[0].members.push_back(sb(9));
+    return s;
+  };
+  Datapath dp(cfg, root.path());
+  auto where = [&](uint32_t ifindex) {
+    sn_tap t{};
+    uint32_t slot = tap_slot_of(ifindex, slots);
+    if (bpf_map_lookup_elem(dp.maps().fds().taps.get(), &slot, &t) == 0 && t.ifindex == ifindex) return "slot";
+    if (bpf_map_lookup_elem(dp.maps().fds().taps_overflow.get(), &ifindex, &t) == 0) return "overflow";
+    return "none";
+  };
+  dp.apply(with_ov(state(2, {{1, {0, 1}}})));
+  EXPECT_STREQ(where(taps()[0]), "slot");
+  EXPECT_STREQ(where(ov), "overflow");
+  DesiredState without0 = with_ov(state(2, {{1, {0, 1}}}));
+  without0.endpoints.erase(without0.endpoints.begin());
+  dp.apply(without0, {tap(0)});  // tap 0 unplugged: its slot is free
+  EXPECT_STREQ(where(taps()[0]), "none");
+  EXPECT_STREQ(where(ov), "overflow") << "deleting the slot owner moved another tap";
+  dp.apply(with_ov(state(2, {{1, {0, 1}}})));
+  EXPECT_STREQ(where(taps()[0]), "slot");
+  EXPECT_STREQ(where(ov), "overflow");
+  EXPECT_EQ(dp.maps().read_image().taps.at(ov).ip, ip(9));
+  testkit::Ipv4Spec s;
+  s.src_be = ip(9);
+  s.dst_be = ip(1);
+  auto r = testkit::run_prog(dp.objects().ingress_prog_fd(), ov, testkit::ipv4_frame(cfg.gateway_mac, ov_mac, s));
+  EXPECT_EQ(r.retval, static_cast<uint32_t>(TC_ACT_REDIRECT));
+  dp.apply(DesiredState{}, {tap(0), tap(1), "snl-ov"});
+  EXPECT_STREQ(where(ov), "none");
 }
 
 TEST(LoaderKernel, ExistingLinkWithAnotherProgramIsUpgradedInPlace) {

@@ -93,7 +93,7 @@ TEST(PlanCapacity, ANetworkOverCapacityQuarantinesTheEntriesThatNeedIt) {
   EXPECT_NE(find_quarantined(p, 103)->why.find("max_networks"), std::string::npos);
   auto* remote = find_quarantined(p, 0, sb(4));
   ASSERT_NE(remote, nullptr) << "a remote endpoint not installed is listed too";
-  EXPECT_FALSE(remote->has_slot);
+  EXPECT_FALSE(remote->has_entry);
   EXPECT_FALSE(p.target.endpoints.count(ip_of(4))) << "packets to it drop as NO_ENDPOINT";
   EXPECT_TRUE(warned(p, "remote endpoint " + sb(4)));
   EXPECT_TRUE(allowed(p.target, 0, 1));
@@ -125,7 +125,7 @@ TEST(PlanCapacity, ADropAllEntrysRowIsReservedBeforeNewcomers) {
   EXPECT_TRUE(drop_all(p, 109)) << "the quarantined tap's row is reserved first";
   auto* late = find_quarantined(p, 103);
   ASSERT_NE(late, nullptr);
-  EXPECT_FALSE(late->has_slot) << "no row left: no entry at all (its programs drop it as UNKNOWN_TAP)";
+  EXPECT_FALSE(late->has_entry) << "no row left: no entry at all (its programs drop it as UNKNOWN_TAP)";
   EXPECT_NE(late->why.find("max_local_taps"), std::string::npos);
   EXPECT_FALSE(p.target.taps.count(103));
   EXPECT_TRUE(allowed(p.target, 1, 2));

@@ -382,17 +382,13 @@ TEST(Plan, ATapClaimedTwiceIsQuarantined) {
   EXPECT_TRUE(p.target.endpoints.count(ip_of(0)));
 }
 
-TEST(Plan, TapIfindexBeyondTheTapsArrayIsQuarantinedAlone) {
-  Capacity cap;
-  cap.max_tap_ifindex = 102;  // the test resolver's taps have ifindex 100 + i
-  auto p = plan(state(3, {{1, {0, 1, 2}}}), {}, cap);
-  ASSERT_EQ(p.quarantined.size(), 1u);
-  EXPECT_EQ(p.quarantined[0].ifindex, 102u);
-  EXPECT_FALSE(p.quarantined[0].has_slot) << "no slot: its programs drop it as UNKNOWN_TAP";
-  EXPECT_FALSE(p.target.taps.count(102));
-  EXPECT_FALSE(p.target.endpoints.count(ip_of(2)));
-  EXPECT_NE(p.warnings.front().find("max_tap_ifindex"), std::string::npos);
-  EXPECT_TRUE(allowed(p.target, 0, 1));
+TEST(Plan, EveryTapEntryNamesItsIfindex) {
+  // Where an entry lives (slot or overflow) is MapSet's business (loader/tap_slots.h); the
+  // entry itself says whose it is, so that a slot never serves another ifindex.
+  auto p = plan_update(state(3, {{1, {0, 1, 2}}}), {}, fake_taps(), big(), {}, HeldTaps{7'000'001});
+  ASSERT_EQ(p.target.taps.size(), 4u);
+  for (auto& [ifindex, t] : p.target.taps) EXPECT_EQ(t.ifindex, ifindex);
+  EXPECT_EQ(p.target.taps.at(7'000'001).flags, SN_TAP_QUARANTINED);
 }
 
 // A tap whose set changes both ways (neither only grows nor only shrinks) is written on a

@@ -113,6 +113,16 @@ TEST(AgentConfig, DefaultsAndOverrides) {
   EXPECT_EQ(c.host_link_local_be, *parse_ipv4("169.254.0.1"));
 }
 
+// Layout v6 sizes the taps array from max_local_taps; an old config naming max_tap_ifindex
+// still loads (the key is ignored, with a warning), so that an upgrade never fails on it.
+TEST(AgentConfig, MaxTapIfindexIsObsoleteButAccepted) {
+  auto c = parse_agent_config(R"({"max_tap_ifindex":65536,"max_local_taps":100})");
+  EXPECT_EQ(c.capacity.max_local_taps, 100u);
+  EXPECT_NO_THROW(parse_agent_config(R"({"max_tap_ifindex":1})"));
+  EXPECT_THROW(parse_agent_config(R"({"max_local_taps":2097152})"), std::runtime_error)
+      << "beyond kMaxLocalTaps: a 4-million-slot taps array";
+}
+
 TEST(AgentConfig, MaxEndpointsDefaultsToTheOverlaySize) {
   EXPECT_EQ(default_agent_config().capacity.max_endpoints, 65536u);
   EXPECT_EQ(parse_agent_config("{}").capacity.max_endpoints, 65536u);

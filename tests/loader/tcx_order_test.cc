@@ -30,19 +30,6 @@ uint64_t drops(Datapath& dp, uint32_t ifindex, uint32_t hook, int reason) {
   return it == counters.end() ? 0 : it->second.drops[reason];
 }
 
-// Writes one frame into the peer end of a veth, so that it arrives on `dev`'s ingress.
-void send_from_peer(const std::string& peer, const testkit::Frame& f) {
-  int fd = socket(AF_PACKET, SOCK_RAW, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_ll to{};
-  to.sll_family = AF_PACKET;
-  to.sll_ifindex = static_cast<int>(if_nametoindex(peer.c_str()));
-  to.sll_halen = ETH_ALEN;
-  EXPECT_EQ(sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
-            static_cast<ssize_t>(f.size()));
-  close(fd);
-}
-
 TEST(TcxOrder, ForeignProgramAttachedEarlierDoesNotBypassSandnet) {
   if (!tcx_supported()) GTEST_SKIP() << "no TCX";
   taps();  // private netns

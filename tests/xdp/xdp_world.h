@@ -3,7 +3,7 @@
 #pragma once
 #include <memory>
 
-#include "loader/xdp_program.h"
+#include "bench/datapath/xdp_program.h"
 #include "verdict_world.h"
 #include "xdp_runner.h"
 

@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 5
-#define SN_LAYOUT_DIR "v5"
+#define SN_LAYOUT_VERSION 6
+#define SN_LAYOUT_DIR "v6"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -101,11 +101,19 @@ struct sn_endpoint {
 	__u32 flags;    /* SN_EP_PRESENT for an entry */
 };
 
-/* taps: array indexed by ifindex -> the guest behind it, for anti-spoofing,
- * its reach row and a copy of the config fields the ingress hot path reads
- * (one entry instead of two lookups; the loader rewrites every tap when the
- * config changes). An array (inlined lookup) rather than a hash: a slot with
- * ip == 0 is empty (no guest has address 0). */
+/* taps: the guest behind each tap, for anti-spoofing, its reach row and a
+ * copy of the config fields the ingress hot path reads (one entry instead of
+ * two lookups; the loader rewrites every tap when the config changes).
+ * Since layout v6 an entry lives in one of two maps, never both:
+ *   taps:          array of tap_slots (a power of two), indexed by
+ *                  ifindex & (tap_slots - 1): the common case, an inlined
+ *                  array lookup and one compare of the entry's ifindex;
+ *   taps_overflow: hash keyed by ifindex, for a tap whose slot another
+ *                  ifindex already holds (and which stays there).
+ * A slot whose ifindex is not the device's is never used for it (v5 indexed
+ * an array by the raw ifindex, so a large ifindex had no entry at all).
+ * A slot with ip == 0 is empty (no guest has address 0); ifindex is appended
+ * last so that the fields before it keep their v5 offsets. */
 struct sn_tap {
 	__u32 ip;          /* guest overlay IPv4, network order */
 	__u32 set_id;      /* same as the endpoint's; 0 = in no network */
@@ -119,6 +127,7 @@ struct sn_tap {
 	__u8 gw_mac[6];
 	__u8 flags;        /* SN_TAP_QUARANTINED (v5) */
 	__u8 pad;
+	__u32 ifindex;     /* the device this entry is for (v6); 0 in an empty slot */
 };
 
 /* A tap that carries the programs but that the agent cannot place (its

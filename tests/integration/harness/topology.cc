@@ -126,20 +126,22 @@ std::string Topology::host_link_mac(const std::string& ifname) const {
   return links.at(0).at("address").get<std::string>();
 }
 
-void Topology::add_veth(const Sandbox& sb) {
+void Topology::add_veth(const Sandbox& sb, uint32_t ifindex) {
   const std::string& host = host_netns();
-  run_checked({"ip", "-n", host, "link", "add", sb.tap, "type", "veth", "peer", "name", sb.guest_if, "netns",
-               sb.netns});
+  std::vector<std::string> add = {"ip", "-n", host, "link", "add", sb.tap};
+  if (ifindex != 0) add.insert(add.end(), {"index", std::to_string(ifindex)});
+  add.insert(add.end(), {"type", "veth", "peer", "name", sb.guest_if, "netns", sb.netns});
+  run_checked(add);
   run_checked({"ip", "-n", sb.netns, "link", "set", sb.guest_if, "address", sb.mac});
   run_checked({"ip", "-n", sb.netns, "addr", "add", sb.ip + "/16", "dev", sb.guest_if});
   run_checked({"ip", "-n", sb.netns, "link", "set", sb.guest_if, "up"});
   run_checked({"ip", "-n", host, "link", "set", sb.tap, "up"});
 }
 
-void Topology::recreate_tap(const std::string& label) {
+void Topology::recreate_tap(const std::string& label, uint32_t ifindex) {
   Sandbox& sb = sandbox(label);
   if (!sb.tap_deleted) delete_tap(label);
-  add_veth(sb);
+  add_veth(sb, ifindex);
   sb.tap_deleted = false;
   if (routing_) route_one(sb);
 }

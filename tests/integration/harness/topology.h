@@ -79,11 +79,12 @@ class Topology {
   void delete_tap(const std::string& label);
   // A new device under the same tap name, its guest end in the same namespace with the same
   // address and MAC (a new VM the runtime has not plugged): nothing of the old one survives.
-  void recreate_tap(const std::string& label);
+  // At ifindex `ifindex` when not 0.
+  void recreate_tap(const std::string& label, uint32_t ifindex = 0);
 
  private:
   void route_one(const Sandbox& sb);
-  void add_veth(const Sandbox& sb);
+  void add_veth(const Sandbox& sb, uint32_t ifindex = 0);
 
   std::string prefix_;
   std::string scratch_dir_;

@@ -1,4 +1,4 @@
-#include "loader/xdp_program.h"
+#include "bench/datapath/xdp_program.h"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -17,21 +17,25 @@ namespace sandnet::dp {
 std::unique_ptr<XdpProgram> XdpProgram::load(const std::string& root, XdpScope scope) {
   route_libbpf_logs();
   std::unique_ptr<XdpProgram> self(new XdpProgram());
-  self->skel_ = sandnet_xdp__open();
+  // Its maps are the TC datapath's, pinned by name (bpf/lib/maps.h) under the layout
+  // directory: libbpf adopts them all, so that drops are counted and sampled where the CLI
+  // reads them. A map not pinned yet would be created: refuse instead.
+  std::string pin_root = layout_dir(root);
+  LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = pin_root.c_str());
+  self->skel_ = sandnet_xdp__open_opts(&opts);
   if (!self->skel_) throw std::runtime_error("cannot open the XDP skeleton");
-  // Every map of the object (but its own .rodata) is one the TC programs
-  // pinned: share them all, so that drops are counted and sampled where the
-  // CLI reads them.
   bpf_map* map;
   bpf_object__for_each_map(map, self->skel_->obj) {
     if (bpf_map__is_internal(map)) continue;
-    auto path = map_pin(root, bpf_map__name(map));
-    UniqueFd fd(bpf_obj_get(path.c_str()));
+    UniqueFd fd(bpf_obj_get(bpf_map__pin_path(map)));
     if (!fd.valid())
       throw std::runtime_error(fmt::format("XDP program: map {} is not pinned ({}); load the TC "
-                                           "datapath first", path, std::strerror(errno)));
-    if (bpf_map__reuse_fd(map, fd.get()) != 0)
-      throw std::runtime_error(fmt::format("XDP program: cannot reuse {}", path));
+                                           "datapath first", bpf_map__pin_path(map), std::strerror(errno)));
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0 || bpf_map__set_max_entries(map, info.max_entries) != 0)
+      throw std::runtime_error(fmt::format("XDP program: cannot inspect {}", bpf_map__pin_path(map)));
+    if (map == self->skel_->maps.taps) self->skel_->rodata->sn_tap_slot_mask = info.max_entries - 1;
   }
   self->skel_->rodata->sn_xdp_verdicts = scope == XdpScope::kAllDrops;
   int err = sandnet_xdp__load(self->skel_);

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: (GPL-2.0 OR BSD-2-Clause) */
 /*
- * sandnet early drops: an optional XDP program on sandbox taps, in front of
- * tap_ingress (sandnet.bpf.c).
+ * sandnet early drops, an experiment: an XDP program on sandbox taps, in
+ * front of tap_ingress (bpf/sandnet.bpf.c). It lives in bench/ with its
+ * benchmark because it is not part of the product: its rules repeat
+ * tap_ingress's (from the same bpf/lib helpers, tap lookup included).
  *   tap_xdp: decides, from the frame and the maps alone, every drop
  *            tap_ingress would make, and makes it before the kernel builds an
  *            skb (on a tap, in tun_get_user). Everything else passes to TC,
@@ -10,7 +12,8 @@
  * (tests/xdp compares both programs frame by frame). Drops are counted in
  * the same maps under the hook SN_HOOK_XDP.
  * Measured not to pay on a tap (bench/datapath/xdp_vs_tc; docs/datapath.md,
- * "TC-only vs TC+XDP"): the agent does not attach it.
+ * "TC-only vs TC+XDP"): the agent does not attach it. The loader of this
+ * experiment is bench/datapath/xdp_program.cc.
  */
 #include "lib/common.h"
 #include "lib/maps.h"

@@ -1,5 +1,5 @@
-// The optional early-drop XDP program (bpf/sandnet_xdp.bpf.c), loaded on the
-// maps the TC datapath pinned under the current layout directory (<root>/v<SN_LAYOUT_VERSION>),
+// The early-drop XDP experiment (bench/datapath/sandnet_xdp.bpf.c), loaded on the
+// maps the TC datapath pinned under the current layout directory (<root>/<SN_LAYOUT_DIR>),
 // and attached to a tap with a BPF_XDP link. Destroying it closes fds only.
 #pragma once
 #include <cstdint>
