@@ -45,6 +45,10 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
 
 ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::string>& release) {
   ApplyResult r;
+  if (reread_) {  // the last apply failed: what is in the maps may have changed since (a fault cleared)
+    current_ = maps().read_image();
+    reread_ = false;
+  }
   // What carries the programs now (links of this layout or an older one, or entries in the
   // taps map) and still exists keeps them, unless the runtime released it.
   HeldTaps held;
@@ -54,21 +58,33 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
   for (auto& name : release)
     if (auto tap = resolver_(name)) held.erase(tap->ifindex);
 
-  Plan plan = plan_update(desired, current_, resolver_, config_.capacity, make_tap_forwarding(config_), held);
+  // Taps whose entries this apply deletes: their programs go once the entries are gone.
+  std::set<uint32_t> stale;
+  Plan plan;
+  // A plan that quarantined an entry only because old and new did not fit side by side frees
+  // room as it deletes: plan again from the result (bounded; each pass deletes something).
+  for (int pass = 0; pass < kMaxPasses; ++pass) {
+    plan = plan_update(desired, current_, resolver_, config_.capacity, make_tap_forwarding(config_), held);
+    for (auto& op : plan.ops)
+      if (auto* del = std::get_if<DelTap>(&op)) stale.insert(del->ifindex);
+    try {
+      r.map_writes += maps().apply(plan);
+    } catch (...) {
+      current_ = maps().read_image();  // partially applied: re-read the truth, and again next time
+      reread_ = true;
+      throw;
+    }
+    current_ = std::move(plan.target);
+    if (!plan.replan) break;
+  }
   r.warnings = plan.warnings;
   r.quarantined = plan.quarantined;
-  try {
-    r.map_writes = maps().apply(plan);
-  } catch (...) {
-    current_ = maps().read_image();  // partially applied: re-read the truth
-    throw;
-  }
-  current_ = std::move(plan.target);
   // Taps get their programs once their entries exist (a packet before that
   // would only meet UNKNOWN_TAP), and lose them after their entries are gone.
   std::set<uint32_t> attached;
   for (auto& [ifindex, _] : current_.taps) attached.insert(ifindex);
-  for (auto& q : plan.quarantined) attached.insert(q.ifindex);  // drop-all entries are in the target too
+  for (auto& q : plan.quarantined)
+    if (q.ifindex) attached.insert(q.ifindex);  // also one without an entry (0: a remote endpoint)
   for (uint32_t ifindex : attached) {
     try {
       attacher_.attach(ifindex, objects_->ingress_prog_fd(), objects_->egress_prog_fd(), r.attach);
@@ -84,8 +100,7 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
   }
   retire_older_layouts(root_);  // an upgrade: the old programs step aside only now
   // Only released taps and gone devices are left to detach.
-  std::set<uint32_t> stale = attacher_.pinned_ifindexes();
-  for (auto k : plan.del_taps) stale.insert(k);
+  for (uint32_t ifindex : attacher_.pinned_ifindexes()) stale.insert(ifindex);
   for (uint32_t ifindex : stale) {
     if (attached.count(ifindex)) continue;
     attacher_.detach(ifindex);

@@ -33,8 +33,9 @@ class Datapath {
   Datapath(const AgentConfig& config, std::string bpffs_root,
            TapResolver resolver = nullptr /* default: the real devices */);
 
-  // Throws CapacityError / std::runtime_error; on a capacity error nothing
-  // was written. A tap that carries the programs keeps them (and gets a drop-all entry if
+  // An entry over a capacity is quarantined, not refused (plan_update). Throws CapacityError
+  // when the maps' own contents break the layout (nothing written) and std::runtime_error when
+  // a write fails (the writes before it stay, the maps are re-read; the next apply converges). A tap that carries the programs keeps them (and gets a drop-all entry if
   // nothing places it) until its device is gone or it is named in `release` (an explicit
   // unplug: detached once it has no entry). Attach failures do not throw: they are listed
   // in the result, the tap is set down until its programs are attached (the maps are
@@ -51,6 +52,7 @@ class Datapath {
 
  private:
   static bool device_exists(uint32_t ifindex);
+  static constexpr int kMaxPasses = 3;
   AgentConfig config_;
   std::string root_;
   TapResolver resolver_;
@@ -58,6 +60,7 @@ class Datapath {
   TapAttacher attacher_;
   TapFence fence_;
   MapImage current_;
+  bool reread_ = false;  // a write failed: read the maps again before the next plan
   size_t config_writes_ = 0;
 };
 

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "loader/capacity_budget.h"
+
 namespace sandnet::dp {
 
 bool operator==(const MapImage& a, const MapImage& b) {
@@ -26,14 +28,6 @@ bool reaches(const MapImage& img, const sn_tap& tap, uint32_t dst_set) {
   if (row == img.reach.end()) return false;
   auto word = row->second.find(dst_set / SN_REACH_BITS);
   return word != row->second.end() && (word->second >> (dst_set % SN_REACH_BITS)) & 1;
-}
-
-size_t Plan::writes() const {
-  // A row filled whole is one batch write.
-  return put_networks.size() + put_sets.size() + fill_rows.size() + put_reach.size() +
-         put_endpoints.size() + put_taps.size() + settle_endpoints.size() + settle_taps.size() +
-         del_endpoints.size() + del_taps.size() + settle_reach.size() + del_sets.size() +
-         del_networks.size();
 }
 
 namespace {
@@ -86,28 +80,6 @@ uint64_t word_of(const ReachRow* row, uint32_t w) {
   return it == row->end() ? 0 : it->second;
 }
 
-void check_capacity(size_t target, size_t peak, uint32_t cap, const char* what, const char* knob) {
-  if (target > cap)
-    throw CapacityError(fmt::format("over capacity: {} {} (config {} = {})", target, what, knob, cap));
-  if (peak > cap)
-    throw CapacityError(fmt::format(
-        "over capacity: the update needs {} {} at its peak, old and new side by side "
-        "(config {} = {}); apply it in smaller steps",
-        peak, what, knob, cap));
-}
-
-// Both maps are sorted: one merge walk, no lookups (these run over every endpoint).
-template <typename K, typename V>
-size_t union_size(const std::map<K, V>& a, const std::map<K, V>& b) {
-  size_t n = a.size();
-  auto ia = a.begin();
-  for (auto& [k, _] : b) {
-    while (ia != a.end() && ia->first < k) ++ia;
-    n += (ia != a.end() && !(k < ia->first)) ? 0 : 1;
-  }
-  return n;
-}
-
 // Keys of `from` that `to` lacks, in order (a merge walk).
 template <typename K, typename V>
 std::vector<K> keys_missing(const std::map<K, V>& from, const std::map<K, V>& to) {
@@ -120,19 +92,26 @@ std::vector<K> keys_missing(const std::map<K, V>& from, const std::map<K, V>& to
   return out;
 }
 
-using RowOfTap = std::map<std::pair<uint32_t, uint32_t>, uint32_t>;  // {ifindex, guest ip} -> row
+// A tap keeps its drop_counts/reach row while it keeps its guest, and across a drop-all entry
+// (ip 0, which reads no reach): so quarantining a running tap needs no new row. A tap given
+// to another guest takes a new row, so the new guest never holds the old guest's reach bits
+// or counters, not even mid-update.
+std::optional<uint32_t> kept_row(const MapImage& current, uint32_t ifindex, uint32_t ip) {
+  auto it = current.taps.find(ifindex);
+  if (it == current.taps.end() || it->second.counter_row == 0) return std::nullopt;
+  if (it->second.ip == ip || it->second.ip == 0 || ip == 0) return it->second.counter_row;
+  return std::nullopt;
+}
 
-// A tap entry for guest `ip` (0: quarantined, no guest): the tap's MAC, its counter/reach row
-// (kept while the tap keeps its guest) and the config copies.
-sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint32_t words,
-                 const RowOfTap& row_of_tap, IdAllocator& rows) {
+// A tap entry for guest `ip` (0: quarantined, no guest) on reach/counter row `row`: the tap's
+// MAC and the config copies.
+sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint32_t words, uint32_t row) {
   sn_tap t{};
   t.ifindex = tap.ifindex;
   t.ip = ip;
   std::copy(tap.mac.begin(), tap.mac.end(), t.tap_mac);
-  auto row = row_of_tap.find({tap.ifindex, ip});
-  t.counter_row = row != row_of_tap.end() && row->second != 0 ? row->second : rows.next();
-  t.reach_base = t.counter_row * words;
+  t.counter_row = row;
+  t.reach_base = row * words;
   t.overlay_net = fwd.overlay_net_be;
   t.overlay_mask = fwd.overlay_mask_be;
   t.host_ll = fwd.host_ll_be;
@@ -154,29 +133,25 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   std::unordered_map<std::string_view, uint32_t> net_index_of;
   net_index_of.reserve(current.networks.size() + desired.networks.size());
   for (auto& [index, id] : current.networks) net_index_of.emplace(id, index);
-  std::map<NetIndexList, uint32_t> set_id_of;
+  std::map<NetIndexList, uint32_t> set_id_of;  // what the maps hold, plus what this update admits
   for (auto& [set_id, nets] : current.set_nets) set_id_of.emplace(nets, set_id);
   IdAllocator net_ids(current.networks), set_ids(current.set_nets);
 
+  // Every desired network gets its index now; it enters the target only with an admitted member.
+  std::unordered_map<uint32_t, std::string_view> net_id_at;
   std::unordered_map<std::string_view, NetIndexList> nets_of_sandbox;
   nets_of_sandbox.reserve(desired.endpoints.size());
   for (auto& net : desired.networks) {
     auto [it, fresh] = net_index_of.emplace(net.id, 0);
     if (fresh) it->second = net_ids.next();
-    target.networks[it->second] = net.id;
+    net_id_at[it->second] = net.id;
     for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
   }
 
-  // drop_counts rows: a tap keeps its row while it keeps its guest; a new tap,
-  // or a tap given to another guest IP, takes the smallest row no current tap
-  // holds (row 0 counts devices without a tap entry), so that the new guest
-  // never holds the old guest's reach bits or counters, not even mid-update.
+  // drop_counts/reach rows (kept_row): a new one is the smallest no current tap holds (row 0
+  // counts devices without a tap entry), so a row is never reused while an entry points at it.
   std::map<uint32_t, uint32_t> rows_in_use;
-  RowOfTap row_of_tap;
-  for (auto& [ifindex, t] : current.taps) {
-    row_of_tap[{ifindex, t.ip}] = t.counter_row;
-    rows_in_use[t.counter_row] = ifindex;
-  }
+  for (auto& [ifindex, t] : current.taps) rows_in_use[t.counter_row] = ifindex;
   IdAllocator rows(rows_in_use);
 
   // Local taps first: a tap claimed by two endpoints places neither (which guest is behind it?).
@@ -194,15 +169,37 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     ++claims[tap_of[i]->ifindex];
   }
 
+  // Room counted at the peak: whatever the maps hold now stays until phase 3.
+  CapacityBudget budget(cap, current.endpoints.size(), current.taps.size(), current.networks.size(),
+                        current.set_nets.size());
+  bool capacity_limited = false;
   std::map<uint32_t, Quarantined> quarantine;  // by ifindex
-  auto hold = [&](uint32_t ifindex, std::string tap, std::string why) {
-    auto [it, fresh] = quarantine.emplace(ifindex, Quarantined{ifindex, tap, why});
+  // A drop-all entry needs a row (a new one unless the tap has an entry now), no set, no reach bit.
+  auto hold = [&](uint32_t ifindex, std::string tap, std::string why, std::string sandbox = {}) {
+    auto [it, fresh] = quarantine.emplace(ifindex, Quarantined{ifindex, tap, why, std::move(sandbox)});
     if (!fresh) return;
-    plan.warnings.push_back(fmt::format("tap {} (ifindex {}) quarantined, drop-all: {}",
-                                        tap.empty() ? "?" : tap, ifindex, why));
+    if (kept_row(current, ifindex, 0)) return;
+    if (auto knob = budget.exceeded({.rows = 1})) {
+      it->second.has_entry = false;
+      it->second.why += "; no room for its drop-all entry: " + budget.why(knob);
+      capacity_limited = true;
+    } else {
+      budget.take({.rows = 1});
+    }
+  };
+  auto remote_not_installed = [&](const EndpointSpec& ep, const std::string& why) {
+    plan.warnings.push_back(fmt::format("remote endpoint {} not installed (its packets drop): {}", ep.sandbox_id, why));
+    plan.quarantined.push_back({0, "", why, ep.sandbox_id, false});
   };
 
-  std::set<uint32_t> local_sets;
+  // Per-entry problems first; what is left competes for room.
+  struct Candidate {
+    size_t i;
+    NetIndexList nets;
+    bool in_maps;  // its endpoint is in the maps now: admitted before any newcomer
+  };
+  std::vector<Candidate> candidates;
+  std::set<uint32_t> candidate_taps;
   for (size_t i = 0; i < desired.endpoints.size(); ++i) {
     auto& ep = desired.endpoints[i];
     const auto& tap = tap_of[i];
@@ -213,59 +210,24 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (nets.size() > cap.max_nets_per_sandbox) {
       auto why = fmt::format("sandbox {} is in {} networks (config max_nets_per_sandbox = {})", ep.sandbox_id,
                              nets.size(), cap.max_nets_per_sandbox);
-      if (tap) hold(tap->ifindex, ep.tap, why);
-      else plan.warnings.push_back(fmt::format("remote endpoint not installed (its packets drop): {}", why));
+      if (tap) hold(tap->ifindex, ep.tap, why, ep.sandbox_id);
+      else remote_not_installed(ep, why);
       continue;
     }
     if (tap && claims[tap->ifindex] > 1) {
       hold(tap->ifindex, ep.tap, fmt::format("tap {} is claimed by {} sandboxes", ep.tap, claims[tap->ifindex]));
       continue;
     }
-    uint32_t set_id = 0;
-    if (!nets.empty()) {
-      auto [it, fresh] = set_id_of.emplace(nets, 0);
-      if (fresh) it->second = set_ids.next();
-      set_id = it->second;
-      target.set_nets[set_id] = nets;
-    }
-    sn_endpoint e{};
-    e.ifindex = tap ? tap->ifindex : 0;
-    e.host_id = 0;
-    if (!ep.local()) {  // FNV-1a of the host name; only "not local" matters for now
-      uint32_t h = 2166136261u;
-      for (unsigned char c : ep.host) h = (h ^ c) * 16777619u;
-      e.host_id = h | 1;
-    }
-    std::copy(ep.mac.begin(), ep.mac.end(), e.mac);
-    e.set_id = set_id;
-    e.flags = SN_EP_PRESENT;
-    target.endpoints[ep.ip_be] = e;
-    if (tap) {
-      sn_tap t = tap_entry(*tap, ep.ip_be, fwd, words, row_of_tap, rows);
-      t.set_id = set_id;
-      std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
-      target.taps[tap->ifindex] = t;
-      if (set_id) local_sets.insert(set_id);
-    }
+    candidates.push_back({i, std::move(nets), current.endpoints.count(ep.ip_be) != 0});
+    if (tap) candidate_taps.insert(tap->ifindex);
   }
   // Taps the desired state cannot place, and taps that carry the programs with nothing
-  // placing them: drop-all entries (never a detach).
-  for (auto& q : desired.quarantined) {
-    auto tap = resolve(q.tap);
-    if (tap && !target.taps.count(tap->ifindex)) hold(tap->ifindex, q.tap, q.why);
-  }
+  // placing them: drop-all entries (never a detach), their rows reserved before newcomers'.
+  for (auto& q : desired.quarantined)
+    if (auto tap = resolve(q.tap); tap && !candidate_taps.count(tap->ifindex)) hold(tap->ifindex, q.tap, q.why);
   for (uint32_t ifindex : held)
-    if (!target.taps.count(ifindex)) hold(ifindex, "", "carries sandnet's programs but no plug places it");
-  for (auto& [ifindex, q] : quarantine) {
-    std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve(q.tap);
-    sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd, words, row_of_tap, rows);
-    t.flags = SN_TAP_QUARANTINED;  // ip 0: no guest, no set, no endpoint points here
-    target.taps[ifindex] = t;
-    plan.quarantined.push_back(std::move(q));
-  }
+    if (!candidate_taps.count(ifindex)) hold(ifindex, "", "carries sandnet's programs but no plug places it");
 
-  // Phase 2 entries: for each key whose set changes neither by only growing
-  // nor by only shrinking, a transit entry on the union of old and new.
   auto contents = [&](uint32_t set_id, const std::map<uint32_t, NetIndexList>& sets) {
     auto it = sets.find(set_id);
     return it == sets.end() ? NetIndexList{} : it->second;
@@ -273,6 +235,102 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   auto includes = [](const NetIndexList& big, const NetIndexList& small) {
     return std::includes(big.begin(), big.end(), small.begin(), small.end());
   };
+  // The set an entry passes through when it moves from `old_nets` to `nets` neither by only
+  // growing nor by only shrinking (see step() below); empty when it needs none.
+  auto transit_of = [&](const NetIndexList& old_nets, const NetIndexList& nets) {
+    NetIndexList u;
+    if (includes(nets, old_nets) || includes(old_nets, nets)) return u;
+    std::set_union(old_nets.begin(), old_nets.end(), nets.begin(), nets.end(), std::back_inserter(u));
+    return u;
+  };
+
+  // Admission, in a stable order: entries already in the maps first, then by sandbox id.
+  // The desired state usually lists endpoints by sandbox id already: a partition and a check
+  // then replace a sort of string keys (a large part of a plan's cost at 10k sandboxes).
+  auto newcomers = std::stable_partition(candidates.begin(), candidates.end(), [](auto& c) { return c.in_maps; });
+  auto by_id = [&](const Candidate& a, const Candidate& b) {
+    return desired.endpoints[a.i].sandbox_id < desired.endpoints[b.i].sandbox_id;
+  };
+  for (auto [from, to] : {std::pair{candidates.begin(), newcomers}, std::pair{newcomers, candidates.end()}})
+    if (!std::is_sorted(from, to, by_id)) std::sort(from, to, by_id);
+  std::set<uint32_t> local_sets;
+  for (auto& c : candidates) {
+    auto& ep = desired.endpoints[c.i];
+    const auto& tap = tap_of[c.i];
+    sn_endpoint e{};
+    e.ifindex = tap ? tap->ifindex : 0;
+    e.host_id = 0;
+    if (!ep.local()) {  // FNV-1a of the host name; only "not local" matters for now
+      uint32_t h = 2166136261u;
+      for (unsigned char ch : ep.host) h = (h ^ ch) * 16777619u;
+      e.host_id = h | 1;
+    }
+    // What it adds to the maps: its endpoint key, new networks, its set and the transit sets
+    // its entries pass through, and a row for a new tap or a new guest.
+    CapacityNeed need;
+    auto cur_ep = current.endpoints.find(ep.ip_be);
+    need.endpoints = cur_ep == current.endpoints.end() ? 1 : 0;
+    for (uint32_t n : c.nets) need.networks += !current.networks.count(n) && !target.networks.count(n);
+    std::vector<NetIndexList> new_sets;
+    auto add_set = [&](const NetIndexList& nets) {
+      if (!nets.empty() && !set_id_of.count(nets) && std::find(new_sets.begin(), new_sets.end(), nets) == new_sets.end())
+        new_sets.push_back(nets);
+    };
+    add_set(c.nets);
+    if (cur_ep != current.endpoints.end() && cur_ep->second.ifindex == e.ifindex && cur_ep->second.host_id == e.host_id)
+      add_set(transit_of(contents(cur_ep->second.set_id, current.set_nets), c.nets));
+    if (tap) {
+      auto cur_tap = current.taps.find(tap->ifindex);
+      if (cur_tap != current.taps.end() && cur_tap->second.ip == ep.ip_be)
+        add_set(transit_of(contents(cur_tap->second.set_id, current.set_nets), c.nets));
+      need.rows = kept_row(current, tap->ifindex, ep.ip_be) ? 0 : 1;
+    }
+    need.sets = static_cast<uint32_t>(new_sets.size());
+    if (auto knob = budget.exceeded(need)) {
+      capacity_limited = true;
+      auto why = fmt::format("sandbox {} does not fit: {}", ep.sandbox_id, budget.why(knob));
+      if (tap) hold(tap->ifindex, ep.tap, why, ep.sandbox_id);
+      else remote_not_installed(ep, why);
+      continue;
+    }
+    budget.take(need);
+    for (auto& nets : new_sets) set_id_of.emplace(nets, set_ids.next());
+    uint32_t set_id = 0;
+    if (!c.nets.empty()) {
+      set_id = set_id_of.at(c.nets);
+      target.set_nets[set_id] = c.nets;
+      for (uint32_t n : c.nets)
+        if (auto [it, fresh] = target.networks.try_emplace(n); fresh) it->second = net_id_at.at(n);
+    }
+    std::copy(ep.mac.begin(), ep.mac.end(), e.mac);
+    e.set_id = set_id;
+    e.flags = SN_EP_PRESENT;
+    target.endpoints[ep.ip_be] = e;
+    if (tap) {
+      auto kept = kept_row(current, tap->ifindex, ep.ip_be);
+      sn_tap t = tap_entry(*tap, ep.ip_be, fwd, words, kept ? *kept : rows.next());
+      t.set_id = set_id;
+      std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
+      target.taps[tap->ifindex] = t;
+      if (set_id) local_sets.insert(set_id);
+    }
+  }
+  for (auto& [ifindex, q] : quarantine) {
+    if (q.has_entry) {
+      std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve(q.tap);
+      auto kept = kept_row(current, ifindex, 0);
+      sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd, words, kept ? *kept : rows.next());
+      t.flags = SN_TAP_QUARANTINED;  // ip 0: no guest, no set, no endpoint points here
+      target.taps[ifindex] = t;
+    }
+    plan.warnings.push_back(fmt::format("tap {} (ifindex {}) quarantined, drop-all: {}",
+                                        q.tap.empty() ? "?" : q.tap, ifindex, q.why));
+    plan.quarantined.push_back(std::move(q));
+  }
+
+  // Phase 2 entries: for each key whose set changes neither by only growing
+  // nor by only shrinking, a transit entry on the union of old and new
+  // (its id handed out at admission).
   std::map<uint32_t, NetIndexList> transit_sets;
   // Returns the set id an entry moves to in phase 2a, or nullopt if it
   // moves straight to its final set in phase 2b.
@@ -281,13 +339,13 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     NetIndexList x = contents(old_set, current.set_nets), y = contents(new_set, target.set_nets);
     if (includes(y, x)) return new_set;      // only grows: final at once
     if (includes(x, y)) return std::nullopt;  // only shrinks: after the others grew
-    NetIndexList u;
-    std::set_union(x.begin(), x.end(), y.begin(), y.end(), std::back_inserter(u));
-    auto [it, fresh] = set_id_of.emplace(u, 0);
-    if (fresh) it->second = set_ids.next();
-    if (!target.set_nets.count(it->second)) transit_sets[it->second] = u;
-    return it->second;
+    NetIndexList u = transit_of(x, y);
+    uint32_t id = set_id_of.at(u);
+    if (!target.set_nets.count(id)) transit_sets[id] = u;
+    return id;
   };
+  std::vector<PutEndpoint> put_endpoints, settle_endpoints;
+  std::vector<PutTap> put_taps, settle_taps;
   // Endpoints and taps are array slots rewritten in place, so a reader may
   // see a mix of the old and new value. An entry that changes place (tap or
   // host; for a tap, its guest IP) is emptied first, so that no mix pairs
@@ -299,19 +357,19 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (it != current.endpoints.end() && same_bytes(it->second, v)) continue;
     bool moves = it != current.endpoints.end() &&
                  (it->second.ifindex != v.ifindex || it->second.host_id != v.host_id);
-    if (moves) plan.put_endpoints.emplace_back(k, sn_endpoint{});
+    if (moves) put_endpoints.push_back({k, sn_endpoint{}});
     auto via = it == current.endpoints.end() || moves ? std::optional<uint32_t>(v.set_id)
                                                       : step(it->second.set_id, v.set_id);
     if (via && *via == v.set_id) {
-      plan.put_endpoints.emplace_back(k, v);
+      put_endpoints.push_back({k, v});
       continue;
     }
     if (via) {
       sn_endpoint t = v;
       t.set_id = *via;
-      plan.put_endpoints.emplace_back(k, t);
+      put_endpoints.push_back({k, t});
     }
-    plan.settle_endpoints.emplace_back(k, v);
+    settle_endpoints.push_back({k, v});
   }
   std::set<uint32_t> transit_local;
   std::map<uint32_t, uint32_t> transit_of_tap;  // ifindex -> its phase-2a set
@@ -319,21 +377,21 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     auto it = current.taps.find(k);
     if (it != current.taps.end() && same_bytes(it->second, v)) continue;
     bool moves = it != current.taps.end() && it->second.ip != v.ip;
-    if (moves) plan.put_taps.emplace_back(k, sn_tap{});
+    if (moves) put_taps.push_back({k, sn_tap{}});
     auto via = it == current.taps.end() || moves ? std::optional<uint32_t>(v.set_id)
                                                  : step(it->second.set_id, v.set_id);
     if (via && *via == v.set_id) {
-      plan.put_taps.emplace_back(k, v);
+      put_taps.push_back({k, v});
       continue;
     }
     if (via) {
       sn_tap t = v;
       t.set_id = *via;
-      plan.put_taps.emplace_back(k, t);
+      put_taps.push_back({k, t});
       transit_local.insert(*via);
       transit_of_tap[k] = *via;
     }
-    plan.settle_taps.emplace_back(k, v);
+    settle_taps.push_back({k, v});
   }
 
   // Reach for every combination of entries that can meet during the update.
@@ -347,28 +405,26 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   auto transition_reach = reach_of_sets(all_sets, all_local);
   auto final_reach = reach_of_sets(target.set_nets, local_sets);
 
-  check_capacity(target.endpoints.size(), union_size(current.endpoints, target.endpoints),
-                 cap.max_endpoints, "endpoints", "max_endpoints");
-  check_capacity(target.taps.size(), union_size(current.taps, target.taps), cap.max_local_taps,
-                 "local taps", "max_local_taps");
-  check_capacity(target.networks.size(), union_size(current.networks, target.networks),
-                 cap.max_networks, "networks", "max_networks");
-  check_capacity(target.set_nets.size(), union_size(current.set_nets, all_sets), cap.max_sets,
-                 "network sets", "max_sets");
-  // Set ids are the smallest free ones, so at most max_sets; a row has a bit for each.
-  if (!all_sets.empty() && all_sets.rbegin()->first / SN_REACH_BITS >= words)
-    throw CapacityError(fmt::format("over capacity: set id {} (config max_sets = {})",
-                                    all_sets.rbegin()->first, cap.max_sets));
+  // New set ids are the smallest free ones, so admission keeps them at most max_sets. A larger
+  // id an entry keeps was adopted from the maps (written under another configuration): its
+  // reach bit would fall in the next row, and no single entry's quarantine can be trusted to
+  // catch every such entry, so the whole state is refused and the maps stay as they are.
+  // (A foreign id no entry uses is merely deleted in phase 3.)
+  for (auto* sets : {&target.set_nets, &transit_sets})
+    if (!sets->empty() && sets->rbegin()->first / SN_REACH_BITS >= words)
+      throw CapacityError(fmt::format("over capacity: set id {} in use (config max_sets = {}); purge the maps",
+                                      sets->rbegin()->first, cap.max_sets));
 
+  auto& ops = plan.ops;
   // Phase 1: make.
   for (auto& [k, v] : target.networks) {
     auto it = current.networks.find(k);
-    if (it == current.networks.end() || it->second != v) plan.put_networks.emplace_back(k, v);
+    if (it == current.networks.end() || it->second != v) ops.push_back(PutNetwork{k, v});
   }
   for (auto& [k, v] : all_sets) {
     if (!target.set_nets.count(k) && !transit_sets.count(k)) continue;
     auto it = current.set_nets.find(k);
-    if (it == current.set_nets.end() || it->second != v) plan.put_sets.emplace_back(k, v);
+    if (it == current.set_nets.end() || it->second != v) ops.push_back(PutSet{k, v});
   }
   // Each tap's row: phase 1 adds the bits of every set the tap holds during
   // the update (old, transit, final) towards every set a destination holds
@@ -377,6 +433,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     auto it = rows.find(set);
     return it == rows.end() ? nullptr : &it->second;
   };
+  std::vector<PutReachWord> settle_reach;
+  std::vector<uint32_t> left_rows;  // rows of taps given to another guest: reset once left
   for (auto& [ifindex, t] : target.taps) {
     const uint32_t base = t.reach_base;
     ReachRow fin;
@@ -387,7 +445,10 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (auto via = transit_of_tap.find(ifindex); via != transit_of_tap.end())
       if (auto* r = set_row(transition_reach, via->second)) merge_row(grow, *r);
     auto cur_tap = current.taps.find(ifindex);
-    bool fresh = cur_tap == current.taps.end() || cur_tap->second.counter_row != t.counter_row;
+    // A row is written whole when it is new to the entry: a new row, or a drop-all entry's
+    // row given to a guest (a drop-all entry reads no reach, so nothing depends on it).
+    bool fresh = cur_tap == current.taps.end() || cur_tap->second.counter_row != t.counter_row ||
+                 (cur_tap->second.ip == 0 && t.ip != 0);
     const ReachRow* cur = nullptr;
     if (!fresh) {
       if (auto* r = set_row(transition_reach, cur_tap->second.set_id)) merge_row(grow, *r);
@@ -398,17 +459,36 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     ReachRow phase1 = grow;
     if (cur) merge_row(phase1, *cur);
     if (fresh) {
-      plan.fill_rows.emplace_back(t.counter_row, phase1);
+      ops.push_back(FillReachRow{t.counter_row, phase1});
+      if (cur_tap != current.taps.end() && cur_tap->second.counter_row == t.counter_row)
+        ops.push_back(ResetCounterRow{t.counter_row});  // the guest starts at 0, not at the quarantine's drops
+      else if (cur_tap != current.taps.end() && cur_tap->second.counter_row != 0)
+        left_rows.push_back(cur_tap->second.counter_row);
     } else {
       for (auto& [w, bits] : phase1)
-        if (bits != word_of(cur, w)) plan.put_reach.emplace_back(base + w, bits);
+        if (bits != word_of(cur, w)) ops.push_back(PutReachWord{base + w, bits});
     }
     for (auto& [w, bits] : phase1)
-      if (word_of(&fin, w) != bits) plan.settle_reach.emplace_back(base + w, word_of(&fin, w));
+      if (word_of(&fin, w) != bits) settle_reach.push_back({base + w, word_of(&fin, w)});
   }
+  // Phase 2a: each changed entry on a superset of its old set (or its final entry).
+  for (auto& op : put_endpoints) ops.push_back(op);
+  for (auto& op : put_taps) ops.push_back(op);
+  // Phase 2b: settle on the final entry.
+  for (auto& op : settle_endpoints) ops.push_back(op);
+  for (auto& op : settle_taps) ops.push_back(op);
+  for (uint32_t row : left_rows) ops.push_back(ResetCounterRow{row});  // the next tap given it starts at 0
   // Phase 3: break.
-  plan.del_endpoints = keys_missing(current.endpoints, target.endpoints);
-  plan.del_taps = keys_missing(current.taps, target.taps);
+  bool deletes = false;
+  for (uint32_t k : keys_missing(current.endpoints, target.endpoints)) {
+    ops.push_back(DelEndpoint{k});
+    deletes = true;
+  }
+  for (uint32_t k : keys_missing(current.taps, target.taps)) {
+    ops.push_back(DelTap{k});
+    if (uint32_t row = current.taps.at(k).counter_row) ops.push_back(ResetCounterRow{row});
+    deletes = true;
+  }
   // A row whose tap is gone is emptied after the tap entry (a new tap is
   // never given a row freed in the same update).
   for (auto& [ifindex, t] : current.taps) {
@@ -416,12 +496,20 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     if (it != target.taps.end() && it->second.counter_row == t.counter_row) continue;
     if (auto row = current.reach.find(t.counter_row); row != current.reach.end())
       for (auto& [w, bits] : row->second)
-        if (bits) plan.settle_reach.emplace_back(t.reach_base + w, 0);
+        if (bits) settle_reach.push_back({t.reach_base + w, 0});
   }
+  for (auto& op : settle_reach) ops.push_back(op);
   for (auto& [k, _] : all_sets)
-    if (!target.set_nets.count(k)) plan.del_sets.push_back(k);
+    if (!target.set_nets.count(k)) {
+      ops.push_back(DelSet{k});
+      deletes = true;
+    }
   for (auto& [k, _] : current.networks)
-    if (!target.networks.count(k)) plan.del_networks.push_back(k);
+    if (!target.networks.count(k)) {
+      ops.push_back(DelNetwork{k});
+      deletes = true;
+    }
+  plan.replan = capacity_limited && deletes;
   return plan;
 }
 

@@ -1,6 +1,7 @@
 // The domain logic of the loader (Katran's KatranLb to BpfAdapter split):
 // from a desired state and the maps' current contents, compute the target
-// contents and the ordered writes that reach them. No kernel needed.
+// contents and the ordered writes that reach them (Plan::ops, executed in
+// order by MapSet::apply). No kernel needed.
 //
 // Network-set identities (Cilium-style): each distinct set of networks gets a
 // compact set_id; a packet's verdict is one bit of the source tap's reach row
@@ -20,7 +21,9 @@
 // allowed before and after the update is never dropped; nothing revoked
 // passes once phase 3 is done (briefly, during the update, two sandboxes
 // may reach each other through a network one is leaving and the other
-// joining).
+// joining). The phases are only the order of Plan::ops: a write failing at
+// any op leaves a state that is fail-closed, and planning again from it
+// converges (tests/loader/plan_test.cc walks every prefix).
 #pragma once
 #include <functional>
 #include <optional>
@@ -32,6 +35,7 @@
 #include "loader/agent_config.h"
 #include "loader/desired_state.h"
 #include "loader/map_image.h"
+#include "loader/map_ops.h"
 
 namespace sandnet::dp {
 
@@ -53,51 +57,50 @@ struct CapacityError : std::runtime_error {
 };
 
 // A tap held drop-all: by the desired state, for an entry over a capacity or invalid, or
-// because it carries the programs and nothing places it.
+// because it carries the programs and nothing places it. Also a remote endpoint not installed
+// for a capacity (ifindex 0: no tap; packets to it drop as NO_ENDPOINT).
 struct Quarantined {
   uint32_t ifindex = 0;
   std::string tap;  // empty when only the ifindex is known (found pinned)
   std::string why;
+  std::string sandbox_id;  // when known; a remote endpoint not installed has ifindex 0 and no tap
+  // False when the tap gets no entry: no reach/counter row is left for even a drop-all entry
+  // (max_local_taps). It keeps the programs with no entry, so its ingress drops everything as
+  // UNKNOWN_TAP and its egress drops every frame touching the overlay (docs/datapath.md,
+  // "What happens when...").
+  bool has_entry = true;
 };
 
+// The writes in the order they must reach the kernel (the phases above, flattened): MapSet
+// walks the list and knows nothing of phases, so the order is tested without a kernel.
 struct Plan {
-  // Phase 1: make.
-  std::vector<std::pair<uint32_t, std::string>> put_networks;
-  std::vector<std::pair<uint32_t, NetIndexList>> put_sets;
-  // Reach words by absolute index (row * reach_words + word). Rows new to a
-  // tap are written whole (zeros too): a row is never trusted to be empty.
-  uint32_t reach_words = 0;
-  std::vector<std::pair<uint32_t, ReachRow>> fill_rows;  // counter_row -> its words
-  std::vector<std::pair<uint32_t, uint64_t>> put_reach;  // bits only added
-  // Phase 2a: switch to a superset of the old set (or the final entry).
-  std::vector<std::pair<uint32_t, sn_endpoint>> put_endpoints;
-  std::vector<std::pair<uint32_t, sn_tap>> put_taps;
-  // Phase 2b: settle on the final entry.
-  std::vector<std::pair<uint32_t, sn_endpoint>> settle_endpoints;
-  std::vector<std::pair<uint32_t, sn_tap>> settle_taps;
-  // Phase 3: break.
-  std::vector<uint32_t> del_endpoints;
-  std::vector<uint32_t> del_taps;
-  std::vector<std::pair<uint32_t, uint64_t>> settle_reach;  // after del_taps: final words
-  std::vector<uint32_t> del_sets;
-  std::vector<uint32_t> del_networks;
+  std::vector<MapOp> ops;
+  uint32_t reach_words = 0;  // words per reach row: FillReachRow's row starts at row * reach_words
 
-  MapImage target;                    // contents after the three phases
+  MapImage target;                    // contents after every op
   std::vector<std::string> warnings;  // e.g. endpoints whose tap is missing, quarantines
-  std::vector<Quarantined> quarantined;  // drop-all taps (their entries are in target.taps)
+  std::vector<Quarantined> quarantined;  // drop-all taps (entries in target.taps when has_entry)
+  // Some entry was quarantined for a capacity while this plan deletes entries: once it is
+  // applied, planning again may admit it (the peak of old and new side by side is over).
+  bool replan = false;
 
-  size_t writes() const;
+  size_t writes() const { return ops.size(); }  // a row filled whole is one batch write
 };
 
 // Taps that carry the programs and still exist, by ifindex: each keeps an entry, its own if
 // the desired state places it, else a drop-all one.
 using HeldTaps = std::set<uint32_t>;
 
-// A problem of one entry quarantines only that entry: a sandbox in more than
-// max_nets_per_sandbox networks (local: drop-all tap; remote: not installed, so drops), a
-// tap claimed by two sandboxes. Any ifindex has an entry (loader/tap_slots.h). Everything
+// A problem of one entry quarantines only that entry (local: drop-all tap; remote: not
+// installed, so packets to it drop): a sandbox in more than max_nets_per_sandbox networks,
+// a tap claimed by two sandboxes, and an entry that no
+// longer fits a map (max_endpoints, max_local_taps, max_networks, max_sets, counted at the
+// update's peak). Entries are admitted in a stable order, those already in the maps first, so
+// a running sandbox never loses its place to a newcomer; a drop-all entry's reach row is
+// reserved before any newcomer's. Any ifindex has an entry (loader/tap_slots.h). Everything
 // else applies.
-// Throws CapacityError when the whole target (or the transition) exceeds a map's capacity.
+// Throws CapacityError only when the current contents themselves break the layout (a set id
+// beyond the reach rows: maps pinned with another capacity), which no entry can fix.
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& taps,
                  const Capacity& capacity, const TapForwarding& forwarding = {}, const HeldTaps& held = {});
 

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
+#include <variant>
 #include <vector>
 
 #include "loader/net_addr.h"
@@ -246,48 +247,39 @@ std::map<std::pair<uint32_t, uint32_t>, sn_counters> MapSet::read_counters() con
 }
 
 size_t MapSet::apply(const Plan& p) {
-  for (auto& [k, v] : p.put_networks) {
-    sn_network n{};
-    std::strncpy(n.id, v.c_str(), sizeof n.id - 1);
-    put(fds_.networks.get(), k, n, "networks");
-  }
-  for (auto& [k, v] : p.put_sets) {
-    sn_set_nets s{};
-    s.count = static_cast<uint32_t>(std::min<size_t>(v.size(), SN_MAX_NETS_PER_SET));
-    std::copy(v.begin(), v.begin() + s.count, s.nets);
-    put(fds_.set_nets.get(), k, s, "set_nets");
-  }
-  for (auto& [row, words] : p.fill_rows) fill_reach_row(row * p.reach_words, p.reach_words, words);
-  for (auto& [k, v] : p.put_reach) put(fds_.reach.get(), k, sn_reach_word{v}, "reach");
-  EndpointSlots slots;
-  bool has_endpoints = !p.put_endpoints.empty() || !p.settle_endpoints.empty() || !p.del_endpoints.empty();
-  if (has_endpoints) {
-    auto cfg = read_config();
-    if (!cfg) throw std::runtime_error("endpoints before the config entry: write the config first");
-    slots = {cfg->overlay_net, cfg->overlay_mask};
-  }
-  int ep = fds_.endpoints.get();
-  for (auto& [k, v] : p.put_endpoints) put(ep, slots.slot(k), v, "endpoints");
-  std::vector<uint32_t> left_rows;  // rows of taps given to another guest (a new row each)
-  for (auto& [k, v] : p.put_taps) {
-    auto fin = p.target.taps.find(k);
-    auto old = fin != p.target.taps.end() ? read_tap(k) : std::nullopt;
-    if (old && old->ip != 0 && old->counter_row != fin->second.counter_row) left_rows.push_back(old->counter_row);
-    write_tap(k, v);
-  }
-  for (auto& [k, v] : p.settle_endpoints) put(ep, slots.slot(k), v, "endpoints");
-  for (auto& [k, v] : p.settle_taps) write_tap(k, v);
-  for (uint32_t row : left_rows) reset_counter_row(row);  // the next tap given this row starts at 0
-  // Arrays: an all-zero slot is empty.
-  for (auto k : p.del_endpoints) put(ep, slots.slot(k), sn_endpoint{}, "endpoints");
-  for (auto k : p.del_taps) {
-    auto old = read_tap(k);
-    erase_tap(k);
-    if (old) reset_counter_row(old->counter_row);  // the next tap given this row starts at 0
-  }
-  for (auto& [k, v] : p.settle_reach) put(fds_.reach.get(), k, sn_reach_word{v}, "reach");
-  for (auto k : p.del_sets) del(fds_.set_nets.get(), k, "set_nets");
-  for (auto k : p.del_networks) del(fds_.networks.get(), k, "networks");
+  std::optional<EndpointSlots> slots;  // read from the config at the first endpoint op
+  auto slot = [&](uint32_t ip_be) {
+    if (!slots) {
+      auto cfg = read_config();
+      if (!cfg) throw std::runtime_error("endpoints before the config entry: write the config first");
+      slots = EndpointSlots{cfg->overlay_net, cfg->overlay_mask};
+    }
+    return slots->slot(ip_be);
+  };
+  // The endpoints array: an all-zero slot is empty, so a delete is a write of zeros.
+  auto run = OpVisitor{
+      [&](const PutNetwork& o) {
+        sn_network n{};
+        std::strncpy(n.id, o.id.c_str(), sizeof n.id - 1);
+        put(fds_.networks.get(), o.index, n, "networks");
+      },
+      [&](const PutSet& o) {
+        sn_set_nets v{};
+        v.count = static_cast<uint32_t>(std::min<size_t>(o.nets.size(), SN_MAX_NETS_PER_SET));
+        std::copy(o.nets.begin(), o.nets.begin() + v.count, v.nets);
+        put(fds_.set_nets.get(), o.set_id, v, "set_nets");
+      },
+      [&](const FillReachRow& o) { fill_reach_row(o.row * p.reach_words, p.reach_words, o.words); },
+      [&](const PutReachWord& o) { put(fds_.reach.get(), o.index, sn_reach_word{o.bits}, "reach"); },
+      [&](const PutEndpoint& o) { put(fds_.endpoints.get(), slot(o.ip_be), o.value, "endpoints"); },
+      [&](const PutTap& o) { write_tap(o.ifindex, o.value); },
+      [&](const DelEndpoint& o) { put(fds_.endpoints.get(), slot(o.ip_be), sn_endpoint{}, "endpoints"); },
+      [&](const DelTap& o) { erase_tap(o.ifindex); },
+      [&](const ResetCounterRow& o) { reset_counter_row(o.row); },
+      [&](const DelSet& o) { del(fds_.set_nets.get(), o.set_id, "set_nets"); },
+      [&](const DelNetwork& o) { del(fds_.networks.get(), o.index, "networks"); },
+  };
+  for (auto& op : p.ops) std::visit(run, op);
   return p.writes();
 }
 

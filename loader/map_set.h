@@ -46,8 +46,9 @@ class MapSet {
   // holds the drops on devices without a tap entry.
   std::map<std::pair<uint32_t, uint32_t>, sn_counters> read_counters() const;
 
-  // Executes the three phases in order. Throws on the first failing syscall,
-  // with the map and key in the message. Returns the number of writes.
+  // Executes the plan's ops in their order, knowing nothing of phases. Throws on the first
+  // failing syscall, with the map in the message (the ops before it stay written). Returns
+  // the number of writes.
   size_t apply(const Plan& plan);
 
   const MapFds& fds() const { return fds_; }

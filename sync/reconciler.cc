@@ -111,8 +111,9 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
     quarantined_ = std::move(r.quarantined);
     attach_failures_ = std::move(r.attach_failures);
   } catch (const std::exception& e) {
-    // The loader wrote nothing (capacity) or re-read the truth: the running state stays, and
-    // this revision is not applied (never reported).
+    // A write failed (the writes before it stay; the loader re-reads the maps) or the maps'
+    // own contents break the layout (nothing written): this revision is not applied (never
+    // reported). Entries over a capacity do not land here: they are quarantined one by one.
     if (last_apply_error_ != e.what()) spdlog::error("revision {}: not applied: {}", view_.revision(), e.what());
     last_apply_error_ = e.what();
     ok = false;
@@ -447,7 +448,8 @@ void Reconciler::tap_gone(const std::string& ifname) {
 json Reconciler::quarantined_json() const {
   json out = json::array();
   for (auto& q : quarantined_)
-    out.push_back({{"tap", q.tap}, {"ifindex", q.ifindex}, {"why", q.why}});
+    out.push_back({{"tap", q.tap}, {"ifindex", q.ifindex}, {"sandbox_id", q.sandbox_id}, {"why", q.why},
+                   {"has_entry", q.has_entry}});
   return out;
 }
 

@@ -3,7 +3,10 @@
 //   keeps sandnet's programs on its tap and is drop-all: nothing from its guest reaches the
 //   host stack, neither a TCP connect to a host listener nor a spoofed-source UDP datagram;
 //   `bpftool net` (here: the kernel's BPF_PROG_QUERY) still shows sandnet on the tap;
-// - an apply that fails as a whole is never reported applied (`?wait=applied` says false).
+// - a sandbox over a whole-map capacity is quarantined alone, the rest applies and is reported
+//   applied;
+// - an apply whose map write fails (a frozen map) is never reported applied (`?wait=applied`
+//   says false).
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
 #include <net/if.h>
@@ -219,9 +222,11 @@ TEST_F(FailClosed, AgentStartedWithoutItsCheckpointKeepsEveryTapDropAll) {
   EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, b_->ip, kPeerPort, kConverge), TcpOutcome::kEchoed);
 }
 
-TEST_F(FailClosed, AnApplyThatFailsIsNotReportedApplied) {
+// A whole-map capacity quarantines only the sandbox that does not fit: the datapath holds two
+// networks, B is in both, and A joining a third is held drop-all while the revision applies
+// and is reported applied; once B leaves one network there is room and A is placed again.
+TEST_F(FailClosed, ASandboxOverACapacityIsQuarantinedAloneAndTheRestApplies) {
   World& w = *world_;
-  // The datapath holds two networks: a third one on this host fails the whole apply.
   std::string config = w.scratch() + "/agent.json";
   std::ofstream(config) << R"({"max_networks": 2})";
   w.start_api();
@@ -230,15 +235,50 @@ TEST_F(FailClosed, AnApplyThatFailsIsNotReportedApplied) {
   w.ok("POST", "/v1/networks", {{"name", "second"}});
   w.ok("POST", "/v1/networks", {{"name", "third"}});
   EXPECT_EQ(w.attach(*b_, "second")["applied"], true);
-  auto r = w.ok("POST", fmt::format("/v1/sandboxes/{}/networks?wait=applied&timeout=3", a_->id), {{"id", "third"}});
-  EXPECT_EQ(r["applied"], false) << "a change the datapath refused was reported applied: " << r.dump();
+  EXPECT_EQ(w.attach(*a_, "third")["applied"], true) << "the state applied, A's entry fail-closed";
+  auto s = w.agent_status();
+  EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
+  EXPECT_EQ(s.value("last_apply_error", "?"), "") << s.dump();
+  auto quarantined = s["quarantined"].dump();
+  EXPECT_NE(quarantined.find(a_->tap), std::string::npos) << s.dump();
+  EXPECT_NE(quarantined.find("max_networks"), std::string::npos) << s.dump();
+  EXPECT_EQ(quarantined.find(b_->tap), std::string::npos) << s.dump();
+  EXPECT_TRUE(sandnet_on(a_->tap));
+  EXPECT_NE(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kBlocked), TcpOutcome::kEchoed) << "A is drop-all";
+  expect_nothing_reaches_the_host("A over max_networks");
+  // Everyone else's changes still apply: B leaves `second`, which makes room for A's `third`.
+  EXPECT_EQ(w.detach(*b_, "second")["applied"], true);
+  EXPECT_EQ(testing::tcp_probe_eventually(a_->netns, b_->ip, kPeerPort, kConverge), TcpOutcome::kEchoed);
+  EXPECT_EQ(w.agent_status()["quarantined"].dump().find(a_->tap), std::string::npos) << w.agent_status().dump();
+}
+
+// An apply whose map write really fails is never reported applied: set_nets is frozen under
+// the agent (BPF_MAP_FREEZE: the kernel refuses every write from user space), so the new set
+// A's attach needs cannot be written. What was applied keeps being enforced.
+TEST_F(FailClosed, AnApplyThatFailsIsNotReportedApplied) {
+  World& w = *world_;
+  w.start_api();
+  w.start_agent();
+  ASSERT_NO_FATAL_FAILURE(two_peers());
+  std::string pin = w.bpffs_root() + "/" SN_LAYOUT_DIR "/set_nets";
+  int fd = bpf_obj_get(pin.c_str());
+  ASSERT_GE(fd, 0) << pin;
+  ASSERT_EQ(bpf_map_freeze(fd), 0);
+  close(fd);
+  w.ok("POST", "/v1/networks", {{"name", "second"}});
+  auto r = w.ok("POST", fmt::format("/v1/sandboxes/{}/networks?wait=applied&timeout=3", a_->id), {{"id", "second"}});
+  EXPECT_EQ(r["applied"], false) << "a change the kernel refused was reported applied: " << r.dump();
   auto s = w.agent_status();
   EXPECT_LT(s.value("applied_revision", 0), s.value("revision", 0)) << s.dump();
-  EXPECT_NE(s.value("last_apply_error", ""), "") << s.dump();
-  // Back under capacity (the maps still hold backend and second): applied and reported.
-  EXPECT_EQ(w.detach(*a_, "third")["applied"], true);
-  s = w.agent_status();
-  EXPECT_EQ(s["applied_revision"], s["revision"]) << s.dump();
+  EXPECT_NE(s.value("last_apply_error", "").find("set_nets"), std::string::npos) << s.dump();
+  // Retried (and refused) at every poll: still not applied, and the applied state still holds.
+  EXPECT_FALSE(testing::eventually(milliseconds(3000), milliseconds(200), [&] {
+    auto now = w.agent_status();
+    return now["applied_revision"] == now["revision"];
+  })) << w.agent_status().dump();
+  for (auto* g : {a_, b_}) EXPECT_TRUE(sandnet_on(g->tap)) << g->tap;
+  EXPECT_EQ(testing::tcp_probe(a_->netns, b_->ip, kPeerPort, kAllowed), TcpOutcome::kEchoed);
+  expect_nothing_reaches_the_host("apply failing");
 }
 
 // Taps are not indexed by raw ifindex (layout v6). With max_local_taps 2 the taps array has 4

@@ -1,5 +1,5 @@
 // The loader against the real kernel: apply / re-apply / diff, adoption by a
-// restarted loader with zero writes, capacity refusal, detach, clsact
+// restarted loader with zero writes, capacity quarantine, detach, clsact
 // fallback and the atomic program upgrade of an existing link.
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -118,16 +118,24 @@ TEST(LoaderKernel, MapListsMustAgree) {
   }
 }
 
-TEST(LoaderKernel, OverCapacityIsRefusedAndTheOldStateKept) {
+TEST(LoaderKernel, OverCapacityQuarantinesOnlyTheNewcomer) {
   testkit::BpffsRoot root("ld-cap");
   AgentConfig cfg = small_config();
   cfg.capacity.max_endpoints = 3;
   Datapath dp(cfg, root.path());
   dp.apply(state(3, {{1, {0, 1, 2}}}));
   MapImage before = dp.maps().read_image();
-  EXPECT_THROW(dp.apply(state(4, {{1, {0, 1, 2, 3}}})), CapacityError);
-  EXPECT_TRUE(dp.maps().read_image() == before);
-  EXPECT_EQ(count_links(root.path()), 6u);
+  auto r = dp.apply(state(4, {{1, {0, 1, 2, 3}}}));
+  ASSERT_EQ(r.quarantined.size(), 1u);
+  EXPECT_EQ(r.quarantined[0].ifindex, taps()[3]);
+  EXPECT_NE(r.quarantined[0].why.find("max_endpoints"), std::string::npos) << r.quarantined[0].why;
+  MapImage after = dp.maps().read_image();
+  EXPECT_EQ(after.taps.at(taps()[3]).flags, SN_TAP_QUARANTINED);
+  EXPECT_FALSE(after.endpoints.count(ip(3)));
+  ASSERT_EQ(after.endpoints.size(), before.endpoints.size());
+  for (auto& [k, v] : before.endpoints)
+    EXPECT_TRUE(same_bytes(after.endpoints.at(k), v)) << "the running sandboxes keep their place";
+  EXPECT_EQ(count_links(root.path()), 8u) << "the quarantined tap carries the programs";
 }
 
 TEST(LoaderKernel, PinnedMapsWithAnotherCapacityAreRefused) {

@@ -3,7 +3,9 @@
 #pragma once
 #include <fmt/format.h>
 
+#include <cstdint>
 #include <map>
+#include <variant>
 #include <string>
 
 #include "loader/desired_state.h"
@@ -64,22 +66,45 @@ inline void set_reach_word(MapImage& img, uint32_t words_per_row, uint32_t index
   if (row.empty()) img.reach.erase(index / words_per_row);
 }
 
-// Applies one phase's operations to an image, in plan order.
-inline void apply_phase1(MapImage& img, const Plan& p) {
-  for (auto& [k, v] : p.put_networks) img.networks[k] = v;
-  for (auto& [k, v] : p.put_sets) img.set_nets[k] = v;
-  for (auto& [row, words] : p.fill_rows) {
-    img.reach.erase(row);
-    for (auto& [w, bits] : words) set_reach_word(img, p.reach_words, row * p.reach_words + w, bits);
-  }
-  for (auto& [k, v] : p.put_reach) set_reach_word(img, p.reach_words, k, v);
+// What one op does to the maps, as MapSet writes it.
+inline void apply_op(MapImage& img, const MapOp& op, uint32_t words) {
+  std::visit(OpVisitor{
+                 [&](const PutNetwork& o) { img.networks[o.index] = o.id; },
+                 [&](const PutSet& o) { img.set_nets[o.set_id] = o.nets; },
+                 [&](const FillReachRow& o) {
+                   img.reach.erase(o.row);
+                   for (auto& [w, bits] : o.words) set_reach_word(img, words, o.row * words + w, bits);
+                 },
+                 [&](const PutReachWord& o) { set_reach_word(img, words, o.index, o.bits); },
+                 [&](const PutEndpoint& o) {
+                   if (o.value.flags & SN_EP_PRESENT) img.endpoints[o.ip_be] = o.value;
+                   else img.endpoints.erase(o.ip_be);
+                 },
+                 [&](const PutTap& o) {
+                   if (tap_slot_used(o.value)) img.taps[o.ifindex] = o.value;
+                   else img.taps.erase(o.ifindex);
+                 },
+                 [&](const DelEndpoint& o) { img.endpoints.erase(o.ip_be); },
+                 [&](const DelTap& o) { img.taps.erase(o.ifindex); },
+                 [&](const ResetCounterRow&) {},
+                 [&](const DelSet& o) { img.set_nets.erase(o.set_id); },
+                 [&](const DelNetwork& o) { img.networks.erase(o.index); },
+             },
+             op);
 }
-inline void apply_phase3(MapImage& img, const Plan& p) {
-  for (auto k : p.del_endpoints) img.endpoints.erase(k);
-  for (auto k : p.del_taps) img.taps.erase(k);
-  for (auto& [k, v] : p.settle_reach) set_reach_word(img, p.reach_words, k, v);
-  for (auto k : p.del_sets) img.set_nets.erase(k);
-  for (auto k : p.del_networks) img.networks.erase(k);
+
+// The first n ops of a plan (all by default), in order.
+inline void apply_ops(MapImage& img, const Plan& p, size_t n = SIZE_MAX) {
+  for (size_t i = 0; i < p.ops.size() && i < n; ++i) apply_op(img, p.ops[i], p.reach_words);
+}
+
+// The ops of one kind, in plan order.
+template <typename T>
+std::vector<T> ops_of(const Plan& p) {
+  std::vector<T> out;
+  for (auto& op : p.ops)
+    if (auto* o = std::get_if<T>(&op)) out.push_back(*o);
+  return out;
 }
 
 }  // namespace sandnet::dp::planfx
