@@ -87,6 +87,7 @@ ScanResult scan_chunked(std::string_view in, size_t pos, ScanResult r, const Sca
         }
         bool empty = end == pos;
         pos = end + 2;
+        if (pos - body_start > raw_limit) return too_large();  // trailers count as framing
         if (empty) break;
       }
       r.kind = ScanResult::kComplete;

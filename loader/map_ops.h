@@ -60,5 +60,7 @@ template <typename... F>
 struct OpVisitor : F... {
   using F::operator()...;
 };
+template <typename... F>
+OpVisitor(F...) -> OpVisitor<F...>;  // clang 14 has no aggregate deduction (C++20 P1816)
 
 }  // namespace sandnet::dp

@@ -58,6 +58,12 @@ TEST(RequestScan, RefusesWhatNoApiRequestNeeds) {
   for (int i = 0; i < 11; ++i) lines += "A: b\r\n";
   EXPECT_EQ(status(lines + "\r\n"), 431);
   EXPECT_EQ(status(lines), 431);  // counted before the blank line arrives
+  // Trailer lines after the last chunk count as framing, also when they arrive all at once
+  // (found by api.fuzz_smoke).
+  std::string trailers = "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n";
+  for (int i = 0; i < 20; ++i) trailers += "T: 1\r\n";
+  EXPECT_EQ(status(trailers + "\r\n"), 413);
+  EXPECT_EQ(status(trailers), 413);
 }
 
 TEST(RequestScan, FindsTheExpectLineAndRawHeaderValues) {

@@ -88,10 +88,10 @@ class InjectedDatapath final : public DatapathPort {
       if (d == devices_.end()) continue;
       placed.insert(d->second.ifindex);
       held_.insert(d->second.ifindex);
-      r.quarantined.push_back({d->second.ifindex, q.tap, q.why});
+      r.quarantined.push_back({d->second.ifindex, q.tap, q.why, ""});
     }
     for (uint32_t ifindex : held_)
-      if (!placed.count(ifindex)) r.quarantined.push_back({ifindex, "", "held: nothing places it"});
+      if (!placed.count(ifindex)) r.quarantined.push_back({ifindex, "", "held: nothing places it", ""});
     return r;
   }
   bool holds(uint32_t ifindex) const override { return holds_programs(ifindex); }
