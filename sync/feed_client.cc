@@ -3,6 +3,11 @@
 #include <httplib.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <random>
+#include <thread>
 
 #include "sync/feed_parse.h"
 
@@ -16,6 +21,23 @@ FeedClient::FeedClient(FeedClientOptions options) : options_(std::move(options))
 
 FeedClient::Raw FeedClient::request(const std::string& method, const std::string& path, const json* body,
                                     std::chrono::seconds read_timeout) {
+  for (int attempt = 0;; ++attempt) {
+    std::optional<int> retry_after;
+    Raw raw = request_once(method, path, body, read_timeout, retry_after);
+    bool busy = raw.status == 429 || raw.status == 503;
+    if (!busy || !retry_after || attempt >= options_.busy_retries ||
+        std::chrono::seconds(*retry_after) > options_.max_retry_after)
+      return raw;
+    // A little jitter: the hosts a burst refused do not all come back in the same millisecond.
+    thread_local std::mt19937 rng{std::random_device{}()};
+    auto wait = std::chrono::milliseconds(*retry_after * 1000 + std::uniform_int_distribution<int>(0, 250)(rng));
+    spdlog::debug("{} {}: HTTP {}, asked again in {} ms", method, path, raw.status, wait.count());
+    std::this_thread::sleep_for(wait);
+  }
+}
+
+FeedClient::Raw FeedClient::request_once(const std::string& method, const std::string& path, const json* body,
+                                         std::chrono::seconds read_timeout, std::optional<int>& retry_after) {
   httplib::Client client(options_.base_url);
   if (!client.is_valid()) throw ApiError(0, "bad API URL " + options_.base_url);
   client.set_connection_timeout(options_.connect_timeout);
@@ -27,6 +49,11 @@ FeedClient::Raw FeedClient::request(const std::string& method, const std::string
                             ? client.Get(path, headers)
                             : client.Post(path, headers, body ? body->dump() : std::string("{}"), "application/json");
   if (!res) throw ApiError(0, fmt::format("{} {}: {}", method, path, httplib::to_string(res.error())));
+  // Only delay-seconds (RFC 9110); an HTTP date or garbage means "no advice".
+  const std::string value = res->get_header_value("Retry-After");
+  if (!value.empty() && value.size() <= 6 &&
+      std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    retry_after = std::stoi(value);
   return {res->status, std::move(res->body)};
 }
 

@@ -27,6 +27,11 @@ struct FeedClientOptions {
   std::string token;
   std::chrono::seconds connect_timeout{3};
   std::chrono::seconds request_timeout{10};  // reports; the feed adds its own long-poll time
+  // A 429 or 503 with Retry-After means the API refused before doing anything (over this
+  // host's request rate, its queue full, the store busy): wait as told and ask again, at most
+  // busy_retries times and only for waits up to max_retry_after; beyond, the call fails.
+  int busy_retries = 3;
+  std::chrono::seconds max_retry_after{5};
 };
 
 class FeedClient {
@@ -50,6 +55,8 @@ class FeedClient {
   };
   Raw request(const std::string& method, const std::string& path, const nlohmann::json* body,
               std::chrono::seconds read_timeout);
+  Raw request_once(const std::string& method, const std::string& path, const nlohmann::json* body,
+                   std::chrono::seconds read_timeout, std::optional<int>& retry_after);
   nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json* body,
                       std::chrono::seconds read_timeout);
   [[noreturn]] void fail(const std::string& method, const std::string& path, const Raw& raw);
