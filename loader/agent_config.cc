@@ -84,6 +84,8 @@ AgentConfig parse_agent_config(std::string_view text) {
       c.capacity.max_networks = read_u32(v, "max_networks", 1, kBig);
     } else if (key == "max_sets") {
       c.capacity.max_sets = read_u32(v, "max_sets", 1, kBig);
+    } else if (key == "max_hosts") {
+      c.capacity.max_hosts = read_u32(v, "max_hosts", 1, 1u << 20);
     } else if (key == "max_pairs") {
       // Layout v3's pair table; v4 sizes the reach bitmap from max_local_taps and max_sets.
       read_u32(v, "max_pairs", 1, kBig);

@@ -17,11 +17,14 @@ sn_config make_bpf_config(const AgentConfig& c) {
   cfg.sample_every = c.drop_sample_every;
   std::copy(c.gateway_mac.begin(), c.gateway_mac.end(), cfg.gw_mac);
   cfg.reach_words = reach_words_per_row(c.capacity);
+  cfg.host_number = c.overlay_link.host_number;
+  cfg.vxlan_ifindex = c.overlay_link.vxlan_ifindex;
+  cfg.overlay_mtu = c.overlay_link.mtu;
   return cfg;
 }
 
 TapForwarding make_tap_forwarding(const AgentConfig& c) {
-  return {c.overlay.net_be, c.overlay.mask_be, c.host_link_local_be, c.gateway_mac};
+  return {c.overlay.net_be, c.overlay.mask_be, c.host_link_local_be, c.gateway_mac, c.overlay_link};
 }
 
 Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver resolver)

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "loader/capacity_budget.h"
+#include "loader/host_plan.h"
 
 namespace sandnet::dp {
 
@@ -20,7 +21,8 @@ bool operator==(const MapImage& a, const MapImage& b) {
            });
   };
   return same_map(a.endpoints, b.endpoints) && same_map(a.taps, b.taps) && a.reach == b.reach &&
-         a.set_nets == b.set_nets && a.networks == b.networks;
+         a.set_nets == b.set_nets && a.networks == b.networks && same_map(a.hosts, b.hosts) &&
+         a.underlay_hosts == b.underlay_hosts;
 }
 
 bool reaches(const MapImage& img, const sn_tap& tap, uint32_t dst_set) {
@@ -116,6 +118,9 @@ sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint
   t.overlay_mask = fwd.overlay_mask_be;
   t.host_ll = fwd.host_ll_be;
   std::copy(fwd.gateway_mac.begin(), fwd.gateway_mac.end(), t.gw_mac);
+  t.host_number = fwd.overlay_link.host_number;
+  t.vxlan_ifindex = fwd.overlay_link.vxlan_ifindex;
+  t.overlay_mtu = fwd.overlay_link.mtu;
   return t;
 }
 
@@ -127,6 +132,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   MapImage& target = plan.target;
   const uint32_t words = reach_words_per_row(cap);
   plan.reach_words = words;
+  const HostPlan hosts(desired, cap, plan.warnings);
+  hosts.fill(target);
 
   // Adopt network indexes and set ids from what the maps hold.
   // Hash maps over views of strings that outlive this call: per-member work is most of a plan.
@@ -259,12 +266,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     const auto& tap = tap_of[c.i];
     sn_endpoint e{};
     e.ifindex = tap ? tap->ifindex : 0;
-    e.host_id = 0;
-    if (!ep.local()) {  // FNV-1a of the host name; only "not local" matters for now
-      uint32_t h = 2166136261u;
-      for (unsigned char ch : ep.host) h = (h ^ ch) * 16777619u;
-      e.host_id = h | 1;
-    }
+    e.host_id = hosts.host_id(ep);
     // What it adds to the maps: its endpoint key, new networks, its set and the transit sets
     // its entries pass through, and a row for a new tap or a new guest.
     CapacityNeed need;
@@ -416,7 +418,8 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
                                       sets->rbegin()->first, cap.max_sets));
 
   auto& ops = plan.ops;
-  // Phase 1: make.
+  // Phase 1: make. The hosts first: an endpoint entry never names a host the maps lack.
+  HostPlan::put_ops(current, target, ops);
   for (auto& [k, v] : target.networks) {
     auto it = current.networks.find(k);
     if (it == current.networks.end() || it->second != v) ops.push_back(PutNetwork{k, v});
@@ -509,6 +512,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       ops.push_back(DelNetwork{k});
       deletes = true;
     }
+  HostPlan::delete_ops(current, target, ops);
   plan.replan = capacity_limited && deletes;
   return plan;
 }
