@@ -31,7 +31,16 @@ struct OverlayLink {
   uint32_t host_number = 0;
   uint32_t vxlan_ifindex = 0;
   uint32_t mtu = 0;
+  uint32_t underlay_ifindex = 0;  // carries the underlay filter (not in the BPF config)
   bool operator==(const OverlayLink&) const = default;
+};
+
+// What the config says of the overlay (loader/overlay_device.h makes an OverlayLink of it).
+// No underlay_device: this host has no overlay.
+struct OverlaySetup {
+  std::string underlay_device;            // e.g. "eth0": its MTU - 50 is the guests' MTU
+  std::string vxlan_device = "sn-vxlan";  // created when missing
+  uint32_t host_number = 0;               // 1 .. 2^24 - 1; required with underlay_device
 };
 
 // The most local taps accepted: 2^21 slots of the taps array (56 bytes each, 112 MiB).
@@ -62,7 +71,8 @@ struct AgentConfig {
   uint32_t drop_sample_every = 64;  // 1 drop event in N per tap and CPU (the first always); 0 = none
   AttachMode attach_mode = AttachMode::kAuto;
   Capacity capacity{};
-  OverlayLink overlay_link{};
+  OverlaySetup overlay_setup{};
+  OverlayLink overlay_link{};  // set at run time from overlay_setup
 };
 
 AgentConfig default_agent_config();

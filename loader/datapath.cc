@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "loader/overlay_device.h"
 #include "loader/tap_resolver.h"
 
 namespace sandnet::dp {
@@ -34,6 +35,17 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
       objects_(BpfObjects::load(root_, config)),
       attacher_(root_, config.attach_mode),
       fence_(root_ + "/fenced") {  // beside the layouts: an upgrade keeps the records
+  // The overlay's devices and their programs before the config names them: from the first
+  // frame a tap tunnels, the receiving side of this host is enforcing too.
+  if (config_.overlay_link.vxlan_ifindex == 0) config_.overlay_link = prepare_overlay(config_.overlay_setup);
+  if (const OverlayLink& o = config_.overlay_link; o.vxlan_ifindex != 0) {
+    AttachStats s;
+    attacher_.attach_overlay_device("vxlan", o.vxlan_ifindex, objects_->overlay_prog_fd(), s);
+    if (o.underlay_ifindex != 0)
+      attacher_.attach_overlay_device("underlay", o.underlay_ifindex, objects_->underlay_prog_fd(), s);
+    spdlog::info("overlay: host number {}, VXLAN ifindex {}, guest MTU {}, underlay ifindex {}", o.host_number,
+                 o.vxlan_ifindex, o.mtu, o.underlay_ifindex);
+  }
   auto want = make_bpf_config(config_);
   auto have = maps().read_config();
   if (!have || !same_bytes(*have, want)) {

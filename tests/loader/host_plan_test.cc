@@ -126,5 +126,17 @@ TEST(HostPlan, TheStateFileListsHostsStrictly) {
     EXPECT_THROW(parse_desired_state(head + bad + "}", config), StateError) << bad;
 }
 
+TEST(HostPlan, TheAgentConfigNamesTheOverlayWhole) {
+  AgentConfig c = parse_agent_config(R"({"underlay_device":"eth0","host_number":5})");
+  EXPECT_EQ(c.overlay_setup.underlay_device, "eth0");
+  EXPECT_EQ(c.overlay_setup.vxlan_device, "sn-vxlan");
+  EXPECT_EQ(c.overlay_setup.host_number, 5u);
+  EXPECT_TRUE(parse_agent_config("{}").overlay_setup.underlay_device.empty()) << "no overlay by default";
+  for (const char* bad : {R"({"underlay_device":"eth0"})", R"({"underlay_device":"eth0","host_number":0})",
+                          R"({"underlay_device":"eth0","host_number":16777216})",
+                          R"({"underlay_device":"a b","host_number":1})", R"({"vxlan_device":"","host_number":1})"})
+    EXPECT_THROW(parse_agent_config(bad), std::runtime_error) << bad;
+}
+
 }  // namespace
 }  // namespace sandnet::dp

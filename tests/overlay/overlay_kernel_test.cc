@@ -1,8 +1,8 @@
 // The overlay between hosts in the real kernel: two hosts built from namespaces, joined by an
 // underlay bridge, each with its own datapath (own bpffs root), a collect-metadata VXLAN
 // device carrying overlay_ingress and its underlay device carrying underlay_ingress; plus a
-// rogue machine on the same underlay. (Attaching those two programs is the agent's job in the
-// next step; here the test does it, with the loader's objects.)
+// rogue machine on the same underlay. The datapath is driven in-process (the test writes the
+// desired states); tests/overlay/overlay_agent_test.cc runs the same with real agents.
 //
 //   host A (number 1, 192.0.2.1): A1 in net1, A2 in net2
 //   host B (number 2, 192.0.2.2): B1 in net1
@@ -26,9 +26,8 @@
 #include "common/ulid.h"
 #include "loader/datapath.h"
 #include "loader/drop_reasons.h"
-#include "loader/tc_features.h"
-#include "loader/tcx_link.h"
-#include "loader/unique_fd.h"
+#include "loader/overlay_device.h"
+#include "common/netlink/link_identity.h"
 #include "tests/integration/harness/netns.h"
 #include "tests/integration/harness/poll.h"
 #include "tests/integration/harness/probes.h"
@@ -36,12 +35,12 @@
 #include "tests/integration/harness/raw_frame.h"
 #include "tests/integration/harness/reaper.h"
 #include "tests/integration/harness/topology.h"
+#include "tests/overlay/underlay_net.h"
 
 namespace sandnet::testing {
 namespace {
 
 using namespace std::chrono_literals;
-using dp::UniqueFd;
 
 constexpr uint32_t kOverlayMtu = 1450;  // the underlay's 1500 - SN_VXLAN_OVERHEAD
 constexpr uint16_t kPort = 7777;
@@ -51,14 +50,13 @@ struct Peer {
   std::string sandbox_id, ip, mac;
 };
 
-// One host: its namespaces (a Topology), its datapath and the links of its two programs.
+// One host: its namespaces (a Topology) and its datapath.
 struct Host {
   uint32_t number = 0;
   std::string underlay_ip;
   std::unique_ptr<Topology> topo;
   std::string root;  // bpffs
   std::unique_ptr<dp::Datapath> dp;
-  std::vector<UniqueFd> links;
   uint32_t ifindex(const std::string& name) const {
     return in_netns(topo->host_netns(), [&] { return if_nametoindex(name.c_str()); });
   }
@@ -132,13 +130,11 @@ class OverlayKernel : public ::testing::Test {
   static void SetUpTestSuite() {
     if (geteuid() != 0) GTEST_SKIP() << "SKIPPED: needs root for network namespaces and BPF";
     prefix_ = random_test_prefix();
-    underlay_ = std::make_unique<Netns>(prefix_ + "-ul");
-    run_checked({"ip", "-n", underlay_->name(), "link", "add", "br0", "type", "bridge"});
-    run_checked({"ip", "-n", underlay_->name(), "link", "set", "br0", "up"});
+    underlay_ = std::make_unique<UnderlayNet>(prefix_);
     a_ = make_host("a", 1, "192.0.2.1", 10);
     b_ = make_host("b", 2, "192.0.2.2", 110);
     rogue_ = std::make_unique<Netns>(prefix_ + "-rg");
-    plug_underlay(rogue_->name(), "r", "192.0.2.9");
+    underlay_->plug(rogue_->name(), "r", "192.0.2.9");
 
     Sandbox& a1 = a_->topo->add_sandbox("1");
     Sandbox& a2 = a_->topo->add_sandbox("2");
@@ -162,7 +158,6 @@ class OverlayKernel : public ::testing::Test {
   static void TearDownTestSuite() {
     for (auto* h : {&a_, &b_}) {
       if (!*h) continue;
-      (*h)->links.clear();
       (*h)->dp.reset();
       std::error_code ec;
       std::filesystem::remove_all((*h)->root, ec);
@@ -181,7 +176,7 @@ class OverlayKernel : public ::testing::Test {
     h->underlay_ip = ip;
     h->topo = std::make_unique<Topology>(prefix_ + tag, first_byte);
     const std::string ns = h->topo->host_netns();
-    plug_underlay(ns, tag, ip);
+    underlay_->plug(ns, tag, ip);
     run_checked({"ip", "-n", ns, "link", "add", "snvx", "type", "vxlan", "external", "dstport",
                  std::to_string(SN_VXLAN_PORT), "nolearning"});
     run_checked({"ip", "-n", ns, "link", "set", "snvx", "mtu", std::to_string(kOverlayMtu), "up"});
@@ -189,26 +184,11 @@ class OverlayKernel : public ::testing::Test {
     Reaper::instance().track_bpffs(h->root, "");
     in_netns(ns, [&] {
       dp::AgentConfig config = dp::default_agent_config();
-      config.overlay_link = {number, if_nametoindex("snvx"), kOverlayMtu};
+      // The devices are the test's; the datapath attaches its two programs to them.
+      config.overlay_link = {number, if_nametoindex("snvx"), kOverlayMtu, if_nametoindex("ul0")};
       h->dp = std::make_unique<dp::Datapath>(config, h->root);
-      for (auto [prog, dev] : {std::pair{h->dp->objects().overlay_prog_fd(), "snvx"},
-                               std::pair{h->dp->objects().underlay_prog_fd(), "ul0"}}) {
-        int link = dp::tcx_link_create(prog, if_nametoindex(dev), dp::kBpfTcxIngress);
-        if (link < 0) throw std::runtime_error(std::string("tcx attach on ") + dev + ": " + strerror(errno));
-        h->links.emplace_back(link);
-      }
     });
     return h;
-  }
-
-  // A veth from `ns` (as ul0, with `ip`/24) into the underlay bridge.
-  static void plug_underlay(const std::string& ns, const std::string& tag, const std::string& ip) {
-    const std::string port = prefix_ + "u" + tag;
-    run_checked({"ip", "-n", underlay_->name(), "link", "add", port, "type", "veth", "peer", "name", "ul0",
-                 "netns", ns});
-    run_checked({"ip", "-n", underlay_->name(), "link", "set", port, "master", "br0", "up"});
-    run_checked({"ip", "-n", ns, "addr", "add", ip + "/24", "dev", "ul0"});
-    run_checked({"ip", "-n", ns, "link", "set", "ul0", "up"});
   }
 
   static void apply(Host& h, const dp::DesiredState& s) {
@@ -238,7 +218,8 @@ class OverlayKernel : public ::testing::Test {
 
   static inline std::string prefix_, net1_, net2_;
   static inline Peer c1_;
-  static inline std::unique_ptr<Netns> underlay_, rogue_;
+  static inline std::unique_ptr<UnderlayNet> underlay_;
+  static inline std::unique_ptr<Netns> rogue_;
   static inline std::unique_ptr<Host> a_, b_;
 };
 
@@ -328,6 +309,44 @@ TEST_F(OverlayKernel, AFrameOverTheOverlayMtuIsDroppedAtTheSenderAndOneAtItPasse
   ASSERT_TRUE(a1.send(udp_frame(kGateway, parse_mac(A1().mac), A1().ip, B1().ip, 40000, kPort, big + "y")));
   EXPECT_EQ(l.next(500ms), "");
   EXPECT_GT(a_->drops(a1_tap, SN_HOOK_INGRESS, SN_DROP_OVERLAY_TOO_BIG), before);
+}
+
+}  // namespace
+}  // namespace sandnet::testing
+
+namespace sandnet::testing {
+namespace {
+
+TEST_F(OverlayKernel, TheAgentsVxlanDeviceIsMadeCollectMetadataAndAForeignOneIsNeverUsed) {
+  // A namespace of its own: one collect-metadata VXLAN device per port and namespace.
+  Netns host(prefix_ + "-pv");
+  const std::string ns = host.name();
+  run_checked({"ip", "-n", ns, "link", "add", "ul0", "type", "veth", "peer", "name", "ul0p"});
+  run_checked({"ip", "-n", ns, "link", "add", "snvx3", "type", "veth", "peer", "name", "snvx3p"});
+  run_checked({"ip", "-n", ns, "link", "add", "snvx4", "type", "vxlan", "id", "5", "dstport", "4789"});
+  in_netns(ns, [&] {
+    EXPECT_THROW(dp::prepare_overlay({"ul0", "snvx3", 7}), std::runtime_error) << "a veth";
+    EXPECT_THROW(dp::prepare_overlay({"ul0", "snvx4", 7}), std::runtime_error) << "a VXLAN of one VNI";
+    EXPECT_THROW(dp::prepare_overlay({"nosuchdev", "snvx5", 7}), std::runtime_error) << "no underlay";
+    EXPECT_FALSE(netlink::query_link("snvx5")) << "nothing made for a missing underlay";
+  });
+  run_checked({"ip", "-n", ns, "link", "del", "snvx4"});
+  in_netns(ns, [&] {
+    dp::OverlayLink link = dp::prepare_overlay({"ul0", "snvx2", 7});
+    auto made = netlink::query_link("snvx2");
+    ASSERT_TRUE(made);
+    EXPECT_EQ(made->kind, "vxlan");
+    EXPECT_TRUE(made->vxlan_external);
+    EXPECT_EQ(made->vxlan_port, SN_VXLAN_PORT);
+    EXPECT_EQ(made->mtu, kOverlayMtu) << "the underlay's 1500 minus the encapsulation";
+    EXPECT_TRUE(made->up);
+    EXPECT_EQ(link.vxlan_ifindex, made->ifindex);
+    EXPECT_EQ(link.mtu, kOverlayMtu);
+    EXPECT_EQ(link.host_number, 7u);
+    EXPECT_EQ(link.underlay_ifindex, if_nametoindex("ul0"));
+    EXPECT_EQ(dp::prepare_overlay({"ul0", "snvx2", 7}), link) << "adopted as it is";
+    EXPECT_THROW(dp::prepare_overlay({"ul0", "snvx6", 7}), std::runtime_error) << "port 4789 is taken";
+  });
 }
 
 }  // namespace
