@@ -106,8 +106,4 @@ void PgConn::exec_script(const std::string& sql) {
 
 bool PgConn::ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
 
-bool is_postgres_uri(std::string_view db) {
-  return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
-}
-
 }  // namespace sandnet::api

@@ -76,7 +76,4 @@ class PgConn {
   pg_conn* conn_ = nullptr;
 };
 
-// Whether --db names a PostgreSQL database rather than a SQLite file.
-bool is_postgres_uri(std::string_view db);
-
 }  // namespace sandnet::api
