@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <stdexcept>
@@ -83,6 +84,18 @@ std::string run_cli(const std::vector<std::string>& args, int* exit_code) {
     EXPECT_EQ(code, 0) << "sandnet-api " << (args.empty() ? "" : args[0]) << " failed";
   }
   return text;
+}
+
+std::string test_database(const TempDir& dir) {
+  const char* pg_host = std::getenv("SANDNET_API_TEST_PG_HOST");
+  if (!pg_host || !*pg_host) return dir.file("api.db");
+  static int next = 0;
+  std::string name = "api_" + std::to_string(getpid()) + "_" + std::to_string(next++);
+  std::string admin = std::string("postgresql:///postgres?host=") + pg_host + "&user=postgres";
+  // psql rather than libpq: the test support library stays free of PostgreSQL.
+  std::string cmd = "psql -qX '" + admin + "' -c 'CREATE DATABASE " + name + "'";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not create " + name);
+  return std::string("postgresql:///") + name + "?host=" + pg_host + "&user=postgres";
 }
 
 std::string create_user(const std::string& db, const std::string& name) {

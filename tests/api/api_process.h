@@ -28,6 +28,11 @@ class TempDir {
   std::string path_;
 };
 
+// The database a test's server uses: a SQLite file in `dir`, or, opt-in while the PostgreSQL
+// store is under way (issue 16), a fresh database on the cluster whose socket directory
+// SANDNET_API_TEST_PG_HOST names (scripts/lib/pg_cluster.sh start prints one).
+std::string test_database(const TempDir& dir);
+
 // Runs `sandnet-api ARGS...`, returns its stdout; fails the test on a non-zero exit.
 std::string run_cli(const std::vector<std::string>& args, int* exit_code = nullptr);
 
