@@ -54,7 +54,13 @@ PgStore::Lease PgStore::lease() {
       return Lease(*this, std::move(conn));
     }
   }
-  return retryable_as_busy([&] { return Lease(*this, std::make_unique<PgConn>(uri_)); });
+  return retryable_as_busy([&] {
+    auto conn = std::make_unique<PgConn>(uri_);
+    // A replica that stops mid-transaction (frozen, partitioned) would hold the revision
+    // row's lock, and so every replica's writes, until the server ends its session.
+    conn->exec("SET idle_in_transaction_session_timeout = '30s'");
+    return Lease(*this, std::move(conn));
+  });
 }
 
 namespace {
