@@ -19,7 +19,7 @@ bool is_postgres(std::string_view db) {
 std::unique_ptr<Store> open_store(const std::string& db, const SqliteOptions& sqlite) {
   if (is_postgres(db)) {
 #ifdef SANDNET_HAVE_PG
-    return std::make_unique<PgStore>(db);
+    return std::make_unique<PgStore>(db, sqlite.busy_timeout_ms);
 #else
     throw std::runtime_error("this sandnet-api was built without PostgreSQL (-DSANDNET_PG=ON)");
 #endif

@@ -38,8 +38,11 @@ auto retryable_as_busy(Fn&& fn) -> decltype(fn()) {
   }
 }
 
-PgStore::PgStore(std::string uri) : uri_(std::move(uri)) {
-  Lease conn = lease();
+PgStore::PgStore(std::string uri, int lock_timeout_ms)
+    : uri_(std::move(uri)), lock_timeout_ms_(lock_timeout_ms) {
+  // A connection of its own, without lock_timeout: a replica starting while another
+  // migrates waits on the advisory lock for as long as that takes.
+  auto conn = retryable_as_busy([&] { return std::make_unique<PgConn>(uri_); });
   migrations_applied_ = migrate_pg(*conn);
 }
 
@@ -59,6 +62,8 @@ PgStore::Lease PgStore::lease() {
     // A replica that stops mid-transaction (frozen, partitioned) would hold the revision
     // row's lock, and so every replica's writes, until the server ends its session.
     conn->exec("SET idle_in_transaction_session_timeout = '30s'");
+    // A lock held elsewhere past this is 55P03, retryable: 503 store_busy, nothing committed.
+    conn->exec("SET lock_timeout = " + std::to_string(lock_timeout_ms_));
     return Lease(*this, std::move(conn));
   });
 }

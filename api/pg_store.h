@@ -16,9 +16,12 @@ class PgConn;
 
 class PgStore final : public Store {
  public:
-  // Connects and applies pending migrations under the advisory lock. Throws PgError when the
-  // server cannot be reached, std::runtime_error when the schema is newer than this binary.
-  explicit PgStore(std::string uri);
+  // Connects and applies pending migrations under the advisory lock. Throws StoreBusy when
+  // the server cannot be reached, std::runtime_error when the schema is newer than this binary.
+  // lock_timeout_ms: how long a write waits for the revision row's lock (held by another
+  // replica's or session's write) before it fails as retryable StoreBusy, like SQLite's
+  // busy_timeout_ms; 0 waits for ever.
+  explicit PgStore(std::string uri, int lock_timeout_ms = 10000);
   ~PgStore() override;
 
   // How many migration steps this instance applied at start (0 when another had).
@@ -49,6 +52,7 @@ class PgStore final : public Store {
   Lease lease();
 
   std::string uri_;
+  int lock_timeout_ms_;
   int migrations_applied_ = 0;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<PgConn>> idle_;
