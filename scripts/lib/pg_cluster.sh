@@ -5,6 +5,8 @@
 #   pg_cluster.sh start            prints the cluster dir; the socket lives in it, so the URI
 #                                  is postgresql:///postgres?host=DIR&user=postgres
 #   pg_cluster.sh stop DIR         stops the server started in DIR (fast shutdown, then by pid)
+#   pg_cluster.sh resume DIR       starts the stopped server in DIR again (same socket): a
+#                                  database restart, for the tests that survive one
 #   pg_cluster.sh remove DIR       stops it and deletes DIR
 #
 # PG_BIN overrides where initdb/pg_ctl live (Debian 12: /usr/lib/postgresql/15/bin);
@@ -42,14 +44,24 @@ start() {
     rm -rf "$dir"
     die "initdb failed"
   fi
-  # listen_addresses='': no TCP port at all; the socket is in $dir, out of everyone's way.
-  if ! as_owner "$pg_bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -k $dir -c max_connections=200" start >/dev/null; then
+  if ! launch "$dir"; then
     cat "$dir/server.log" >&2 || true
     rm -rf "$dir"
     die "server did not start"
   fi
   echo "$dir"
+}
+
+launch() {
+  # listen_addresses='': no TCP port at all; the socket is in $1, out of everyone's way.
+  as_owner "$pg_bin/pg_ctl" -D "$1/data" -l "$1/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -k $1 -c max_connections=200" start >/dev/null
+}
+
+resume() {
+  check_dir "$1"
+  [ -d "$1/data" ] || die "no cluster in $1"
+  launch "$1" || { tail -20 "$1/server.log" >&2; die "server did not start again"; }
 }
 
 stop() {
@@ -74,6 +86,7 @@ remove() {
 case "${1:-}" in
   start) start ;;
   stop) stop "${2:-}" ;;
+  resume) resume "${2:-}" ;;
   remove) remove "${2:-}" ;;
-  *) die "usage: pg_cluster.sh start | stop DIR | remove DIR" ;;
+  *) die "usage: pg_cluster.sh start | stop DIR | resume DIR | remove DIR" ;;
 esac

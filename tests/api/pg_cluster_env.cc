@@ -75,6 +75,10 @@ std::string PgCluster::uri(const std::string& db) {
   return "postgresql:///" + db + "?host=" + g_dir + "&user=postgres";
 }
 
+void PgCluster::stop() { run_script(("stop " + g_dir).c_str()); }
+
+void PgCluster::resume() { run_script(("resume " + g_dir).c_str()); }
+
 std::string PgCluster::fresh_database() {
   static std::atomic<int> next{0};
   std::string name = "t" + std::to_string(getpid()) + "_" + std::to_string(next++);

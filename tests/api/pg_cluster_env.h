@@ -13,6 +13,9 @@ class PgCluster {
   static std::string uri(const std::string& db = "postgres");
   // Creates a new empty database and returns its URI: one per test keeps tests independent.
   static std::string fresh_database();
+  // Stops the server (fast shutdown: sessions are ended) / starts it again on the same socket.
+  static void stop();
+  static void resume();
 };
 
 }  // namespace sandnet::test
