@@ -304,8 +304,10 @@ void ApiServer::install_handlers() {
       if (e.retry_after_s > 0) res.set_header("Retry-After", std::to_string(e.retry_after_s));
     } catch (const StoreBusy& e) {
       spdlog::warn("{} {} {}: {}", tl_request_id, req.method, req.path, e.what());
+      // SQLite: another process held the lock; PostgreSQL: also an unreachable or restarting
+      // server (api/pg_store.cc). The log has which.
       reply = {503, jsend_for_status(503, "store_busy",
-                                     "the database is locked by another process; retry")};
+                                     "the database is busy or unreachable; retry")};
       res.set_header("Retry-After", "1");
     } catch (const std::exception& e) {
       spdlog::error("{} {} {}: {}", tl_request_id, req.method, req.path, e.what());
