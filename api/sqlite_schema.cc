@@ -139,6 +139,9 @@ CREATE TABLE IF NOT EXISTS network_hosts (
   PRIMARY KEY (network_id, host)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS network_hosts_by_host ON network_hosts(host, network_id);
+-- The feed follower reads every host's change rows after a revision (feed_delta.h).
+CREATE INDEX IF NOT EXISTS change_hosts_by_revision ON change_hosts(revision);
+CREATE INDEX IF NOT EXISTS view_edges_by_revision ON view_edges(revision);
 )sql";
 
 bool has_row(SqliteConn& conn, const char* sql) { return conn.prepare(sql).step(); }
