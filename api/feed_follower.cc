@@ -44,6 +44,16 @@ int64_t FeedFollower::known() {
   return known_;
 }
 
+int64_t FeedFollower::committed() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return committed_;
+}
+
+size_t FeedFollower::waiting() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return waiting_.size() + behind_.size();
+}
+
 void FeedFollower::shutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   stopping_ = true;

@@ -51,6 +51,10 @@ class FeedFollower {
 
   // The newest revision whose changes the follower has read.
   int64_t known();
+  // The newest revision this process committed (0 before its first write).
+  int64_t committed();
+  // Long-polls asleep in wait() now (/metrics: sandnet_api_feed_waiting).
+  size_t waiting();
 
   enum class Outcome {
     kAnswer,    // `answer` is the host's answer; `since` its revision

@@ -212,6 +212,17 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
   router_.add("GET", "/metrics", {false, [this](Call&) {
                 Reply r;
                 r.text = metrics_.render();
+                if (follower_) {
+                  r.text += fmt::format(
+                      "# HELP sandnet_api_feed_waiting Feed long-polls waiting on the shared poll.\n"
+                      "# TYPE sandnet_api_feed_waiting gauge\nsandnet_api_feed_waiting {}\n"
+                      "# HELP sandnet_api_feed_revision Newest revision the shared poll has read.\n"
+                      "# TYPE sandnet_api_feed_revision gauge\nsandnet_api_feed_revision {}\n"
+                      "# HELP sandnet_api_committed_revision Newest revision this replica committed.\n"
+                      "# TYPE sandnet_api_committed_revision gauge\n"
+                      "sandnet_api_committed_revision {}\n",
+                      follower_->waiting(), follower_->known(), follower_->committed());
+                }
                 return r;
               }});
   install_handlers();
