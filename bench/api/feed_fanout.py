@@ -239,7 +239,8 @@ def main():
                 config = os.path.join(cluster, f"serve-{mode}.json")
                 with open(config, "w") as f:
                     json.dump({"feed_follower": mode == "follower", "wait_threads": wait_threads,
-                               "max_connections": 4096}, f)
+                               "max_connections": 4096, "quota_sandboxes": 100000,
+                               "quota_memberships": 100000, "quota_addresses": 100000}, f)
                 replicas = [Replica(a.api_bin, uri, config) for _ in range(a.replicas)]
                 try:
                     rows += asyncio.run(round_(mode, replicas, key, net, hosts, a.changes,
