@@ -1,0 +1,32 @@
+// One change of the desired state, as the feed delivers it: what an incremental planner will
+// take instead of the whole DesiredState (issue 19, docs/design-ochange.md). apply_delta() is
+// its meaning: the state a full recomputation (plan_update) must be given to plan the same.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "loader/desired_state.h"
+
+namespace sandnet::dp {
+
+struct DesiredDelta {
+  std::vector<EndpointSpec> upsert_endpoints;  // by sandbox_id: added, or replaced whole
+  std::vector<std::string> removed_endpoints;  // sandbox ids
+  std::vector<NetworkSpec> upsert_networks;    // by id: added, or its member list replaced whole
+  std::vector<std::string> removed_networks;   // network ids
+  // Quarantines are few and per local tap: the delta carries the whole list when it changes.
+  bool quarantine_changed = false;
+  std::vector<QuarantineSpec> quarantined;
+
+  bool empty() const {
+    return upsert_endpoints.empty() && removed_endpoints.empty() && upsert_networks.empty() &&
+           removed_networks.empty() && !quarantine_changed;
+  }
+};
+
+// Applies `delta` to `state`. Endpoints and networks keep their order; new ones are inserted
+// by id (sandbox id, network id), so a state listed by id stays listed by id (the planner's
+// admission order relies on it only for speed, not for its result).
+void apply_delta(DesiredState& state, const DesiredDelta& delta);
+
+}  // namespace sandnet::dp

@@ -1,0 +1,82 @@
+// The churn oracle run against the planner that exists today: deltas applied to a kept desired
+// state (apply_delta), then plan_update on the whole of it. It checks apply_delta and the
+// harness itself; an incremental planner is added below as another DeltaPlanner.
+#include <gtest/gtest-spi.h>
+
+#include "plan_oracle.h"
+
+namespace sandnet::dp::planfx {
+namespace {
+
+class RecomputingPlanner : public DeltaPlanner {
+ public:
+  explicit RecomputingPlanner(Capacity cap) : cap_(cap) {}
+  Plan plan(const DesiredDelta& delta, const MapImage& current) override {
+    apply_delta(state_, delta);
+    return plan_update(state_, current, fake_taps(), cap_);
+  }
+
+ private:
+  DesiredState state_;
+  Capacity cap_;
+};
+
+TEST(PlanOracle, RecomputationFromDeltasMatchesUnderChurn) {
+  ChurnCoverage seen;
+  for (uint64_t seed = 1; seed <= 8; ++seed) {
+    RecomputingPlanner p(Capacity{});
+    auto s = expect_plans_equal_under_churn(p, seed, 400, 60, 8);
+    seen.plans_with_ops += s.plans_with_ops;
+    seen.deletes += s.deletes;
+    seen.moves += s.moves;
+    seen.quarantines += s.quarantines;
+  }
+  EXPECT_GT(seen.plans_with_ops, 1000);
+  EXPECT_GT(seen.deletes, 0);
+  EXPECT_GT(seen.moves, 0);       // an endpoint changing place is emptied first
+  EXPECT_GT(seen.quarantines, 0); // taps quarantined by the desired state
+}
+
+// Tight maps: admission order, quarantines for capacity and replans are part of what must match.
+TEST(PlanOracle, RecomputationFromDeltasMatchesUnderChurnNearCapacity) {
+  Capacity cap;
+  cap.max_endpoints = 40;
+  cap.max_local_taps = 16;
+  cap.max_networks = 6;
+  cap.max_sets = 20;
+  cap.max_nets_per_sandbox = 3;
+  ChurnCoverage seen;
+  for (uint64_t seed = 100; seed < 108; ++seed) {
+    RecomputingPlanner p(cap);
+    auto s = expect_plans_equal_under_churn(p, seed, 400, 60, 8, cap);
+    seen.replans += s.replans;
+    seen.quarantines += s.quarantines;
+  }
+  EXPECT_GT(seen.quarantines, 0);
+  EXPECT_GT(seen.replans, 0);  // a capacity quarantine that the deletes of the same plan free
+}
+
+// The oracle catches a planner that drops part of a change.
+TEST(PlanOracle, CatchesAPlannerThatLosesADelta) {
+  struct Forgetful : RecomputingPlanner {
+    using RecomputingPlanner::RecomputingPlanner;
+    int n = 0;
+    Plan plan(const DesiredDelta& delta, const MapImage& current) override {
+      return RecomputingPlanner::plan(++n == 5 ? DesiredDelta{} : delta, current);
+    }
+  };
+  bool caught = false;
+  for (uint64_t seed = 1; seed <= 8 && !caught; ++seed) {
+    Forgetful p(Capacity{});
+    ::testing::TestPartResultArray failures;
+    {
+      ::testing::ScopedFakeTestPartResultReporter r(::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+      expect_plans_equal_under_churn(p, seed, 50, 60, 8);
+    }
+    caught = failures.size() > 0;
+  }
+  EXPECT_TRUE(caught);
+}
+
+}  // namespace
+}  // namespace sandnet::dp::planfx
