@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/netlink/link_admin.h"
+#include "common/netlink/link_identity.h"
 
 namespace sandnet::dp {
 
@@ -22,7 +23,7 @@ TapFence::TapFence(std::string dir) : dir_(std::move(dir)) {
     auto ifindex = static_cast<uint32_t>(std::strtoul(entry.path().filename().c_str(), nullptr, 10));
     bool exists = false;
     try {
-      exists = ifindex != 0 && netlink::link_is_up(ifindex).has_value();
+      exists = netlink::query_link(ifindex).has_value();
     } catch (const std::exception&) {
       exists = true;  // cannot tell: keep the record
     }
@@ -34,14 +35,14 @@ TapFence::TapFence(std::string dir) : dir_(std::move(dir)) {
 std::string TapFence::record(uint32_t ifindex) const { return fmt::format("{}/{}", dir_, ifindex); }
 
 std::string TapFence::fence(uint32_t ifindex) {
-  std::optional<bool> up;
+  std::optional<netlink::LinkIdentity> link;
   try {
-    up = netlink::link_is_up(ifindex);
+    link = netlink::query_link(ifindex);
   } catch (const std::exception& e) {
     return e.what();
   }
-  if (!up) return "no such device";
-  if (!*up) return "";  // down already, and not ours to bring up later
+  if (!link) return "no such device";
+  if (!link->up) return "";  // down already, and not ours to bring up later
   // The record first: a fence the agent cannot find again would keep the tap down for good.
   if (mkdir(record(ifindex).c_str(), 0700) != 0 && errno != EEXIST)
     return fmt::format("cannot record the fence in {}: {}", dir_, std::strerror(errno));

@@ -72,20 +72,26 @@ void TablePusher::work() {
   while (!stopping_) {
     auto now = Clock::now();
     auto next_due = Clock::time_point::max();
-    // Of the due tables, one whose guest is not failing first: guests that stall (each up to
-    // push_timeout) then cannot hold the workers while answering guests wait.
+    // Of the due tables, one whose guest answers first, then the fewest failures: guests that
+    // stall (each up to push_timeout) cannot hold the workers while answering guests wait, and
+    // never the reserved ones.
+    const bool unproven_room =
+        unproven_in_flight_ < std::max(1, options_.workers - std::max(0, options_.reserved_for_answering));
     std::string pick;
-    int pick_failures = 0;
+    int pick_rank = 0;
     for (auto& [id, item] : items_) {
       if (item.in_flight || item.delivered_version == item.version) continue;
       if (item.next_try > now) {
         next_due = std::min(next_due, item.next_try);
         continue;
       }
-      if (pick.empty() || item.failures < pick_failures) {
+      bool answers = item.answered_before && item.failures == 0;
+      if (!answers && !unproven_room) continue;
+      int rank = answers ? 0 : 1 + item.failures;
+      if (pick.empty() || rank < pick_rank) {
         pick = id;
-        pick_failures = item.failures;
-        if (pick_failures == 0) break;
+        pick_rank = rank;
+        if (rank == 0) break;
       }
     }
     if (pick.empty()) {
@@ -95,6 +101,8 @@ void TablePusher::work() {
     }
     auto& item = items_[pick];
     item.in_flight = true;
+    const bool unproven = pick_rank != 0;
+    if (unproven) ++unproven_in_flight_;
     uint64_t version = item.version;
     SharedTable table = item.table;
     uint64_t generation = item.generation;
@@ -114,6 +122,7 @@ void TablePusher::work() {
       } catch (const std::exception& e) {
         spdlog::error("hosts table for {}: {}; the guest keeps its last table", pick, e.what());
         lock.lock();
+        if (unproven) --unproven_in_flight_;
         auto it = items_.find(pick);
         if (it != items_.end()) {
           it->second.in_flight = false;
@@ -124,6 +133,7 @@ void TablePusher::work() {
     }
     auto result = table_push::push_table(target, bytes);
     lock.lock();
+    if (unproven) --unproven_in_flight_;
     auto it = items_.find(pick);
     if (it == items_.end()) continue;  // forgotten meanwhile
     auto& done = it->second;
@@ -135,6 +145,7 @@ void TablePusher::work() {
       if (done.failing_logged) spdlog::info("hosts table for {} delivered after {} failed attempts", pick, done.failures);
       done.failures = 0;
       done.failing_logged = false;
+      done.answered_before = true;
     } else {
       stats_.failed_attempts++;
       done.failures++;

@@ -3,8 +3,9 @@
 // exponential backoff until the guest answers (its guestd may not be up yet). update() only
 // hands tables over and never waits for a guest: a guest can accept the connection and never
 // answer, and the caller holds the reconciler's lock. Each connection has its own deadline
-// (push_timeout), and a worker takes guests that are not failing before failing ones, so a
-// stalling guest delays only its own table.
+// (push_timeout), a worker takes guests that answer before the others, and guests that never
+// answered or are failing never hold the last `reserved_for_answering` workers: stalling guests
+// delay only their own tables.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -27,7 +28,11 @@ struct TablePusherOptions {
   uint16_t port = SN_PUSH_PORT;  // the datapath lets no other port through
   std::chrono::milliseconds push_timeout{2000};
   std::chrono::milliseconds max_backoff{5000};
-  int workers = 4;
+  // Connections in flight at once. Guests that never answered or are failing (a hostile
+  // tenant's new VMs can stall on purpose) may hold all but `reserved_for_answering` of them, so
+  // a guest that answers always finds a worker.
+  int workers = 16;
+  int reserved_for_answering = 4;
 };
 
 struct PushStats {
@@ -65,6 +70,7 @@ class TablePusher {
     std::chrono::steady_clock::time_point next_try{};
     bool in_flight = false;
     bool failing_logged = false;
+    bool answered_before = false;    // a delivery ever succeeded
   };
   void work();
   std::chrono::milliseconds backoff(int failures);
@@ -74,6 +80,7 @@ class TablePusher {
   std::condition_variable wake_;   // workers: something is due or we stop
   std::map<std::string, Item> items_;
   uint64_t next_version_ = 1;
+  int unproven_in_flight_ = 0;  // pushes in flight to guests not answering lately
   bool stopping_ = false;
   PushStats stats_;
   std::vector<std::thread> workers_;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <string>
 #include <system_error>
 #include <vector>
 
@@ -17,29 +18,46 @@
 
 namespace sandnet::netlink {
 
-std::optional<LinkIdentity> query_link(const std::string& name) {
-  if (!is_valid_ifname(name)) return std::nullopt;
+namespace {
+
+// RTM_GETLINK of one device, by ifindex or (when `name` is set) by name.
+std::optional<LinkIdentity> get_link(unsigned ifindex, const std::string* name) {
   ifinfomsg ifi{};
   ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = static_cast<int>(ifindex);
   Request ask(RTM_GETLINK, 0, &ifi, sizeof ifi);
-  ask.add_attribute(IFLA_IFNAME, name.c_str(), name.size() + 1);
+  if (name) ask.add_attribute(IFLA_IFNAME, name->c_str(), name->size() + 1);
   uint32_t no_stats = RTEXT_FILTER_SKIP_STATS;  // the answer stays small
   ask.add_attribute(IFLA_EXT_MASK, &no_stats, sizeof no_stats);
   std::vector<char> reply(32768);
   if (int e = ask.execute(reply); e != 0) {
     if (e == ENODEV) return std::nullopt;
-    throw std::system_error(e, std::generic_category(), "RTM_GETLINK " + name);
+    throw std::system_error(e, std::generic_category(),
+                            "RTM_GETLINK " + (name ? *name : "ifindex " + std::to_string(ifindex)));
   }
   auto* h = reinterpret_cast<nlmsghdr*>(reply.data());
   auto* info = static_cast<ifinfomsg*>(NLMSG_DATA(h));
   LinkIdentity out;
   out.ifindex = static_cast<unsigned>(info->ifi_index);
+  out.up = (info->ifi_flags & IFF_UP) != 0;
   int len = static_cast<int>(IFLA_PAYLOAD(h));
   for (auto* a = IFLA_RTA(info); RTA_OK(a, len); a = RTA_NEXT(a, len))
     if (a->rta_type == IFLA_IFALIAS)
       out.alias.assign(static_cast<const char*>(RTA_DATA(a)),
                        strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
   return out;
+}
+
+}  // namespace
+
+std::optional<LinkIdentity> query_link(const std::string& name) {
+  if (!is_valid_ifname(name)) return std::nullopt;
+  return get_link(0, &name);
+}
+
+std::optional<LinkIdentity> query_link(unsigned ifindex) {
+  if (ifindex == 0) return std::nullopt;
+  return get_link(ifindex, nullptr);
 }
 
 int set_link_alias(unsigned ifindex, const std::string& alias) {

@@ -10,11 +10,14 @@ namespace sandnet::netlink {
 struct LinkIdentity {
   unsigned ifindex = 0;
   std::string alias;  // empty: none
+  bool up = false;    // administratively up (IFF_UP)
 };
 
 // The device called `name` in this network namespace; nullopt when there is none.
 // Throws std::system_error when the kernel cannot be asked.
 std::optional<LinkIdentity> query_link(const std::string& name);
+// The same for the device with this ifindex.
+std::optional<LinkIdentity> query_link(unsigned ifindex);
 
 // Sets the alias of device `ifindex`. Returns 0 or the positive errno.
 int set_link_alias(unsigned ifindex, const std::string& alias);

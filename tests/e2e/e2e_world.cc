@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "common/mac_addr.h"
 #include "sync/agent_socket.h"
 #include "tests/api/api_process.h"
 #include "tests/integration/harness/agent_process.h"
@@ -150,11 +151,7 @@ Guest& World::create_sandbox(const std::string& label, const std::string& name, 
   auto data = ok("POST", "/v1/sandboxes", body, key);
   auto& sb = topo_->add_sandbox(label);
   Guest g{label, data.at("id"), name, data.at("ip"), "", sb.netns, sb.tap, key};
-  g.mac = fmt::format("02:00:{}", [&] {  // the MAC the agent derives when the runtime names none
-    unsigned a, b, c, d;
-    std::sscanf(g.ip.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d);
-    return fmt::format("{:02x}:{:02x}:{:02x}:{:02x}", a, b, c, d);
-  }());
+  g.mac = derived_mac_text(g.ip);  // the MAC the agent derives when the runtime names none
   configure_guest_end(g);
   return guests_[label] = g;
 }

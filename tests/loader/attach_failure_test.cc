@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/netlink/link_admin.h"
+#include "common/netlink/link_identity.h"
 #include "empty_bpf.skel.h"
 #include "kernel_world.h"
 #include "loader/tc_features.h"
@@ -52,6 +53,11 @@ class FullIngressChain {
   bool full_ = false;
 };
 
+std::optional<bool> is_up(uint32_t ifindex) {
+  auto link = netlink::query_link(ifindex);
+  return link ? std::optional<bool>(link->up) : std::nullopt;
+}
+
 uint64_t rx_packets(const std::string& dev) {
   uint64_t n = 0;
   std::ifstream("/sys/class/net/" + dev + "/statistics/rx_packets") >> n;
@@ -89,7 +95,7 @@ TEST(AttachFailure, ATapTheProgramsCannotReachIsSetDownUntilTheyDo) {
     ASSERT_EQ(r.attach_failures.count(t.ifindex), 1u) << "a full TCX chain must refuse the attach";
     EXPECT_NE(r.attach_failures[t.ifindex].find("down until attached"), std::string::npos)
         << r.attach_failures[t.ifindex];
-    EXPECT_EQ(netlink::link_is_up(t.ifindex), false) << "a tap without programs was left up: bare";
+    EXPECT_EQ(is_up(t.ifindex), false) << "a tap without programs was left up: bare";
     uint64_t before = rx_packets(t.dev);
     testkit::Ipv4Spec spec;  // any frame: a down device must receive none
     spec.src_be = ip(50);
@@ -99,7 +105,7 @@ TEST(AttachFailure, ATapTheProgramsCannotReachIsSetDownUntilTheyDo) {
 
     // Still refused at the next apply: still down, still reported.
     EXPECT_EQ(dp.apply(one_guest(t)).attach_failures.count(t.ifindex), 1u);
-    EXPECT_EQ(netlink::link_is_up(t.ifindex), false);
+    EXPECT_EQ(is_up(t.ifindex), false);
   }  // the agent goes away with its fence set
 
   // Room in the chain; a new agent (a restart) attaches and lifts the fence it inherited.
@@ -107,7 +113,7 @@ TEST(AttachFailure, ATapTheProgramsCannotReachIsSetDownUntilTheyDo) {
   Datapath dp(small_config(), root.path());
   auto r = dp.apply(one_guest(t));
   EXPECT_TRUE(r.attach_failures.empty()) << r.attach_failures.begin()->second;
-  EXPECT_EQ(netlink::link_is_up(t.ifindex), true) << "attached, but the fence was never lifted";
+  EXPECT_EQ(is_up(t.ifindex), true) << "attached, but the fence was never lifted";
 
   dp.apply(DesiredState{});
   chain.reset();
@@ -126,7 +132,7 @@ TEST(AttachFailure, ADeviceDownForAnotherReasonIsNeverBroughtUp) {
   EXPECT_EQ(dp.apply(one_guest(t)).attach_failures.count(t.ifindex), 1u);
   chain->release_one();
   EXPECT_TRUE(dp.apply(one_guest(t)).attach_failures.empty());
-  EXPECT_EQ(netlink::link_is_up(t.ifindex), false) << "the agent brought up a device it did not take down";
+  EXPECT_EQ(is_up(t.ifindex), false) << "the agent brought up a device it did not take down";
 
   dp.apply(DesiredState{});
   chain.reset();

@@ -126,3 +126,47 @@ TEST(TablePusher, AStalledGuestDelaysNeitherTheCallerNorAnotherGuest) {
 
 }  // namespace
 }  // namespace sandnet::sync
+
+namespace sandnet::sync {
+namespace {
+
+// More stalling guests than the pusher has workers, none of which ever answered (new VMs of a
+// hostile tenant): a guest that answered before still gets its table while they stall.
+TEST(TablePusher, AFloodOfStallingNewGuestsCannotTakeEveryWorker) {
+  constexpr int kWorkers = 4;
+  std::vector<std::unique_ptr<FakeGuestd>> stalling;
+  for (int i = 0; i < kWorkers + 1; ++i) {
+    stalling.push_back(std::make_unique<FakeGuestd>("127.0.1." + std::to_string(i + 1),
+                                                    stalling.empty() ? 0 : stalling[0]->port()));
+    stalling.back()->stall();
+  }
+  FakeGuestd answering("127.0.2.1", stalling[0]->port());
+  TablePusher pusher({.host_link_local = "127.0.0.1", .port = stalling[0]->port(),
+                      .push_timeout = milliseconds(120000), .workers = kWorkers, .reserved_for_answering = 1});
+  // The answering guest has its table already: it counts as responsive.
+  std::map<std::string, SharedTable> tables{{"z", table("z", "127.0.2.1", "calm-heron")}};
+  pusher.update(tables, 1, {});
+  ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] { return answering.tables() == 1; }));
+  // Then the flood arrives ("a".."e" sort before "z"), and the answering guest's table changes.
+  for (int i = 0; i < kWorkers + 1; ++i) {
+    std::string id(1, static_cast<char>('a' + i));
+    tables[id] = table(id, "127.0.1." + std::to_string(i + 1), "hostile-" + id);
+  }
+  pusher.update(tables, 2, {});
+  ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] {
+    int held = 0;
+    for (auto& g : stalling) held += g->stalled();
+    return held >= kWorkers - 1;
+  }));
+  tables["z"] = table("z", "127.0.2.1", "calm-heron-2");
+  pusher.update(tables, 3, {});
+  bool delivered = testing::eventually(kBound, milliseconds(20), [&] { return answering.tables() == 2; });
+  int held = 0;
+  for (auto& g : stalling) held += g->stalled();
+  for (auto& g : stalling) g->release();  // never leave the workers blocked
+  EXPECT_TRUE(delivered) << "the stalling new guests held every worker";
+  EXPECT_LT(held, kWorkers) << "new guests that never answered took every worker";
+}
+
+}  // namespace
+}  // namespace sandnet::sync
