@@ -24,9 +24,8 @@ struct DesiredDelta {
   }
 };
 
-// Applies `delta` to `state`. Endpoints and networks keep their order; new ones are inserted
-// by id (sandbox id, network id), so a state listed by id stays listed by id (the planner's
-// admission order relies on it only for speed, not for its result).
+// Applies `delta` to `state`, whose endpoints and networks are listed by id (sandbox id,
+// network id), as view_to_state lists them; they stay so. O(change x log state) lookups.
 void apply_delta(DesiredState& state, const DesiredDelta& delta);
 
 }  // namespace sandnet::dp

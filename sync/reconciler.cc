@@ -85,27 +85,36 @@ void Reconciler::restore() {
 }
 
 bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched,
-                              const std::set<std::string>& release) {
+                              const std::set<std::string>& release, const StateChange* change) {
   using Clock = std::chrono::steady_clock;
   auto us_since = [](Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
   };
   auto t0 = Clock::now();
-  auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
+  std::vector<std::string> skipped;
+  if (change && state_known_) {
+    dp::apply_delta(state_, state_delta(view_, plugs_, options_.host_id, options_.config, change->sandboxes,
+                                        change->networks, &skipped));
+  } else {
+    auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
+    state_ = std::move(build.state);
+    skipped = std::move(build.skipped);
+    state_known_ = true;
+  }
   auto derive_us = us_since(t0);
-  for (auto& s : build.skipped) spdlog::warn("not installed: {}", s);
+  for (auto& s : skipped) spdlog::warn("not installed: {}", s);
   applies_++;
   auto t1 = Clock::now();
   bool ok = true;
   try {
-    auto r = dp_.apply(build.state, release);
+    auto r = dp_.apply(state_, release);
     // Each warning (a missing tap, a quarantine) once while it lasts, not at every apply.
     std::set<std::string> warnings(r.warnings.begin(), r.warnings.end());
     for (auto& w : warnings)
       if (!warned_.count(w)) spdlog::warn("{}", w);
     warned_ = std::move(warnings);
     spdlog::debug("revision {}: applied {} endpoints, {} networks: {} map writes, {} links new, {} detached",
-                  view_.revision(), build.state.endpoints.size(), build.state.networks.size(), r.map_writes,
+                  view_.revision(), state_.endpoints.size(), state_.networks.size(), r.map_writes,
                   r.attach.created, r.detached);
     last_apply_error_.clear();
     quarantined_ = std::move(r.quarantined);
@@ -120,7 +129,6 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   }
   datapath_behind_ = !ok;
   auto datapath_us = us_since(t1);
-  build = {};
   auto t2 = Clock::now();
   sync_host_channels_locked();
   if (!touched) {
@@ -330,10 +338,17 @@ void Reconciler::run(const std::atomic<bool>& stop) {
                         !answer.removed_networks.empty()))
         record = encode_record({.feed = &answer});
       std::optional<std::set<std::string>> touched;
-      if (!snapshot) touched = guests_touched(view_, answer, plugs_);
+      StateChange names;
+      if (!snapshot) {
+        touched = guests_touched(view_, answer, plugs_);
+        for (auto& s : answer.sandboxes) names.sandboxes.insert(s.id);
+        names.sandboxes.insert(answer.removed_sandboxes.begin(), answer.removed_sandboxes.end());
+        for (auto& n : answer.networks) names.networks.insert(n.id);
+        names.networks.insert(answer.removed_networks.begin(), answer.removed_networks.end());
+      }
       changed = view_.apply(std::move(answer));
       bool ok = !datapath_behind_;
-      if (changed || snapshot) ok = apply_locked({}, touched ? &*touched : nullptr);
+      if (changed || snapshot) ok = apply_locked({}, touched ? &*touched : nullptr, {}, snapshot ? nullptr : &names);
       // `applied` only for what is applied: a failed apply leaves the reported revision where it was.
       if (ok) applied_revision_ = view_.revision();
       since = view_.revision();
@@ -396,6 +411,7 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     return fail(e.what());
   }
   std::lock_guard lock(mu_);
+  StateChange change{{sandbox_id}, {}};
   // A plug of another sandbox on an older device of this name ends: the runtime placed this one.
   for (auto it = plugs_.begin(); it != plugs_.end();) {
     if (it->second.tap != tap || it->first == sandbox_id) {
@@ -404,12 +420,13 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     }
     spdlog::info("sandbox {} unplugged from {} (its device was replaced and plugged again)", it->first, tap);
     unreported_unplugs_.insert(it->first);
+    change.sandboxes.insert(it->first);
     it = plugs_.erase(it);
   }
   plugs_[sandbox_id] = {tap, *mac, device->ifindex, alias};
   unreported_unplugs_.erase(sandbox_id);
   view_.upsert(record);
-  bool applied = apply_locked({sandbox_id});
+  bool applied = apply_locked({sandbox_id}, nullptr, {}, &change);
   // A plug the runtime was told about must survive a crash.
   log_locked({.upsert = &record, .plugs = &plugs_, .unreported_unplugs = &unreported_unplugs_}, /*durable_now=*/true);
   // The runtime must not start a guest behind a tap that is not enforced as asked.
@@ -432,7 +449,8 @@ json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
     std::string tap = it->second.tap;
     plugs_.erase(it);
     unreported_unplugs_.insert(sandbox_id);
-    apply_locked({}, nullptr, {tap});  // the one way a tap that still exists loses the programs
+    StateChange change{{sandbox_id}, {}};
+    apply_locked({}, nullptr, {tap}, &change);  // the one way a tap that still exists loses the programs
     log_local_locked(/*durable_now=*/true);
   }
   report_pending();

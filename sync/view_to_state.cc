@@ -98,12 +98,16 @@ std::vector<dp::QuarantineSpec> quarantines(const HostView& view, const LocalPlu
 
 dp::DesiredDelta state_delta(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
                              const dp::AgentConfig& config, const std::set<std::string>& sandboxes,
-                             const std::set<std::string>& networks) {
+                             const std::set<std::string>& networks, std::vector<std::string>* skipped) {
   dp::DesiredDelta delta;
   for (auto& id : sandboxes) {
     auto sb = view.sandboxes().find(id);
     std::optional<dp::EndpointSpec> ep;
-    if (sb != view.sandboxes().end()) ep = derive_sandbox(id, sb->second, plugs, host_id, config).endpoint;
+    if (sb != view.sandboxes().end()) {
+      auto d = derive_sandbox(id, sb->second, plugs, host_id, config);
+      if (skipped && !d.skipped.empty()) skipped->push_back(std::move(d.skipped));
+      ep = std::move(d.endpoint);
+    }
     if (ep) delta.upsert_endpoints.push_back(std::move(*ep));
     else delta.removed_endpoints.push_back(id);
   }

@@ -43,8 +43,9 @@ std::vector<dp::QuarantineSpec> quarantines(const HostView& view, const LocalPlu
 // The change of view_to_state's result when only `sandboxes` and `networks` changed (in the
 // view or in their plugs) since the state it patches: O(those + plugs), not O(view).
 // apply_delta(before, state_delta(...)) equals view_to_state(view, plugs, ...).state.
+// `skipped`, when given, gets view_to_state's `skipped` lines of those sandboxes.
 dp::DesiredDelta state_delta(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
                              const dp::AgentConfig& config, const std::set<std::string>& sandboxes,
-                             const std::set<std::string>& networks);
+                             const std::set<std::string>& networks, std::vector<std::string>* skipped = nullptr);
 
 }  // namespace sandnet::sync
