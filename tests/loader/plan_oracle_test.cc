@@ -3,6 +3,7 @@
 // harness itself; an incremental planner is added below as another DeltaPlanner.
 #include <gtest/gtest-spi.h>
 
+#include "loader/incremental_planner.h"
 #include "plan_oracle.h"
 
 namespace sandnet::dp::planfx {
@@ -54,6 +55,90 @@ TEST(PlanOracle, RecomputationFromDeltasMatchesUnderChurnNearCapacity) {
   }
   EXPECT_GT(seen.quarantines, 0);
   EXPECT_GT(seen.replans, 0);  // a capacity quarantine that the deletes of the same plan free
+}
+
+// The incremental planner (loader/incremental_planner.h), fed the deltas and the state they
+// patch. The oracle's maps are its own copy of what the planner left them as.
+class Incremental : public DeltaPlanner {
+ public:
+  explicit Incremental(Capacity cap) : cap_(cap), planner_(cap) {}
+  Plan plan(const DesiredDelta& delta, const MapImage& current) override {
+    apply_delta(state_, delta);
+    MapImage maps = current;
+    Plan p = planner_.plan(state_, &delta, maps, fake_taps());
+    p.target = std::move(maps);
+    return p;
+  }
+  const IncrementalPlanner& planner() const { return planner_; }
+
+ private:
+  DesiredState state_;
+  Capacity cap_;
+  IncrementalPlanner planner_;
+};
+
+TEST(PlanOracle, IncrementalPlannerMatchesUnderChurn) {
+  size_t deltas = 0, wholes = 0;
+  ChurnCoverage seen;
+  for (uint64_t seed = 1; seed <= 16; ++seed) {
+    Incremental p(Capacity{});
+    auto s = expect_plans_equal_under_churn(p, seed, 600, 60, 8);
+    if (HasFailure()) return;
+    seen.deletes += s.deletes;
+    seen.moves += s.moves;
+    seen.quarantines += s.quarantines;
+    deltas += p.planner().delta_plans();
+    wholes += p.planner().whole_plans();
+  }
+  EXPECT_GT(seen.deletes, 0);
+  EXPECT_GT(seen.moves, 0);
+  EXPECT_GT(seen.quarantines, 0);
+  EXPECT_GT(deltas, 20 * wholes) << "most plans are incremental, not the whole-plan fallback";
+  fmt::print("incremental plans {}, whole {}\n", deltas, wholes);
+}
+
+// Near capacity it falls back to plan_update whenever a refusal is possible; the plans are
+// the same either way, and between the tight moments it still plans incrementally.
+TEST(PlanOracle, IncrementalPlannerMatchesUnderChurnNearCapacity) {
+  Capacity cap;
+  cap.max_endpoints = 40;
+  cap.max_local_taps = 16;
+  cap.max_networks = 6;
+  cap.max_sets = 20;
+  cap.max_nets_per_sandbox = 3;
+  size_t deltas = 0;
+  ChurnCoverage seen;
+  for (uint64_t seed = 100; seed < 116; ++seed) {
+    Incremental p(cap);
+    auto s = expect_plans_equal_under_churn(p, seed, 600, 60, 8, cap);
+    if (HasFailure()) return;
+    seen.replans += s.replans;
+    seen.quarantines += s.quarantines;
+    deltas += p.planner().delta_plans();
+  }
+  EXPECT_GT(seen.quarantines, 0);
+  EXPECT_GT(seen.replans, 0);
+  EXPECT_GT(deltas, 0u);
+  fmt::print("near capacity: incremental plans {}\n", deltas);
+}
+
+// Only the endpoints map tight: remote endpoints are left out while it is full, and a later
+// change that frees room (another endpoint going) must admit them though it does not name them.
+TEST(PlanOracle, IncrementalPlannerAdmitsLeftOutEndpointsOnceThereIsRoom) {
+  Capacity cap;
+  cap.max_endpoints = 30;
+  cap.max_nets_per_sandbox = 2;
+  size_t deltas = 0;
+  int left_out = 0;
+  for (uint64_t seed = 200; seed < 216; ++seed) {
+    Incremental p(cap);
+    auto s = expect_plans_equal_under_churn(p, seed, 600, 60, 8, cap);
+    if (HasFailure()) return;
+    left_out += s.quarantines;
+    deltas += p.planner().delta_plans();
+  }
+  EXPECT_GT(left_out, 0);
+  EXPECT_GT(deltas, 1000u);
 }
 
 // The oracle catches a planner that drops part of a change.
