@@ -92,9 +92,11 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   };
   auto t0 = Clock::now();
   std::vector<std::string> skipped;
+  std::optional<dp::DesiredDelta> delta;  // handed to the datapath: it plans only what changed
   if (change && state_known_) {
-    dp::apply_delta(state_, state_delta(view_, plugs_, options_.host_id, options_.config, change->sandboxes,
-                                        change->networks, &skipped));
+    delta = state_delta(view_, plugs_, options_.host_id, options_.config, change->sandboxes, change->networks,
+                        &skipped);
+    dp::apply_delta(state_, *delta);
   } else {
     auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
     state_ = std::move(build.state);
@@ -107,7 +109,8 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   auto t1 = Clock::now();
   bool ok = true;
   try {
-    auto r = dp_.apply(state_, release);
+    // After a failed apply the datapath may not have taken the last delta: whole, until one succeeds.
+    auto r = dp_.apply(state_, release, delta && !datapath_behind_ ? &*delta : nullptr);
     // Each warning (a missing tap, a quarantine) once while it lasts, not at every apply.
     std::set<std::string> warnings(r.warnings.begin(), r.warnings.end());
     for (auto& w : warnings)

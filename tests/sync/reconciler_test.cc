@@ -66,7 +66,8 @@ class InjectedDatapath final : public DatapathPort {
     return channels_.count(tap) != 0;
   }
 
-  dp::ApplyResult apply(const dp::DesiredState& desired, const std::set<std::string>& release) override {
+  dp::ApplyResult apply(const dp::DesiredState& desired, const std::set<std::string>& release,
+                        const dp::DesiredDelta*) override {
     std::lock_guard lock(mu_);
     ++applies_;
     if (refuse_) throw std::runtime_error(*refuse_);
