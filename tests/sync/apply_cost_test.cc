@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "loader/incremental_planner.h"
 #include "loader/map_plan.h"
 #include "sync/guest_tables.h"
 #include "sync/view_to_state.h"
@@ -45,8 +46,10 @@ TEST(ApplyCost, OneAttachAt10kSandboxes) {
     return std::optional<dp::TapInfo>(dp::TapInfo{name == "tapA" ? 10u : 11u, {}});
   };
   dp::DesiredState state = view_to_state(view, plugs, "h1", config).state;  // the reconciler's kept state
-  auto first = dp::plan_update(state, {}, taps, config.capacity);
-  dp::MapImage current = std::move(first.target);
+  dp::IncrementalPlanner planner(config.capacity);  // what the agent's Datapath plans with
+  dp::MapImage maps;
+  planner.plan(state, nullptr, maps, taps);
+  dp::MapImage current = maps;  // for plan_update, the whole plan, timed beside it
 
   FeedAnswer attach;  // B joins pair
   attach.revision = 2;
@@ -58,9 +61,10 @@ TEST(ApplyCost, OneAttachAt10kSandboxes) {
   view.apply(attach);
   double t1 = cpu_ms();
   // What the reconciler does: the change's delta patches the kept state (sync/reconciler.cc).
-  dp::apply_delta(state, state_delta(view, plugs, "h1", config, {}, {pair}));
+  auto delta = state_delta(view, plugs, "h1", config, {}, {pair});
+  dp::apply_delta(state, delta);
   double t2 = cpu_ms();
-  auto plan = dp::plan_update(state, current, taps, config.capacity);
+  auto plan = planner.plan(state, &delta, maps, taps);
   double t3 = cpu_ms();
   size_t entries = 0;
   for (auto& id : touched) entries += guest_table(view, plugs, "h1", id)->entries.size();
@@ -69,14 +73,19 @@ TEST(ApplyCost, OneAttachAt10kSandboxes) {
   double t5 = cpu_ms();
   auto whole = view_to_state(view, plugs, "h1", config);  // the derivation before issue 19, for comparison
   double t6 = cpu_ms();
+  auto whole_plan = dp::plan_update(state, current, taps, config.capacity);  // likewise the whole plan
+  double t7 = cpu_ms();
+  EXPECT_EQ(planner.delta_plans(), 1u);
+  EXPECT_EQ(whole_plan.writes(), plan.writes());
+  EXPECT_TRUE(whole_plan.target == maps);
   EXPECT_EQ(whole.state.endpoints.size(), state.endpoints.size());
   EXPECT_EQ(touched.size(), 2u);
   EXPECT_GT(plan.writes(), 0u);
   EXPECT_EQ(entries, kPeers + 2u);  // A sees everyone; B sees A and itself
   fmt::print("one attach at {} sandboxes, CPU ms: touched {:.2f}, view {:.2f}, derive (delta) {:.2f}, plan {:.2f} ({} writes), "
-             "tables {:.2f} ({} rebuilt), encode A {:.2f} ({} bytes); whole derivation {:.2f}\n",
+             "tables {:.2f} ({} rebuilt), encode A {:.2f} ({} bytes); whole derivation {:.2f}, whole plan {:.2f}\n",
              kPeers, t0b - t0, t1 - t0b, t2 - t1, t3 - t2, plan.writes(), t4 - t3, touched.size(), t5 - t4, bytes.size(),
-             t6 - t5);
+             t6 - t5, t7 - t6);
 }
 
 }  // namespace
