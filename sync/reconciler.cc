@@ -134,13 +134,14 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   auto datapath_us = us_since(t1);
   auto t2 = Clock::now();
   sync_host_channels_locked();
-  if (!touched) {
+  if (!touched) {  // what changed is unknown (a plug, a snapshot, a restart): every table whole
     tables_.clear();
-    for (auto& [id, t] : guest_tables(view_, plugs_, options_.host_id))
-      tables_[id] = std::make_shared<const GuestTable>(std::move(t));
-  } else {
+    table_index_.clear();
+    for (auto& [id, _] : plugs_)
+      if (auto t = table_index_.table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(t);
+  } else {  // a feed change: only the touched guests' tables, each patched where the change touches it
     for (auto& id : *touched) {
-      if (auto t = guest_table(view_, plugs_, options_.host_id, id)) tables_[id] = std::make_shared<const GuestTable>(std::move(*t));
+      if (auto t = table_index_.table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(t);
       else tables_.erase(id);
     }
   }
@@ -344,6 +345,7 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       StateChange names;
       if (!snapshot) {
         touched = guests_touched(view_, answer, plugs_);
+        table_index_.note_change(view_, answer);
         for (auto& s : answer.sandboxes) names.sandboxes.insert(s.id);
         names.sandboxes.insert(answer.removed_sandboxes.begin(), answer.removed_sandboxes.end());
         for (auto& n : answer.networks) names.networks.insert(n.id);
