@@ -51,8 +51,8 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   for (auto& net : desired.networks) {
     std::unordered_set<std::string_view> seen(net.members.begin(), net.members.end());
     if (seen.size() != net.members.size()) return;  // a member twice: plan_update lists its index twice
-    net_members_[net.id] = net.members;
-    for (auto& m : net.members) member_of_[m].insert(net.id);
+    auto [it, _] = net_members_.emplace(net.id, net.members);
+    for (auto& m : net.members) member_of_[m].push_back(&it->first);
     if (!net_index_of_.count(net.id)) pending_.insert(net.id);
   }
   for (auto& q : plan.quarantined)
@@ -88,16 +88,20 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     if (ep.local()) local_.insert(ep.sandbox_id);
     else local_.erase(ep.sandbox_id);
   }
-  auto leave = [&](const std::string& member, const std::string& net) {
+  auto leave = [&](const std::string& member, const std::string* net) {
     auto it = member_of_.find(member);
     if (it == member_of_.end()) return;
-    it->second.erase(net);
-    if (it->second.empty()) member_of_.erase(it);
+    auto& nets = it->second;
+    if (auto at = std::find(nets.begin(), nets.end(), net); at != nets.end()) {
+      *at = nets.back();
+      nets.pop_back();
+    }
+    if (nets.empty()) member_of_.erase(it);
   };
   for (auto& id : delta->removed_networks) {
     if (auto it = net_members_.find(id); it != net_members_.end()) {
       for (auto& m : it->second) {
-        leave(m, id);
+        leave(m, &it->first);
         touched.insert(m);
       }
       net_members_.erase(it);
@@ -105,18 +109,20 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     pending_.erase(id);
   }
   for (auto& net : delta->upsert_networks) {
-    auto& old = net_members_[net.id];
+    auto slot = net_members_.try_emplace(net.id).first;
+    const std::string* key = &slot->first;
+    auto& old = slot->second;
     // A network's record carries its whole member list: O(its members) to find who changed.
     std::unordered_set<std::string_view> before(old.begin(), old.end()), after(net.members.begin(), net.members.end());
     if (after.size() != net.members.size()) return plan_whole(desired, current, resolve, held);
     for (auto& m : old)
       if (!after.count(m)) {
-        leave(m, net.id);
+        leave(m, key);
         touched.insert(m);
       }
     for (auto& m : net.members)
       if (!before.count(m)) {
-        member_of_[m].insert(net.id);
+        member_of_[m].push_back(key);
         touched.insert(m);
       }
     old = net.members;
@@ -165,9 +171,9 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
   auto nets_of = [&](const std::string& sandbox, NetIndexList& out) {
     auto it = member_of_.find(sandbox);
     if (it == member_of_.end()) return true;
-    for (auto& net : it->second) {
-      if (auto i = net_index_of_.find(net); i != net_index_of_.end()) out.push_back(i->second);
-      else if (auto p = pending_index.find(net); p != pending_index.end()) out.push_back(p->second);
+    for (const std::string* net : it->second) {
+      if (auto i = net_index_of_.find(*net); i != net_index_of_.end()) out.push_back(i->second);
+      else if (auto p = pending_index.find(*net); p != pending_index.end()) out.push_back(p->second);
       else return false;
     }
     return true;

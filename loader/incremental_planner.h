@@ -53,7 +53,9 @@ class IncrementalPlanner {
   size_t whole_plans_ = 0, delta_plans_ = 0;
 
   std::unordered_map<std::string, std::vector<std::string>> net_members_;  // desired network -> members
-  std::unordered_map<std::string, std::set<std::string>> member_of_;      // sandbox -> its desired networks
+  // sandbox -> its desired networks, as pointers to net_members_'s keys (stable: node-based):
+  // one word per membership instead of a copy of the network's id.
+  std::unordered_map<std::string, std::vector<const std::string*>> member_of_;
   std::set<std::string> local_;     // sandboxes with a local desired endpoint
   std::set<std::string> left_out_;  // remote endpoints the last plan did not install
   std::unordered_map<std::string, uint32_t> ip_of_;       // sandbox -> its endpoint key in the maps
