@@ -21,9 +21,13 @@ int main(int argc, char** argv) {
   app.add_option("--config", config_file, "agent configuration JSON (docs/datapath.md)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   // API mode (sync/, docs/agent.md): the host feed instead of a state file.
-  std::string api_url, host_id, token_file, state_dir = "/var/lib/sandnet";
+  std::vector<std::string> api_urls;
+  std::string host_id, token_file, state_dir = "/var/lib/sandnet";
   int long_poll = 25;
-  app.add_option("--api", api_url, "sandnet-api base URL: follow the host feed (API mode)");
+  app.add_option("--api", api_urls,
+                 "sandnet-api base URL: follow the host feed (API mode); several (comma-separated or "
+                 "repeated): replicas of one API, tried in turn")
+      ->delimiter(',');
   app.add_option("--host-id", host_id, "this host's id in the API (API mode)");
   app.add_option("--host-token-file", token_file, "file holding the host token (API mode)");
   app.add_option("--state-dir", state_dir, "API mode checkpoint directory")->capture_default_str();
@@ -39,12 +43,12 @@ int main(int argc, char** argv) {
       spdlog::info("purged {}", bpffs_root);
       return 0;
     }
-    if (!api_url.empty()) {
+    if (!api_urls.empty()) {
       if (!state_file.empty() || host_id.empty() || token_file.empty()) {
         spdlog::critical("--api needs --host-id and --host-token-file, and excludes --state-file");
         return 2;
       }
-      sandnet::sync::ApiAgentOptions api{api_url, host_id, token_file, state_dir, run_dir, bpffs_root,
+      sandnet::sync::ApiAgentOptions api{api_urls, host_id, token_file, state_dir, run_dir, bpffs_root,
                                          config_file.empty() ? default_agent_config() : load_agent_config(config_file),
                                          long_poll};
       return sandnet::sync::run_api_agent(api);

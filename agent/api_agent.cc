@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "common/dns_label.h"
@@ -57,7 +58,7 @@ int run_api_agent(const ApiAgentOptions& o) {
 
   std::filesystem::create_directories(o.run_dir);
   std::filesystem::create_directories(o.state_dir);
-  FeedClient client({o.api_url, o.host_id, read_token(o.host_token_file)});
+  FeedClient client({o.api_urls, o.host_id, read_token(o.host_token_file)});
   dp::Datapath datapath(o.config, o.bpffs_root);
   KernelDatapath kernel(datapath);
   TablePusher pusher({dp::format_ipv4(o.config.host_link_local_be)});
@@ -72,7 +73,7 @@ int run_api_agent(const ApiAgentOptions& o) {
                      [&] { reconciler.recheck_taps(); });
   reconciler.restore();
   AgentSocketServer socket(agent_socket_path(o.run_dir), [&](const nlohmann::json& r) { return reconciler.handle(r); });
-  spdlog::info("agent {} following {} (state {}, socket {})", o.host_id, o.api_url, o.state_dir,
+  spdlog::info("agent {} following {} (state {}, socket {})", o.host_id, fmt::join(o.api_urls, ", "), o.state_dir,
                agent_socket_path(o.run_dir));
 
   std::atomic<bool> stop{false};

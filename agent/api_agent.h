@@ -2,13 +2,14 @@
 // state file. See docs/agent.md.
 #pragma once
 #include <string>
+#include <vector>
 
 #include "loader/agent_config.h"
 
 namespace sandnet::sync {
 
 struct ApiAgentOptions {
-  std::string api_url;
+  std::vector<std::string> api_urls;  // one API, or replicas of one API (tried in turn)
   std::string host_id;
   std::string host_token_file;
   std::string state_dir = "/var/lib/sandnet";

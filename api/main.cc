@@ -11,12 +11,14 @@
 #include "api/host_auth.h"
 #include "api/placement.h"
 #include "api/serve.h"
-#include "api/sqlite_store.h"
+#include "api/open_store.h"
 #include "common/dns_label.h"
 
 using namespace sandnet::api;
 
 namespace {
+
+constexpr const char* kDbHelp = "SQLite database file, or a postgresql:// URI (default sandnet.db)";
 
 // Flag values that override the config file; they must outlive parsing.
 struct ServeFlags {
@@ -28,7 +30,7 @@ struct ServeFlags {
 void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
   CLI::App* serve = app.add_subcommand("serve", "serve the REST API");
   auto* listen = serve->add_option("--listen", config.listen, "ADDR:PORT (default 127.0.0.1:8080)");
-  auto* db = serve->add_option("--db", config.db, "SQLite database file (default sandnet.db)");
+  auto* db = serve->add_option("--db", config.db, kDbHelp);
   serve->add_option("--config", f.config_file, "JSON config file (flags override it)")
       ->check(CLI::ExistingFile);
   auto* cert_opt = serve->add_option("--tls-cert", f.cert, "PEM certificate: serve HTTPS");
@@ -71,43 +73,43 @@ struct AdminArgs {
 void add_admin(CLI::App& app, AdminArgs& a) {
   std::string& db_path = a.db_path;
   CLI::App* users = app.add_subcommand("users", "manage users")->require_subcommand(1);
-  users->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  users->add_option("--db", db_path, kDbHelp);
   users->fallthrough();  // "users create NAME --db F" as well as "users --db F create NAME"
   CLI::App* create = users->add_subcommand("create", "create a user and print a new API key");
   create->add_option("NAME", a.name, "user name (DNS label)")->required();
   create->fallthrough();
   create->callback([&a] {
     if (!sandnet::is_dns_label(a.name)) throw CLI::ValidationError("NAME", "must be a DNS label");
-    SqliteStore store(a.db_path);
-    UserId id = store.create_user(a.name);
-    std::cout << issue_api_key(store, id).token << std::endl;
+    std::unique_ptr<Store> store = open_store(a.db_path);
+    UserId id = store->create_user(a.name);
+    std::cout << issue_api_key(*store, id).token << std::endl;
   });
   users->add_subcommand("list", "list users")->fallthrough()->callback([&db_path] {
-    SqliteStore store(db_path);
-    for (const User& u : store.list_users()) {
+    std::unique_ptr<Store> store = open_store(db_path);
+    for (const User& u : store->list_users()) {
       std::cout << u.name << "\tcreated " << u.created_at << "\tactive keys " << u.active_keys
                 << "\n";
     }
   });
 
   CLI::App* keys = app.add_subcommand("keys", "manage API keys")->require_subcommand(1);
-  keys->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  keys->add_option("--db", db_path, kDbHelp);
   keys->fallthrough();
   CLI::App* kcreate = keys->add_subcommand("create", "print a new API key for USER");
   kcreate->add_option("USER", a.user)->required();
   kcreate->fallthrough();
   kcreate->callback([&a] {
-    SqliteStore store(a.db_path);
-    std::optional<User> u = store.find_user(a.user);
+    std::unique_ptr<Store> store = open_store(a.db_path);
+    std::optional<User> u = store->find_user(a.user);
     if (!u) throw std::runtime_error("no user '" + a.user + "'");
-    std::cout << issue_api_key(store, u->id).token << std::endl;
+    std::cout << issue_api_key(*store, u->id).token << std::endl;
   });
   CLI::App* revoke = keys->add_subcommand("revoke", "revoke a key by its id (sk_<KEYID>_...)");
   revoke->add_option("KEYID", a.key_id)->required();
   revoke->fallthrough();
   revoke->callback([&a] {
-    SqliteStore store(a.db_path);
-    if (!store.revoke_api_key(a.key_id)) {
+    std::unique_ptr<Store> store = open_store(a.db_path);
+    if (!store->revoke_api_key(a.key_id)) {
       throw std::runtime_error("no active key '" + a.key_id + "'");
     }
     std::cout << "revoked " << a.key_id << std::endl;
@@ -117,7 +119,7 @@ void add_admin(CLI::App& app, AdminArgs& a) {
 void add_host_admin(CLI::App& app, AdminArgs& a) {
   std::string& db_path = a.db_path;
   CLI::App* hosts = app.add_subcommand("hosts", "manage host-agent tokens")->require_subcommand(1);
-  hosts->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  hosts->add_option("--db", db_path, kDbHelp);
   hosts->fallthrough();
   CLI::App* create = hosts->add_subcommand("create", "print a new host token for HOST_ID");
   create->add_option("HOST_ID", a.host, "host id (DNS label)")->required();
@@ -126,12 +128,12 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
     if (!sandnet::is_dns_label(a.host)) {
       throw CLI::ValidationError("HOST_ID", "must be a DNS label");
     }
-    SqliteStore store(a.db_path);
-    std::cout << issue_host_token(store, a.host) << std::endl;
+    std::unique_ptr<Store> store = open_store(a.db_path);
+    std::cout << issue_host_token(*store, a.host) << std::endl;
   });
   hosts->add_subcommand("list", "list hosts with tokens")->fallthrough()->callback([&db_path] {
-    SqliteStore store(db_path);
-    for (const HostInfo& h : store.list_hosts()) {
+    std::unique_ptr<Store> store = open_store(db_path);
+    for (const HostInfo& h : store->list_hosts()) {
       std::cout << h.host_id << "\tactive tokens " << h.active_tokens << "\tapplied revision "
                 << h.applied_revision << "\n";
     }
@@ -140,8 +142,8 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
   revoke->add_option("HOST_ID", a.host)->required();
   revoke->fallthrough();
   revoke->callback([&a] {
-    SqliteStore store(a.db_path);
-    if (!store.revoke_host(a.host)) {
+    std::unique_ptr<Store> store = open_store(a.db_path);
+    if (!store->revoke_host(a.host)) {
       throw std::runtime_error("no active token for '" + a.host + "'");
     }
     std::cout << "revoked " << a.host << std::endl;
@@ -154,14 +156,14 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
   unplug->add_option("SANDBOX_ID", a.name, "sb_<ULID>")->required();
   unplug->fallthrough();
   unplug->callback([&a] {
-    SqliteStore store(a.db_path);
-    store.write([&](WriteTx& tx) { unplug_on(tx, a.host, a.name); });
+    std::unique_ptr<Store> store = open_store(a.db_path);
+    store->write([&](WriteTx& tx) { unplug_on(tx, a.host, a.name); });
     std::cout << "unplugged " << a.name << " from " << a.host << std::endl;
   });
 
   CLI::App* log = app.add_subcommand("changelog", "the change log hosts follow")
                       ->require_subcommand(1);
-  log->add_option("--db", db_path, "SQLite database file (default sandnet.db)");
+  log->add_option("--db", db_path, kDbHelp);
   log->fallthrough();
   CLI::App* compact = log->add_subcommand(
       "compact", "drop all but the newest KEEP revisions (older feeds resync from a snapshot)");
@@ -169,8 +171,8 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
       ->check(CLI::NonNegativeNumber);
   compact->fallthrough();
   compact->callback([&a] {
-    SqliteStore store(a.db_path);
-    std::cout << "log floor " << store.compact_change_log(a.keep) << std::endl;
+    std::unique_ptr<Store> store = open_store(a.db_path);
+    std::cout << "log floor " << store->compact_change_log(a.keep) << std::endl;
   });
 }
 

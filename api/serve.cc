@@ -9,7 +9,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include "api/sqlite_store.h"
+#include "api/open_store.h"
 
 namespace sandnet::api {
 
@@ -26,15 +26,15 @@ int run_serve(ServeConfig config) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  SqliteStore store(config.db, config.store);
-  ApiServer server(store, config.server);
+  std::unique_ptr<Store> store = open_store(config.db, config.store);
+  ApiServer server(*store, config.server);
   int port = server.bind();
   bool tls = !config.server.tls_cert.empty();
   std::printf("listening on %s://%s:%d\n", tls ? "https" : "http", config.server.host.c_str(),
               port);
   std::fflush(stdout);
-  spdlog::info("sandnet-api {} serving {} on port {}, pool {}", SANDNET_VERSION, config.db, port,
-               config.server.ipam.pool.to_string());
+  spdlog::info("sandnet-api {} serving {} on port {}, pool {}", SANDNET_VERSION,
+               db_for_log(config.db), port, config.server.ipam.pool.to_string());
 
   std::thread watcher([&] {
     int sig = 0;

@@ -151,6 +151,10 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
   if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
     tls_.reset(tls_context(options_.tls_cert, options_.tls_key));
   }
+#ifdef SANDNET_BENCH_HTTPLIB_LOOP
+  // bench/api's baseline only: the same handlers on httplib's own connection loop.
+  http_ = std::make_unique<httplib::Server>();
+#else
   {
     auto fronted = std::make_unique<FrontedServer>();
     FrontOptions fo;
@@ -174,6 +178,7 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
     server->front = front_.get();
     http_ = std::move(fronted);
   }
+#endif
   add_network_routes(router_, env_);
   add_sandbox_routes(router_, env_);
   add_membership_routes(router_, env_);
@@ -249,7 +254,12 @@ void ApiServer::install_handlers() {
   // httplib closes a keep-alive connection after 5 requests by default; the front enforces
   // the count, this only makes the Keep-Alive header tell the truth.
   http.set_keep_alive_max_count(1000);
+#ifdef SANDNET_BENCH_HTTPLIB_LOOP
+  int workers = options_.threads + options_.wait_threads;
+  http.new_task_queue = [workers] { return new httplib::ThreadPool(static_cast<size_t>(workers)); };
+#else
   http.new_task_queue = [] { return new InlineQueue; };
+#endif
   // httplib sends headers and body in separate writes: without TCP_NODELAY, Nagle plus the
   // client's delayed ACK add ~40 ms to every keep-alive request.
   http.set_tcp_nodelay(true);
@@ -294,8 +304,10 @@ void ApiServer::install_handlers() {
       if (e.retry_after_s > 0) res.set_header("Retry-After", std::to_string(e.retry_after_s));
     } catch (const StoreBusy& e) {
       spdlog::warn("{} {} {}: {}", tl_request_id, req.method, req.path, e.what());
+      // SQLite: another process held the lock; PostgreSQL: also an unreachable or restarting
+      // server (api/pg_store.cc). The log has which.
       reply = {503, jsend_for_status(503, "store_busy",
-                                     "the database is locked by another process; retry")};
+                                     "the database is busy or unreachable; retry")};
       res.set_header("Retry-After", "1");
     } catch (const std::exception& e) {
       spdlog::error("{} {} {}: {}", tl_request_id, req.method, req.path, e.what());
@@ -371,10 +383,10 @@ int ApiServer::bind() {
 }
 
 void ApiServer::run() {
-  front_->start();
+  if (front_) front_->start();
   http_->listen_after_bind();
   // The accept loop has ended (stop()): answer what is queued or in progress, then close.
-  front_->stop();
+  if (front_) front_->stop();
 }
 
 void ApiServer::stop() {

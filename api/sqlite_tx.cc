@@ -2,6 +2,7 @@
 
 #include "api/api_error.h"
 #include "api/clock.h"
+#include "api/feed_bookkeeping.h"
 #include "api/sqlite_conn.h"
 #include "common/ulid.h"
 
@@ -239,19 +240,16 @@ bool SqliteTx::attach(const std::string& sandbox_id, const std::string& network_
   Stmt exists = conn_.prepare("SELECT 1 FROM members WHERE network_id = ? AND sandbox_id = ?");
   exists.bind(1, network_id).bind(2, sandbox_id);
   if (exists.step()) return false;
-  std::set<std::string> touched;  // hosts of the other members, then this one's
-  for (const auto& [h, count] : network_host_counts(network_id)) touched.insert(h);
+  HostCounts others = network_host_counts(network_id);
   std::string host = host_of(sandbox_id);
   Stmt s = conn_.prepare("INSERT INTO members(network_id, sandbox_id, revision) VALUES (?, ?, ?)");
   s.bind(1, network_id).bind(2, sandbox_id).bind(3, revision());
   s.run();
   move_network_host(network_id, "", host);
   int64_t seq = log_change("member_attached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
-  if (!host.empty()) {
-    if (!touched.count(host)) record_edge(host, network_id, true);
-    touched.insert(host);
-  }
-  touch_hosts(seq, touched);
+  MembershipEffect effect = membership_effect(others, host);
+  if (effect.view_edge) record_edge(host, network_id, true);
+  touch_hosts(seq, effect.touched);
   return true;
 }
 
@@ -263,13 +261,9 @@ bool SqliteTx::detach(const std::string& sandbox_id, const std::string& network_
   int64_t seq = log_change("member_detached", owner_of_sandbox(sandbox_id), network_id, sandbox_id);
   std::string host = host_of(sandbox_id);
   move_network_host(network_id, host, "");
-  std::set<std::string> touched;  // hosts of the remaining members, then this one's
-  for (const auto& [h, count] : network_host_counts(network_id)) touched.insert(h);
-  if (!host.empty()) {
-    if (!touched.count(host)) record_edge(host, network_id, false);
-    touched.insert(host);
-  }
-  touch_hosts(seq, touched);
+  MembershipEffect effect = membership_effect(network_host_counts(network_id), host);
+  if (effect.view_edge) record_edge(host, network_id, false);
+  touch_hosts(seq, effect.touched);
   return true;
 }
 
@@ -293,16 +287,11 @@ bool SqliteTx::set_sandbox_status(const std::string& sandbox_id, const std::stri
   // its networks enter the new host's view and leave the old one's (unless others keep them).
   std::set<std::string> touched;
   for (const NetworkSummary& n : sandbox_networks(sandbox_id)) {
-    std::set<std::string> other_set;  // hosts of the other members (this one is on old_host)
-    for (const auto& [h, count] : network_host_counts(n.id)) {
-      if (h != old_host || count > 1) other_set.insert(h);
-    }
+    MoveEffect effect = move_effect(network_host_counts(n.id), old_host, host);
     move_network_host(n.id, old_host, host);
-    if (old_host != host) {
-      if (!host.empty() && !other_set.count(host)) record_edge(host, n.id, true);
-      if (!old_host.empty() && !other_set.count(old_host)) record_edge(old_host, n.id, false);
-    }
-    touched.insert(other_set.begin(), other_set.end());
+    if (effect.enters_new) record_edge(host, n.id, true);
+    if (effect.leaves_old) record_edge(old_host, n.id, false);
+    touched.insert(effect.others.begin(), effect.others.end());
   }
   if (!old_host.empty()) touched.insert(old_host);
   if (!host.empty()) touched.insert(host);

@@ -8,6 +8,11 @@
  *   tap_egress:  packets to the guest. Only what tap_ingress forwarded and
  *                the agent's marked push sockets may reach an overlay
  *                address; nothing unparsed or VLAN-tagged passes.
+ *   overlay_ingress: frames from other hosts, on the VXLAN device: the
+ *                sending host, its ownership of the inner source and the
+ *                verdict, then a redirect to the local tap.
+ *   underlay_ingress: on the underlay device, UDP to the VXLAN port only
+ *                from registered hosts.
  * See docs/datapath.md for the design and the reasons behind each choice.
  */
 #include "lib/common.h"
@@ -19,6 +24,7 @@
 #include "lib/endpoint.h"
 #include "lib/policy.h"
 #include "lib/host_channel.h"
+#include "lib/overlay.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -115,7 +121,9 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 	reason = sn_policy_verdict(tap, dst);
 	if (reason >= 0)
 		return reason;
-	if (dst->host_id != 0 || dst->ifindex == 0)
+	if (dst->host_id != 0)
+		return sn_overlay_send(skb, eth, tap, dst, verdict);
+	if (dst->ifindex == 0)
 		return SN_DROP_REMOTE_HOST;
 
 	sn_eth_rewrite(eth, tap->gw_mac, dst->mac);
@@ -268,5 +276,87 @@ int tap_egress(struct __sk_buff *skb)
 	reason = sn_egress_reason(skb, cfg, tap);
 	if (reason >= 0)
 		return sn_drop(skb, tap->counter_row, SN_HOOK_EGRESS, reason);
+	return TC_ACT_OK;
+}
+
+/* Returns the drop reason, or -1 with *verdict the redirect to the local
+ * tap. *row is the target tap's counter row once it is known (0 before). */
+static __always_inline int sn_overlay_receive(struct __sk_buff *skb, __u32 *row, int *verdict)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	const struct sn_endpoint *src, *dst;
+	const struct sn_config *cfg;
+	const struct sn_tap *tap;
+	struct ethhdr *eth;
+	struct iphdr *ip;
+	__u32 from = 0;
+	int reason;
+
+	reason = sn_overlay_sender(skb, &from);
+	if (reason >= 0)
+		return reason;
+	cfg = sn_config_get();
+	if (!cfg)
+		return SN_DROP_NO_CONFIG;
+	eth = sn_eth_hdr(data, data_end);
+	if (!eth)
+		return SN_DROP_MALFORMED_ETH;
+	if (skb->vlan_present || sn_eth_is_vlan(sn_eth_proto(eth)))
+		return SN_DROP_VLAN;
+	/* IPv4 only: each host answers ARP for its own guests' peers. */
+	if (sn_eth_proto(eth) != bpf_htons(ETH_P_IP))
+		return SN_DROP_UNSUPPORTED_L3;
+	ip = (void *)(eth + 1);
+	reason = sn_ipv4_check(ip, data_end, skb->len - ETH_HLEN);
+	if (reason >= 0)
+		return reason;
+	tap = sn_overlay_target(cfg, ip, &dst);
+	if (!tap)
+		return SN_DROP_UNDERLAY_NOT_LOCAL;
+	*row = tap->counter_row;
+	if (!sn_overlay_owner_ok(cfg, eth, ip, from, &src))
+		return SN_DROP_UNDERLAY_NOT_OWNER;
+	reason = sn_policy_verdict(tap, src);
+	if (reason >= 0)
+		return reason;
+	sn_eth_rewrite(eth, tap->gw_mac, tap->mac);
+	*verdict = sn_forward(skb, tap->ifindex);
+	return -1;
+}
+
+/* On the VXLAN device's ingress. Drops before a target tap is known count
+ * in row 0 (like a device without an entry); the rest in the target's row. */
+SEC("tc")
+int overlay_ingress(struct __sk_buff *skb)
+{
+	int reason, verdict = TC_ACT_SHOT;
+	__u32 row = 0;
+
+	reason = sn_overlay_receive(skb, &row, &verdict);
+	if (reason >= 0)
+		return sn_drop(skb, row, SN_HOOK_OVERLAY, reason);
+	return verdict;
+}
+
+#define SN_UNDERLAY_PULL (ETH_HLEN + 60 + sizeof(struct udphdr))
+
+/* On the underlay device's ingress: what is not VXLAN passes untouched. */
+SEC("tc")
+int underlay_ingress(struct __sk_buff *skb)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	int reason;
+
+	/* Ethernet + the longest IPv4 header + UDP, when not all linear. */
+	if (data + SN_UNDERLAY_PULL > data_end) {
+		bpf_skb_pull_data(skb, skb->len < SN_UNDERLAY_PULL ? 0 : SN_UNDERLAY_PULL);
+		data = (void *)(long)skb->data;
+		data_end = (void *)(long)skb->data_end;
+	}
+	reason = sn_underlay_check(data, data_end);
+	if (reason >= 0)
+		return sn_drop(skb, 0, SN_HOOK_UNDERLAY, reason);
 	return TC_ACT_OK;
 }

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/ifname.h"
 #include "sandnet/dp_abi.h"
 
 namespace sandnet::dp {
@@ -65,6 +66,16 @@ AgentConfig parse_agent_config(std::string_view text) {
       c.gateway_mac = *mac;
     } else if (key == "drop_sample_every") {
       c.drop_sample_every = read_u32(v, "drop_sample_every", 0, 1u << 30);
+    } else if (key == "underlay_device") {
+      c.overlay_setup.underlay_device = read_str(v, "underlay_device");
+      if (!is_valid_ifname(c.overlay_setup.underlay_device))
+        throw std::runtime_error("config: underlay_device must be an interface name");
+    } else if (key == "vxlan_device") {
+      c.overlay_setup.vxlan_device = read_str(v, "vxlan_device");
+      if (!is_valid_ifname(c.overlay_setup.vxlan_device))
+        throw std::runtime_error("config: vxlan_device must be an interface name");
+    } else if (key == "host_number") {
+      c.overlay_setup.host_number = read_u32(v, "host_number", 1, (1u << 24) - 1);
     } else if (key == "attach_mode") {
       auto m = read_str(v, "attach_mode");
       if (m == "auto") c.attach_mode = AttachMode::kAuto;
@@ -84,6 +95,8 @@ AgentConfig parse_agent_config(std::string_view text) {
       c.capacity.max_networks = read_u32(v, "max_networks", 1, kBig);
     } else if (key == "max_sets") {
       c.capacity.max_sets = read_u32(v, "max_sets", 1, kBig);
+    } else if (key == "max_hosts") {
+      c.capacity.max_hosts = read_u32(v, "max_hosts", 1, 1u << 20);
     } else if (key == "max_pairs") {
       // Layout v3's pair table; v4 sizes the reach bitmap from max_local_taps and max_sets.
       read_u32(v, "max_pairs", 1, kBig);
@@ -95,6 +108,8 @@ AgentConfig parse_agent_config(std::string_view text) {
       throw std::runtime_error(fmt::format("config: unknown field '{}'", key));
     }
   }
+  if (!c.overlay_setup.underlay_device.empty() && c.overlay_setup.host_number == 0)
+    throw std::runtime_error("config: underlay_device needs host_number (this host's number, 1 .. 16777215)");
   // Every endpoint has an overlay address, and the endpoints array has a
   // slot per address: the overlay's size bounds max_endpoints.
   if (!explicit_max_endpoints) c.capacity.max_endpoints = overlay_slots(c.overlay);

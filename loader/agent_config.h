@@ -21,6 +21,26 @@ struct Capacity {
   uint32_t max_networks = 16384;
   uint32_t max_sets = 65536;          // distinct network sets: one reach bit each per row
   uint32_t max_nets_per_sandbox = 64; // hard limit of the layout (SN_MAX_NETS_PER_SET)
+  uint32_t max_hosts = 1024;          // other hosts owning an endpoint of this view (v7)
+};
+
+// The overlay between hosts, as the agent finds it at run time (not a config key): this
+// host's number (the VNI it sends), the collect-metadata VXLAN device, and the largest IP
+// packet a guest may send across hosts. All 0: single host, remote peers drop as REMOTE_HOST.
+struct OverlayLink {
+  uint32_t host_number = 0;
+  uint32_t vxlan_ifindex = 0;
+  uint32_t mtu = 0;
+  uint32_t underlay_ifindex = 0;  // carries the underlay filter (not in the BPF config)
+  bool operator==(const OverlayLink&) const = default;
+};
+
+// What the config says of the overlay (loader/overlay_device.h makes an OverlayLink of it).
+// No underlay_device: this host has no overlay.
+struct OverlaySetup {
+  std::string underlay_device;            // e.g. "eth0": its MTU - 50 is the guests' MTU
+  std::string vxlan_device = "sn-vxlan";  // created when missing
+  uint32_t host_number = 0;               // 1 .. 2^24 - 1; required with underlay_device
 };
 
 // The most local taps accepted: 2^21 slots of the taps array (56 bytes each, 112 MiB).
@@ -51,6 +71,8 @@ struct AgentConfig {
   uint32_t drop_sample_every = 64;  // 1 drop event in N per tap and CPU (the first always); 0 = none
   AttachMode attach_mode = AttachMode::kAuto;
   Capacity capacity{};
+  OverlaySetup overlay_setup{};
+  OverlayLink overlay_link{};  // set at run time from overlay_setup
 };
 
 AgentConfig default_agent_config();

@@ -113,6 +113,8 @@ std::unique_ptr<BpfObjects> BpfObjects::load(const std::string& root, const Agen
   bpf_map__set_max_entries(m.reach, static_cast<uint32_t>(reach_words(cap)));
   bpf_map__set_max_entries(m.set_nets, cap.max_sets);
   bpf_map__set_max_entries(m.networks, cap.max_networks);
+  bpf_map__set_max_entries(m.hosts, cap.max_hosts);
+  bpf_map__set_max_entries(m.underlay_hosts, cap.max_hosts);
   bpf_map__set_max_entries(m.drop_counts, (cap.max_local_taps + 1) * SN_HOOK__MAX);
   self->skel_->rodata->sn_tap_slot_mask = tap_slots(cap) - 1;
   bpf_object__for_each_map(map, self->skel_->obj) {
@@ -131,5 +133,7 @@ BpfObjects::~BpfObjects() { sandnet_bpf__destroy(skel_); }
 
 int BpfObjects::ingress_prog_fd() const { return bpf_program__fd(skel_->progs.tap_ingress); }
 int BpfObjects::egress_prog_fd() const { return bpf_program__fd(skel_->progs.tap_egress); }
+int BpfObjects::overlay_prog_fd() const { return bpf_program__fd(skel_->progs.overlay_ingress); }
+int BpfObjects::underlay_prog_fd() const { return bpf_program__fd(skel_->progs.underlay_ingress); }
 
 }  // namespace sandnet::dp

@@ -29,6 +29,8 @@ class BpfObjects {
   MapSet& maps() { return *maps_; }
   int ingress_prog_fd() const;
   int egress_prog_fd() const;
+  int overlay_prog_fd() const;   // the VXLAN device's ingress (v7)
+  int underlay_prog_fd() const;  // the underlay device's ingress (v7)
 
  private:
   BpfObjects() = default;

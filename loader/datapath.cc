@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "loader/overlay_device.h"
 #include "loader/tap_resolver.h"
 
 namespace sandnet::dp {
@@ -17,11 +18,14 @@ sn_config make_bpf_config(const AgentConfig& c) {
   cfg.sample_every = c.drop_sample_every;
   std::copy(c.gateway_mac.begin(), c.gateway_mac.end(), cfg.gw_mac);
   cfg.reach_words = reach_words_per_row(c.capacity);
+  cfg.host_number = c.overlay_link.host_number;
+  cfg.vxlan_ifindex = c.overlay_link.vxlan_ifindex;
+  cfg.overlay_mtu = c.overlay_link.mtu;
   return cfg;
 }
 
 TapForwarding make_tap_forwarding(const AgentConfig& c) {
-  return {c.overlay.net_be, c.overlay.mask_be, c.host_link_local_be, c.gateway_mac};
+  return {c.overlay.net_be, c.overlay.mask_be, c.host_link_local_be, c.gateway_mac, c.overlay_link};
 }
 
 Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver resolver)
@@ -30,8 +34,21 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
       resolver_(resolver ? std::move(resolver) : TapResolver(resolve_tap)),
       objects_(BpfObjects::load(root_, config)),
       attacher_(root_, config.attach_mode),
-      fence_(root_ + "/fenced"),
-      planner_(config.capacity, make_tap_forwarding(config)) {  // beside the layouts: an upgrade keeps the records
+      fence_(root_ + "/fenced"),  // beside the layouts: an upgrade keeps the records
+      planner_(config.capacity) {
+  // The overlay's devices and their programs before the config names them: from the first
+  // frame a tap tunnels, the receiving side of this host is enforcing too.
+  if (config_.overlay_link.vxlan_ifindex == 0) config_.overlay_link = prepare_overlay(config_.overlay_setup);
+  if (const OverlayLink& o = config_.overlay_link; o.vxlan_ifindex != 0) {
+    AttachStats s;
+    attacher_.attach_overlay_device("vxlan", o.vxlan_ifindex, objects_->overlay_prog_fd(), s);
+    if (o.underlay_ifindex != 0)
+      attacher_.attach_overlay_device("underlay", o.underlay_ifindex, objects_->underlay_prog_fd(), s);
+    spdlog::info("overlay: host number {}, VXLAN ifindex {}, guest MTU {}, underlay ifindex {}", o.host_number,
+                 o.vxlan_ifindex, o.mtu, o.underlay_ifindex);
+  }
+  // The tap entries carry the overlay link as prepared above.
+  planner_ = IncrementalPlanner(config_.capacity, make_tap_forwarding(config_));
   auto want = make_bpf_config(config_);
   auto have = maps().read_config();
   if (!have || !same_bytes(*have, want)) {

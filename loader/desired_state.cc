@@ -95,13 +95,32 @@ NetworkSpec parse_network(const json& j, size_t index, const std::set<std::strin
   return n;
 }
 
+HostSpec parse_host(const json& j, size_t index) {
+  std::string where = fmt::format("hosts[{}]", index);
+  if (!j.is_object()) fail(where + ": must be an object");
+  reject_unknown(j, {"id", "number", "underlay"}, where);
+  HostSpec h;
+  h.id = string_field(j, "id", where);
+  if (h.id.empty() || h.id.size() > 253) fail(where + ": id must be 1-253 chars");
+  where = "host " + h.id;
+  const json& number = field(j, "number", where);
+  if (!number.is_number_integer() || number.get<int64_t>() < 1 || number.get<int64_t>() > kMaxHostNumber)
+    fail(fmt::format("{}: number must be an integer in 1..{}", where, kMaxHostNumber));
+  h.number = number.get<uint32_t>();
+  auto text = string_field(j, "underlay", where);
+  auto ip = parse_ipv4(text);
+  if (!ip || *ip == 0) fail(fmt::format("{}: underlay '{}' is not an IPv4 address", where, text));
+  h.underlay_be = *ip;
+  return h;
+}
+
 }  // namespace
 
 DesiredState parse_desired_state(std::string_view text, const AgentConfig& config) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) fail("not valid JSON");
   if (!j.is_object()) fail("top level must be an object");
-  reject_unknown(j, {"version", "endpoints", "networks"}, "top level");
+  reject_unknown(j, {"version", "endpoints", "networks", "hosts"}, "top level");
   const json& version = field(j, "version", "top level");
   if (!version.is_number_integer() || version.get<int64_t>() != 1)
     fail("version must be 1");
@@ -128,6 +147,20 @@ DesiredState parse_desired_state(std::string_view text, const AgentConfig& confi
     auto n = parse_network(nets[i], i, sandboxes);
     if (!net_ids.insert(n.id).second) fail(fmt::format("network {} listed twice", n.id));
     s.networks.push_back(std::move(n));
+  }
+  if (j.contains("hosts")) {
+    const json& hosts = j["hosts"];
+    if (!hosts.is_array()) fail("hosts must be an array");
+    std::set<std::string> ids;
+    std::set<uint32_t> numbers, underlays;
+    for (size_t i = 0; i < hosts.size(); ++i) {
+      auto h = parse_host(hosts[i], i);
+      if (!ids.insert(h.id).second) fail(fmt::format("host {} listed twice", h.id));
+      if (!numbers.insert(h.number).second) fail(fmt::format("host {}: number {} already used", h.id, h.number));
+      if (!underlays.insert(h.underlay_be).second)
+        fail(fmt::format("host {}: underlay {} already used", h.id, format_ipv4(h.underlay_be)));
+      s.hosts.push_back(std::move(h));
+    }
   }
   return s;
 }

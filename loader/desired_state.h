@@ -35,10 +35,21 @@ struct QuarantineSpec {
   std::string why;
 };
 
+// Another host that owns remote endpoints (v7): its number (1 .. 2^24 - 1, the VNI it sends)
+// and its underlay address. A remote endpoint whose host is not listed here gets no tunnel:
+// traffic to it drops as NO_REMOTE_HOST, and nothing is accepted from it.
+struct HostSpec {
+  std::string id;
+  uint32_t number = 0;
+  uint32_t underlay_be = 0;
+};
+inline constexpr uint32_t kMaxHostNumber = (1u << 24) - 1;  // VXLAN's 24-bit VNI
+
 struct DesiredState {
   std::vector<EndpointSpec> endpoints;
   std::vector<NetworkSpec> networks;
   std::vector<QuarantineSpec> quarantined;
+  std::vector<HostSpec> hosts;
 };
 
 struct StateError : std::runtime_error {

@@ -32,13 +32,20 @@ constexpr std::array<Reason, SN_DROP__MAX> kReasons = {{
     SN_REASON(NO_ENDPOINT, "destination overlay IP has no endpoint"),
     SN_REASON(NO_NETWORK, "source or destination is in no network"),
     SN_REASON(NO_SHARED_NETWORK, "source and destination share no network"),
-    SN_REASON(REMOTE_HOST, "destination is on another host (not supported yet)"),
+    SN_REASON(REMOTE_HOST, "destination is on another host and this host has no overlay (single-host config)"),
     SN_REASON(HOST_ORIGINATE, "guest tried to originate traffic to the host link-local address"),
     SN_REASON(FRAGMENT_TO_HOST, "IP fragment towards the host link-local address"),
     SN_REASON(HOST_NOT_PUSH, "guest TCP segment or ICMP error to the host that is not of a push connection"),
     SN_REASON(HOST_UNMARKED, "host link-local traffic to a guest not sent by a push socket (no mark)"),
     SN_REASON(VLAN, "VLAN-tagged frame (802.1Q/802.1ad)"),
     SN_REASON(QUARANTINED, "tap the agent cannot place (sandbox left the view, over capacity, unknown after a restart): drop-all"),
+    SN_REASON(NO_REMOTE_HOST, "destination's host has no underlay address here (unregistered or lease expired)"),
+    SN_REASON(OVERLAY_TOO_BIG, "frame larger than the overlay MTU (the guest's MTU is set too high)"),
+    SN_REASON(UNDERLAY_NO_TUNNEL, "frame on the VXLAN device without tunnel metadata"),
+    SN_REASON(UNDERLAY_UNKNOWN_HOST, "VXLAN from an underlay address that is no registered host"),
+    SN_REASON(UNDERLAY_WRONG_VNI, "VXLAN whose tunnel id is not the sending host's number"),
+    SN_REASON(UNDERLAY_NOT_OWNER, "VXLAN whose inner source (IP and MAC) is not an endpoint of the sending host"),
+    SN_REASON(UNDERLAY_NOT_LOCAL, "VXLAN whose inner destination is not a local guest"),
 }};
 #undef SN_REASON
 static_assert(SN_DROP__MAX <= SN_DROP_SLOTS, "drop_counts rows hold SN_DROP_SLOTS reasons");
@@ -66,6 +73,8 @@ std::string_view hook_name(unsigned hook) {
     case SN_HOOK_INGRESS: return "ingress";
     case SN_HOOK_EGRESS: return "egress";
     case SN_HOOK_XDP: return "xdp";
+    case SN_HOOK_OVERLAY: return "overlay";
+    case SN_HOOK_UNDERLAY: return "underlay";
     default: return "unknown";
   }
 }

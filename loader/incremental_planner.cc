@@ -4,6 +4,7 @@
 #include <string_view>
 #include <unordered_set>
 
+#include "loader/host_plan.h"
 #include "loader/plan_builder.h"
 
 namespace sandnet::dp {
@@ -14,6 +15,12 @@ const EndpointSpec* find_endpoint(const DesiredState& s, const std::string& id) 
   auto it = std::lower_bound(s.endpoints.begin(), s.endpoints.end(), id,
                              [](const EndpointSpec& e, const std::string& k) { return e.sandbox_id < k; });
   return it != s.endpoints.end() && it->sandbox_id == id ? &*it : nullptr;
+}
+
+bool same_hosts(const std::vector<HostSpec>& a, const std::vector<HostSpec>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const HostSpec& x, const HostSpec& y) {
+    return x.id == y.id && x.number == y.number && x.underlay_be == y.underlay_be;
+  });
 }
 
 }  // namespace
@@ -41,6 +48,9 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   pending_.clear();
   set_id_of_.clear();
   set_refs_.clear();
+  hosts_.clear();
+  remote_on_.clear();
+  host_of_.clear();
   auto by_id = [](auto& a, auto& b) { return a.id < b.id; };
   auto by_sandbox = [](auto& a, auto& b) { return a.sandbox_id < b.sandbox_id; };
   // Lookups by id need the lists sorted; a state that is not is planned whole every time.
@@ -69,25 +79,50 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   for (auto& [set_id, nets] : current.set_nets) set_id_of_.emplace(nets, set_id);
   for (auto& [_, e] : current.endpoints)
     if (e.set_id) ++set_refs_[e.set_id];
+  hosts_ = desired.hosts;
+  for (auto& h : hosts_) remote_on_.emplace(h.id, 0);
+  for (auto& ep : desired.endpoints)
+    if (auto it = remote_on_.find(ep.host); !ep.local() && it != remote_on_.end()) {
+      ++it->second;
+      host_of_.emplace(ep.sandbox_id, &it->first);
+    }
   valid_ = true;
 }
 
 Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* delta, MapImage& current,
                               const TapResolver& resolve, const HeldTaps& held) {
   if (!valid_ || !delta) return plan_whole(desired, current, resolve, held);
+  // Another host list (a host added, removed, renumbered, its underlay moved): whole.
+  if (!same_hosts(desired.hosts, hosts_)) return plan_whole(desired, current, resolve, held);
   valid_ = false;  // until this plan is committed
 
   // The delta, into the indexes; `touched` collects the sandboxes whose entry may change.
+  // `hosts_moved`: a listed host gained its first remote endpoint or lost its last one, so the
+  // hosts in the maps, and the host id of every endpoint on it, may change.
   std::set<std::string> touched;
+  bool hosts_moved = false;
+  auto leave_host = [&](const std::string& id) {
+    if (auto it = host_of_.find(id); it != host_of_.end()) {
+      hosts_moved |= --remote_on_.at(*it->second) == 0;
+      host_of_.erase(it);
+    }
+  };
   for (auto& id : delta->removed_endpoints) {
     touched.insert(id);
     local_.erase(id);
+    leave_host(id);
   }
   for (auto& ep : delta->upsert_endpoints) {
     touched.insert(ep.sandbox_id);
     if (ep.local()) local_.insert(ep.sandbox_id);
     else local_.erase(ep.sandbox_id);
+    leave_host(ep.sandbox_id);
+    if (auto it = remote_on_.find(ep.host); !ep.local() && it != remote_on_.end()) {
+      hosts_moved |= it->second++ == 0;
+      host_of_[ep.sandbox_id] = &it->first;
+    }
   }
+  if (hosts_moved) return plan_whole(desired, current, resolve, held);
   auto leave = [&](const std::string& member, const std::string* net) {
     auto it = member_of_.find(member);
     if (it == member_of_.end()) return;
@@ -180,10 +215,14 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
   };
 
   Plan plan;
-  MapImage scratch;  // the touched entries, plus the maps' sets and networks
+  // The hosts as plan_update places them (the same list and owners as the last plan's).
+  const HostPlan hosts(
+      desired.hosts, [&](std::string_view id) { return remote_on_.at(std::string(id)) != 0; }, cap_, plan.warnings);
+  MapImage scratch;  // the touched entries, plus the maps' sets, networks and hosts
   scratch.set_nets = current.set_nets;
   scratch.networks = current.networks;
-  detail::PlanBuilder b(plan, scratch, current, resolve, cap_, fwd_, set_id_of_, net_id_at);
+  hosts.fill(scratch);
+  detail::PlanBuilder b(plan, scratch, current, resolve, cap_, fwd_, hosts, set_id_of_, net_id_at);
   std::vector<std::optional<TapInfo>> tap_of(eps.size());
   std::unordered_map<uint32_t, int> claims;
   for (size_t i = 0; i < eps.size(); ++i) {
@@ -269,6 +308,8 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
   current.reach = std::move(scratch.reach);
   current.set_nets = std::move(scratch.set_nets);
   current.networks = std::move(scratch.networks);
+  current.hosts = std::move(scratch.hosts);
+  current.underlay_hosts = std::move(scratch.underlay_hosts);
   set_id_of_.clear();
   for (auto& [set_id, nets] : current.set_nets) set_id_of_.emplace(nets, set_id);
   ++delta_plans_;

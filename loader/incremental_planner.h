@@ -9,7 +9,9 @@
 // the same, op for op (tests/loader/plan_oracle_test.cc).
 //
 // It plans whole (plan_update) when no delta is given, on its first plan, after forget(),
-// and whenever the order of admission could matter: any capacity within reach of what the
+// when the overlay's hosts could change (desired.hosts differs from the last plan's, or a
+// listed host gains its first or loses its last remote endpoint: then the hosts maps and the
+// host id of every endpoint on that host may change), and whenever the order of admission could matter: any capacity within reach of what the
 // change might add (then an entry may be refused, and which one depends on the whole
 // order). What is left proportional to the maps rather than the change: the set and network
 // id walks and the reach rows of local sets (O(sets + networks), not O(endpoints)).
@@ -63,6 +65,11 @@ class IncrementalPlanner {
   std::unordered_map<std::string, uint32_t> net_index_of_;  // network in the maps -> its index
   std::set<std::string> pending_;  // desired networks not in the maps (indexed afresh each plan, by id)
   std::map<NetIndexList, uint32_t> set_id_of_;  // the maps' sets
+  std::vector<HostSpec> hosts_;  // desired.hosts of the last plan
+  // Each listed host (every one of hosts_, 0 included) -> the desired remote endpoints on it;
+  // and each of those endpoints -> its host, as a pointer to that map's key (stable).
+  std::unordered_map<std::string, size_t> remote_on_;
+  std::unordered_map<std::string, const std::string*> host_of_;
   std::unordered_map<uint32_t, uint32_t> set_refs_;  // set id -> endpoints in the maps on it
 };
 

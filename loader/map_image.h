@@ -27,6 +27,8 @@ struct MapImage {
   std::map<uint32_t, ReachRow> reach;         // counter_row -> its words (rows with a bit only)
   std::map<uint32_t, NetIndexList> set_nets;  // set_id ->
   std::map<uint32_t, std::string> networks;   // net_index -> "net-<ULID>"
+  std::map<uint32_t, sn_host> hosts;          // host number -> underlay address (v7)
+  std::map<uint32_t, uint32_t> underlay_hosts;  // underlay IPv4 (network order) -> host number
 };
 
 template <typename T>

@@ -51,9 +51,25 @@ struct DelSet {
 struct DelNetwork {
   uint32_t index = 0;
 };
+// The overlay between hosts (v7): a host's underlay address, and the reverse.
+struct PutHost {
+  uint32_t number = 0;
+  sn_host value{};
+};
+struct DelHost {
+  uint32_t number = 0;
+};
+struct PutUnderlayHost {
+  uint32_t underlay_be = 0;
+  uint32_t number = 0;
+};
+struct DelUnderlayHost {
+  uint32_t underlay_be = 0;
+};
 
 using MapOp = std::variant<PutNetwork, PutSet, FillReachRow, PutReachWord, PutEndpoint, PutTap, DelEndpoint,
-                           DelTap, ResetCounterRow, DelSet, DelNetwork>;
+                           DelTap, ResetCounterRow, DelSet, DelNetwork, PutHost, DelHost, PutUnderlayHost,
+                           DelUnderlayHost>;
 
 // One lambda per op kind for std::visit: a new kind that a walker forgets does not compile.
 template <typename... F>

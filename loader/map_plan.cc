@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "loader/capacity_budget.h"
+#include "loader/host_plan.h"
 #include "loader/plan_builder.h"
 
 namespace sandnet::dp {
@@ -21,7 +22,8 @@ bool operator==(const MapImage& a, const MapImage& b) {
            });
   };
   return same_map(a.endpoints, b.endpoints) && same_map(a.taps, b.taps) && a.reach == b.reach &&
-         a.set_nets == b.set_nets && a.networks == b.networks;
+         a.set_nets == b.set_nets && a.networks == b.networks && same_map(a.hosts, b.hosts) &&
+         a.underlay_hosts == b.underlay_hosts;
 }
 
 bool reaches(const MapImage& img, const sn_tap& tap, uint32_t dst_set) {
@@ -97,6 +99,9 @@ sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint
   t.overlay_mask = fwd.overlay_mask_be;
   t.host_ll = fwd.host_ll_be;
   std::copy(fwd.gateway_mac.begin(), fwd.gateway_mac.end(), t.gw_mac);
+  t.host_number = fwd.overlay_link.host_number;
+  t.vxlan_ifindex = fwd.overlay_link.vxlan_ifindex;
+  t.overlay_mtu = fwd.overlay_link.mtu;
   return t;
 }
 
@@ -105,7 +110,8 @@ sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint
 namespace detail {
 
 PlanBuilder::PlanBuilder(Plan& plan, MapImage& target, const MapImage& current, const TapResolver& resolve,
-                         const Capacity& cap, const TapForwarding& fwd, std::map<NetIndexList, uint32_t>& set_id_of,
+                         const Capacity& cap, const TapForwarding& fwd, const HostPlan& hosts,
+                         std::map<NetIndexList, uint32_t>& set_id_of,
                          const std::unordered_map<uint32_t, std::string_view>& net_id_at)
     : plan_(plan),
       target_(target),
@@ -113,6 +119,7 @@ PlanBuilder::PlanBuilder(Plan& plan, MapImage& target, const MapImage& current, 
       resolve_(resolve),
       cap_(cap),
       fwd_(fwd),
+      hosts_(hosts),
       words_(reach_words_per_row(cap)),
       set_id_of_(set_id_of),
       net_id_at_(net_id_at),
@@ -212,12 +219,7 @@ void PlanBuilder::admit_one(const Candidate& c) {
   const auto& tap = c.tap;
   sn_endpoint e{};
   e.ifindex = tap ? tap->ifindex : 0;
-  e.host_id = 0;
-  if (!ep.local()) {  // FNV-1a of the host name; only "not local" matters for now
-    uint32_t h = 2166136261u;
-    for (unsigned char ch : ep.host) h = (h ^ ch) * 16777619u;
-    e.host_id = h | 1;
-  }
+  e.host_id = hosts_.host_id(ep);
   // What it adds to the maps: its endpoint key, new networks, its set and the transit sets
   // its entries pass through, and a row for a new tap or a new guest.
   CapacityNeed need;
@@ -385,7 +387,8 @@ void PlanBuilder::emit(bool partial, const std::vector<uint32_t>& gone) {
                                       sets->rbegin()->first, cap.max_sets));
 
   auto& ops = plan_.ops;
-  // Phase 1: make.
+  // Phase 1: make. The hosts first: an endpoint entry never names a host the maps lack.
+  HostPlan::put_ops(current, target, ops);
   for (auto& [k, v] : target.networks) {
     auto it = current.networks.find(k);
     if (it == current.networks.end() || it->second != v) ops.push_back(PutNetwork{k, v});
@@ -478,6 +481,7 @@ void PlanBuilder::emit(bool partial, const std::vector<uint32_t>& gone) {
       ops.push_back(DelNetwork{k});
       deletes = true;
     }
+  HostPlan::delete_ops(current, target, ops);
   plan_.replan = capacity_limited_ && deletes;
 }
 
@@ -486,6 +490,8 @@ void PlanBuilder::emit(bool partial, const std::vector<uint32_t>& gone) {
 Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& resolve,
                  const Capacity& cap, const TapForwarding& fwd, const HeldTaps& held) {
   Plan plan;
+  const HostPlan hosts(desired, cap, plan.warnings);
+  hosts.fill(plan.target);
 
   // Adopt network indexes and set ids from what the maps hold.
   // Hash maps over views of strings that outlive this call: per-member work is most of a plan.
@@ -506,7 +512,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
     net_id_at[it->second] = net.id;
     for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
   }
-  detail::PlanBuilder b(plan, plan.target, current, resolve, cap, fwd, set_id_of, net_id_at);
+  detail::PlanBuilder b(plan, plan.target, current, resolve, cap, fwd, hosts, set_id_of, net_id_at);
 
   // Local taps first: a tap claimed by two endpoints places neither (which guest is behind it?).
   std::vector<std::optional<TapInfo>> tap_of(desired.endpoints.size());

@@ -50,6 +50,7 @@ using TapResolver = std::function<std::optional<TapInfo>(const std::string& name
 struct TapForwarding {
   uint32_t overlay_net_be = 0, overlay_mask_be = 0, host_ll_be = 0;
   MacAddr gateway_mac{};
+  OverlayLink overlay_link{};
 };
 
 struct CapacityError : std::runtime_error {

@@ -205,6 +205,14 @@ MapImage MapSet::read_image() const {
     if (bpf_map_lookup_elem(fds_.networks.get(), &k, &v) == 0)
       img.networks[k] = std::string(v.id, strnlen(v.id, sizeof v.id));
   });
+  for_each_key<uint32_t>(fds_.hosts.get(), [&](uint32_t k) {
+    sn_host v{};
+    if (bpf_map_lookup_elem(fds_.hosts.get(), &k, &v) == 0) img.hosts[k] = v;
+  });
+  for_each_key<uint32_t>(fds_.underlay_hosts.get(), [&](uint32_t k) {
+    sn_underlay_host v{};
+    if (bpf_map_lookup_elem(fds_.underlay_hosts.get(), &k, &v) == 0) img.underlay_hosts[k] = v.host_number;
+  });
   return img;
 }
 
@@ -278,6 +286,12 @@ size_t MapSet::apply(const Plan& p) {
       [&](const ResetCounterRow& o) { reset_counter_row(o.row); },
       [&](const DelSet& o) { del(fds_.set_nets.get(), o.set_id, "set_nets"); },
       [&](const DelNetwork& o) { del(fds_.networks.get(), o.index, "networks"); },
+      [&](const PutHost& o) { put(fds_.hosts.get(), o.number, o.value, "hosts"); },
+      [&](const DelHost& o) { del(fds_.hosts.get(), o.number, "hosts"); },
+      [&](const PutUnderlayHost& o) {
+        put(fds_.underlay_hosts.get(), o.underlay_be, sn_underlay_host{o.number, 0}, "underlay_hosts");
+      },
+      [&](const DelUnderlayHost& o) { del(fds_.underlay_hosts.get(), o.underlay_be, "underlay_hosts"); },
   };
   for (auto& op : p.ops) std::visit(run, op);
   return p.writes();

@@ -15,7 +15,8 @@
 namespace sandnet::dp {
 
 struct MapFds {
-  UniqueFd config, endpoints, taps, taps_overflow, reach, set_nets, networks, drop_counts, drop_events;
+  UniqueFd config, endpoints, taps, taps_overflow, reach, set_nets, networks, drop_counts, drop_events, hosts,
+      underlay_hosts;
 };
 
 // The maps user space knows, by pin name: the one table on this side. The
@@ -26,7 +27,8 @@ inline constexpr std::pair<const char*, UniqueFd MapFds::*> kMaps[] = {
     {"taps", &MapFds::taps},               {"taps_overflow", &MapFds::taps_overflow},
     {"reach", &MapFds::reach},             {"set_nets", &MapFds::set_nets},
     {"networks", &MapFds::networks},       {"drop_counts", &MapFds::drop_counts},
-    {"drop_events", &MapFds::drop_events},
+    {"drop_events", &MapFds::drop_events}, {"hosts", &MapFds::hosts},
+    {"underlay_hosts", &MapFds::underlay_hosts},
 };
 static_assert(sizeof(MapFds) == std::size(kMaps) * sizeof(UniqueFd), "a MapFds member without a kMaps row");
 

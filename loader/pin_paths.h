@@ -14,5 +14,7 @@ inline std::string map_pin(const std::string& root, const std::string& map) {
   return layout_dir(root) + "/" + map;
 }
 inline std::string links_dir(const std::string& root) { return layout_dir(root) + "/links"; }
+// The links of the overlay's two devices (VXLAN, underlay), by role: apart from the taps'.
+inline std::string overlay_links_dir(const std::string& root) { return layout_dir(root) + "/overlay_links"; }
 
 }  // namespace sandnet::dp

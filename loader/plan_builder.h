@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "loader/capacity_budget.h"
+#include "loader/host_plan.h"
 #include "loader/map_plan.h"
 
 namespace sandnet::dp::detail {
@@ -51,9 +52,10 @@ class PlanBuilder {
   // `target`: where admission puts entries. plan_update passes an empty plan.target; the
   // incremental planner a scratch image holding the maps' sets and networks (their entries
   // are the touched endpoints' only). `set_id_of`: the maps' sets (grows with new ones).
-  // `net_id_at`: the id of each network index that may enter the maps new.
+  // `net_id_at`: the id of each network index that may enter the maps new. `hosts`: the host
+  // ids the entries carry; target.hosts/underlay_hosts must already hold hosts.fill()'s.
   PlanBuilder(Plan& plan, MapImage& target, const MapImage& current, const TapResolver& resolve, const Capacity& cap,
-              const TapForwarding& fwd, std::map<NetIndexList, uint32_t>& set_id_of,
+              const TapForwarding& fwd, const HostPlan& hosts, std::map<NetIndexList, uint32_t>& set_id_of,
               const std::unordered_map<uint32_t, std::string_view>& net_id_at);
 
   // A tap not exists: warned, not installed.
@@ -87,6 +89,7 @@ class PlanBuilder {
   const TapResolver& resolve_;
   const Capacity& cap_;
   const TapForwarding& fwd_;
+  const HostPlan& hosts_;
   const uint32_t words_;
   std::map<NetIndexList, uint32_t>& set_id_of_;
   const std::unordered_map<uint32_t, std::string_view>& net_id_at_;

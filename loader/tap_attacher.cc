@@ -105,9 +105,20 @@ void TapAttacher::attach(uint32_t ifindex, int in_fd, int eg_fd, AttachStats& s)
   }
 }
 
+void TapAttacher::attach_overlay_device(const std::string& role, uint32_t ifindex, int prog_fd, AttachStats& s) {
+  if (!tcx_) return attach_clsact(ifindex, prog_fd, true, s);
+  std::error_code ec;
+  std::filesystem::create_directories(overlay_links_dir(root_), ec);
+  attach_tcx_at(overlay_links_dir(root_) + "/" + role, ifindex, prog_fd, kBpfTcxIngress, s);
+}
+
 void TapAttacher::attach_tcx(uint32_t ifindex, int prog_fd, int attach_type, const char* dir,
                              AttachStats& s) {
-  auto pin = link_pin(root_, ifindex, dir);
+  attach_tcx_at(link_pin(root_, ifindex, dir), ifindex, prog_fd, attach_type, s);
+}
+
+void TapAttacher::attach_tcx_at(const std::string& pin, uint32_t ifindex, int prog_fd, int attach_type,
+                                AttachStats& s) {
   UniqueFd link(bpf_obj_get(pin.c_str()));
   if (link.valid()) {
     TcxLinkInfo info;
@@ -128,7 +139,7 @@ void TapAttacher::attach_tcx(uint32_t ifindex, int prog_fd, int attach_type, con
   UniqueFd fresh(tcx_link_create(prog_fd, ifindex, attach_type));
   if (!fresh.valid())
     throw std::runtime_error(
-        fmt::format("TCX attach {} to ifindex {}: {}", dir, ifindex, std::strerror(errno)));
+        fmt::format("TCX attach {} to ifindex {}: {}", pin, ifindex, std::strerror(errno)));
   if (bpf_obj_pin(fresh.get(), pin.c_str()) != 0)
     throw std::runtime_error(fmt::format("pin {}: {}", pin, std::strerror(errno)));
   ++s.created;
@@ -214,6 +225,10 @@ void purge_datapath(const std::string& root) {
     UniqueFd link(bpf_obj_get(entry.path().c_str()));
     if (link.valid()) bpf_link_detach(link.get());
     tcx_attached.insert(static_cast<uint32_t>(std::strtoul(entry.path().filename().c_str(), nullptr, 10)));
+  }
+  for (auto& entry : std::filesystem::directory_iterator(overlay_links_dir(root), ec)) {
+    UniqueFd link(bpf_obj_get(entry.path().c_str()));
+    if (link.valid()) bpf_link_detach(link.get());
   }
   // clsact filters are not pinned: find them through the taps map.
   try {

@@ -25,6 +25,9 @@ class TapAttacher {
 
   bool uses_tcx() const { return tcx_; }
   void attach(uint32_t ifindex, int ingress_prog_fd, int egress_prog_fd, AttachStats& stats);
+  // One of the overlay's devices (role "vxlan" or "underlay"): prog_fd on its ingress only,
+  // pinned under overlay_links_dir/<role> (so never taken for a tap).
+  void attach_overlay_device(const std::string& role, uint32_t ifindex, int prog_fd, AttachStats& stats);
   void detach(uint32_t ifindex);
   // Ifindexes with pinned TCX links (empty in clsact mode: those are
   // tracked through the taps map).
@@ -35,6 +38,7 @@ class TapAttacher {
 
  private:
   void attach_tcx(uint32_t ifindex, int prog_fd, int attach_type, const char* dir, AttachStats& s);
+  void attach_tcx_at(const std::string& pin, uint32_t ifindex, int prog_fd, int attach_type, AttachStats& s);
   void attach_clsact(uint32_t ifindex, int prog_fd, bool ingress, AttachStats& s);
   std::string root_;
   bool tcx_;

@@ -16,14 +16,44 @@ namespace sandnet::sync {
 using nlohmann::json;
 
 FeedClient::FeedClient(FeedClientOptions options) : options_(std::move(options)) {
-  while (!options_.base_url.empty() && options_.base_url.back() == '/') options_.base_url.pop_back();
+  if (options_.base_urls.empty()) throw std::invalid_argument("no API URL");
+  for (auto& url : options_.base_urls)
+    while (!url.empty() && url.back() == '/') url.pop_back();
 }
 
+// Sticks to the replica that answered last. When it cannot be reached, the same call goes to
+// the next URL, each at most once per call; the caller's backoff (the reconciler's jittered
+// one) takes over when none answers. A GET (the feed) fails over on any transport failure: it
+// changes nothing, and its `since` makes any replica answer from the same point. A POST fails
+// over only when it was never sent.
 FeedClient::Raw FeedClient::request(const std::string& method, const std::string& path, const json* body,
                                     std::chrono::seconds read_timeout) {
+  const size_t n = options_.base_urls.size();
+  const size_t first = current_.load();
+  for (size_t k = 0;; ++k) {
+    size_t url = (first + k) % n;
+    try {
+      Raw raw = request_on(method, path, body, read_timeout, url);
+      bool unavailable = raw.status == 502 || raw.status == 503 || raw.status == 504;
+      if (!unavailable || k + 1 == n || method != "GET") {
+        current_ = url;
+        return raw;
+      }
+      spdlog::warn("{} {}: HTTP {} from {}; trying {}", method, path, raw.status, options_.base_urls[url],
+                   options_.base_urls[(url + 1) % n]);
+    } catch (const ApiError& e) {
+      bool may_move = method == "GET" || dynamic_cast<const NotSent*>(&e) != nullptr;
+      if (!may_move || k + 1 == n) throw;
+      spdlog::warn("{}; trying {}", e.what(), options_.base_urls[(url + 1) % n]);
+    }
+  }
+}
+
+FeedClient::Raw FeedClient::request_on(const std::string& method, const std::string& path, const json* body,
+                                       std::chrono::seconds read_timeout, size_t url) {
   for (int attempt = 0;; ++attempt) {
     std::optional<int> retry_after;
-    Raw raw = request_once(method, path, body, read_timeout, retry_after);
+    Raw raw = request_once(options_.base_urls[url], method, path, body, read_timeout, retry_after);
     bool busy = raw.status == 429 || raw.status == 503;
     if (!busy || !retry_after || attempt >= options_.busy_retries ||
         std::chrono::seconds(*retry_after) > options_.max_retry_after)
@@ -36,10 +66,11 @@ FeedClient::Raw FeedClient::request(const std::string& method, const std::string
   }
 }
 
-FeedClient::Raw FeedClient::request_once(const std::string& method, const std::string& path, const json* body,
+FeedClient::Raw FeedClient::request_once(const std::string& base_url, const std::string& method,
+                                         const std::string& path, const json* body,
                                          std::chrono::seconds read_timeout, std::optional<int>& retry_after) {
-  httplib::Client client(options_.base_url);
-  if (!client.is_valid()) throw ApiError(0, "bad API URL " + options_.base_url);
+  httplib::Client client(base_url);
+  if (!client.is_valid()) throw NotSent(0, "bad API URL " + base_url);
   client.set_connection_timeout(options_.connect_timeout);
   client.set_read_timeout(read_timeout);
   client.set_write_timeout(options_.request_timeout);
@@ -48,7 +79,12 @@ FeedClient::Raw FeedClient::request_once(const std::string& method, const std::s
   httplib::Result res = method == "GET"
                             ? client.Get(path, headers)
                             : client.Post(path, headers, body ? body->dump() : std::string("{}"), "application/json");
-  if (!res) throw ApiError(0, fmt::format("{} {}: {}", method, path, httplib::to_string(res.error())));
+  if (!res) {
+    std::string what = fmt::format("{} {} on {}: {}", method, path, base_url, httplib::to_string(res.error()));
+    if (res.error() == httplib::Error::Connection || res.error() == httplib::Error::ConnectionTimeout)
+      throw NotSent(0, what);  // no connection: nothing was sent
+    throw ApiError(0, what);
+  }
   // Only delay-seconds (RFC 9110); an HTTP date or garbage means "no advice".
   const std::string value = res->get_header_value("Retry-After");
   if (!value.empty() && value.size() <= 6 &&
@@ -94,6 +130,11 @@ FeedAnswer FeedClient::feed(uint64_t since, std::chrono::seconds long_poll) {
     throw;
   }
   if (!parsed.rest.is_object() || parsed.rest.value("status", "") != "success") fail("GET", path, raw);
+  // Changes never go back (a server behind `since` answers a snapshot): whichever replica
+  // answered, an older changes answer is refused and the reconciler asks for a snapshot.
+  if (!parsed.answer.snapshot && parsed.answer.revision < since)
+    throw FeedFormatError(fmt::format("changes at revision {} are older than since={} ({})", parsed.answer.revision,
+                                      since, current_url()));
   return std::move(parsed.answer);
 }
 

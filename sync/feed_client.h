@@ -1,12 +1,16 @@
 // The agent's HTTP client for the host routes of sandnet-api (docs/host-feed.md): the long-poll
 // feed and the runtime reports (plug, unplug, applied). Every call opens its own connection
-// so the feed's long poll never blocks a report made from another thread.
+// so the feed's long poll never blocks a report made from another thread. With several API
+// URLs (replicas on one database) it sticks to one and fails over to the next when that one
+// cannot be reached (docs/agent.md, "Several API replicas").
 #pragma once
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -22,7 +26,8 @@ struct ApiError : std::runtime_error {
 };
 
 struct FeedClientOptions {
-  std::string base_url;  // "http://127.0.0.1:8080"
+  // "http://127.0.0.1:8080", or several replicas of one API (same database), tried in turn.
+  std::vector<std::string> base_urls;
   std::string host_id;
   std::string token;
   std::chrono::seconds connect_timeout{3};
@@ -47,6 +52,8 @@ class FeedClient {
   void report_applied(uint64_t revision);
 
   const FeedClientOptions& options() const { return options_; }
+  // The URL calls go to now (the last one that answered).
+  const std::string& current_url() const { return options_.base_urls[current_.load()]; }
 
  private:
   struct Raw {
@@ -55,12 +62,22 @@ class FeedClient {
   };
   Raw request(const std::string& method, const std::string& path, const nlohmann::json* body,
               std::chrono::seconds read_timeout);
-  Raw request_once(const std::string& method, const std::string& path, const nlohmann::json* body,
-                   std::chrono::seconds read_timeout, std::optional<int>& retry_after);
+  Raw request_on(const std::string& method, const std::string& path, const nlohmann::json* body,
+                 std::chrono::seconds read_timeout, size_t url);
+  Raw request_once(const std::string& base_url, const std::string& method, const std::string& path,
+                   const nlohmann::json* body, std::chrono::seconds read_timeout,
+                   std::optional<int>& retry_after);
   nlohmann::json call(const std::string& method, const std::string& path, const nlohmann::json* body,
                       std::chrono::seconds read_timeout);
   [[noreturn]] void fail(const std::string& method, const std::string& path, const Raw& raw);
   FeedClientOptions options_;
+  std::atomic<size_t> current_{0};
+};
+
+// A call that never reached the server: nothing was sent, so another replica may take it, a
+// POST included. (A timeout after sending is not: the first replica may have done it.)
+struct NotSent : ApiError {
+  using ApiError::ApiError;
 };
 
 }  // namespace sandnet::sync

@@ -1,13 +1,20 @@
 #!/usr/bin/python3
-"""bench/api: sandnet-api vs a bare cpp-httplib handler, side by side, interleaved A B A B.
+"""bench/api: sandnet-api against bare cpp-httplib, side by side, interleaved A B C A B C.
 
+Three servers:
+- sandnet-api: the product (its hardened connection front);
+- httplib-loop: the same handlers, store, auth and quotas on httplib's own thread-per-connection
+  loop (the front compiled out): the baseline of the ">= 0.7x of bare" target, so the ratio
+  is the cost of the hardening;
+- fixed-json: httplib answering a fixed JSON with no handler work, a reference for what HTTP
+  alone costs on this machine.
 Scenarios, each with 1, 64 and 512 keep-alive clients (--clients): GET /v1/networks/{id} (a
 network with members) and attach/detach (a wrk Lua script alternating POST attach / DELETE
 detach); plus GET with 64 clients while --idle idle keep-alive connections are held open. The
-bare server gets as many worker threads as sandnet-api has workers (threads + wait_threads).
-The database is seeded through the store with --networks networks and --sandboxes sandboxes
-first; quotas and request rates are lifted for the bench's one tenant. Prints a table and
-writes JSON.
+httplib servers get as many worker threads as sandnet-api has workers (threads +
+wait_threads). The database is seeded through the store with --networks networks and
+--sandboxes sandboxes, and each database-backed server gets its own copy; quotas and request
+rates are lifted for the bench's one tenant. Prints a table and writes JSON.
 """
 import argparse
 import json
@@ -69,7 +76,9 @@ def hold_idle(url, count):
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--api-bin", required=True)
-    ap.add_argument("--bare-bin", required=True)
+    ap.add_argument("--bare-bin", required=True, help="the fixed-JSON httplib server")
+    ap.add_argument("--httplib-loop-bin", required=True,
+                    help="sandnet-api built with httplib's own connection loop")
     ap.add_argument("--seed-bin", required=True)
     ap.add_argument("--networks", type=int, default=1000)
     ap.add_argument("--sandboxes", type=int, default=10000)
@@ -97,14 +106,22 @@ def main():
             json.dump({"tenant_requests_per_second": 0, "quota_memberships": 10**9,
                        "quota_sandboxes": 10**9, "quota_networks": 10**9,
                        "quota_addresses": 10**9, "max_connections": 4096}, f)
-        api, api_url = start([args.api_bin, "serve", "--listen", "127.0.0.1:0", "--db", db,
-                              "--log-level", "warn", "--config", config,
-                              "--threads", str(args.threads),
-                              "--wait-threads", str(args.wait_threads)])
+        loop_db = os.path.join(work, "loop.db")
+        shutil.copyfile(db, loop_db)
+
+        def serve(binary, database):
+            return start([binary, "serve", "--listen", "127.0.0.1:0", "--db", database,
+                          "--log-level", "warn", "--config", config,
+                          "--threads", str(args.threads),
+                          "--wait-threads", str(args.wait_threads)])
+        api, api_url = serve(args.api_bin, db)
+        procs.append(api)
+        loop, loop_url = serve(args.httplib_loop_bin, loop_db)
+        procs.append(loop)
         workers = args.threads + args.wait_threads
         bare, bare_url = start([args.bare_bin, "127.0.0.1", str(workers)])
-        procs = [api, bare]
-        targets = {"sandnet-api": api_url, "bare-httplib": bare_url}
+        procs.append(bare)
+        targets = {"sandnet-api": api_url, "httplib-loop": loop_url, "fixed-json": bare_url}
         scenarios = {}
         for c in [int(x) for x in args.clients.split(",")]:
             scenarios[f"get_network_c{c}"] = dict(path=f"/v1/networks/{net_id}",
@@ -120,7 +137,7 @@ def main():
         runs = []
         for name, sc in scenarios.items():
             for rnd in range(args.rounds):
-                for target in ("sandnet-api", "bare-httplib"):  # A B A B ...
+                for target in targets:  # A B C A B C ...
                     held = hold_idle(targets[target], sc.get("idle", 0))
                     try:
                         r = run_wrk(targets[target], sc["path"], sc["threads"], sc["conns"],
@@ -140,17 +157,18 @@ def main():
                 s[target] = {"rps_median": statistics.median(r["rps"] for r in mine),
                              "rps_2xx_median": statistics.median(r["rps_2xx"] for r in mine),
                              "p99_ms_median": statistics.median(r["p99_ms"] for r in mine)}
-            # Paired per round, so drift of the shared machine cancels within a pair.
+            # Paired per round, so drift of the shared machine cancels within a round.
             # Answers that were not 2xx (e.g. 503 overloaded) do not count as throughput.
-            ratios = [a["rps_2xx"] / b["rps_2xx"] if b["rps_2xx"] > 0 else None
-                      for a, b in zip(
-                [r for r in runs if r["scenario"] == name and r["target"] == "sandnet-api"],
-                [r for r in runs if r["scenario"] == name and r["target"] == "bare-httplib"])]
-            # None: the bare server answered nothing in that round (e.g. every worker held
-            # by idle connections); such rounds have no ratio.
-            valid = [x for x in ratios if x is not None]
-            s["rps_ratio_api_over_bare_median"] = statistics.median(valid) if valid else None
-            s["rps_ratio_per_round"] = ratios
+            # None: the baseline answered nothing in that round (e.g. every worker held by
+            # idle connections); such rounds have no ratio.
+            mine = [r for r in runs if r["scenario"] == name and r["target"] == "sandnet-api"]
+            for base in ("httplib-loop", "fixed-json"):
+                theirs = [r for r in runs if r["scenario"] == name and r["target"] == base]
+                ratios = [a["rps_2xx"] / b["rps_2xx"] if b["rps_2xx"] > 0 else None
+                          for a, b in zip(mine, theirs)]
+                valid = [x for x in ratios if x is not None]
+                s[f"rps_ratio_over_{base}_median"] = statistics.median(valid) if valid else None
+                s[f"rps_ratio_over_{base}_per_round"] = ratios
             summary[name] = s
         result = {"config": vars(args) | {"seed_seconds": round(seed_s, 2)},
                   "runs": runs, "summary": summary}
@@ -158,10 +176,11 @@ def main():
             json.dump(result, f, indent=2)
         print()
         for name, s in summary.items():
-            a, b = s["sandnet-api"], s["bare-httplib"]
-            print(f"{name}: sandnet-api {a['rps_2xx_median']:.0f} 2xx/s p99 {a['p99_ms_median']:.2f} ms"
-                  f" | bare {b['rps_median']:.0f} req/s p99 {b['p99_ms_median']:.2f} ms"
-                  f" | ratio {s['rps_ratio_api_over_bare_median']}")
+            cells = [f"{t} {s[t]['rps_2xx_median']:.0f} 2xx/s p99 {s[t]['p99_ms_median']:.2f} ms"
+                     for t in targets]
+            print(f"{name}: " + " | ".join(cells) +
+                  f" | ratio over httplib-loop {s['rps_ratio_over_httplib-loop_median']}"
+                  f", over fixed-json {s['rps_ratio_over_fixed-json_median']}")
         print(f"wrote {args.out}")
     finally:
         for p in procs:

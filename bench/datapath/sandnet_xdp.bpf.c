@@ -100,7 +100,11 @@ static __always_inline int sn_xdp_ipv4_reason(struct xdp_md *ctx, struct ethhdr 
 	reason = sn_policy_verdict(tap, dst);
 	if (reason >= 0)
 		return reason;
-	if (dst->host_id != 0 || dst->ifindex == 0)
+	/* Across hosts TC tunnels it (or drops it for a reason of the overlay's
+	 * own); without an overlay on this host, the same drop as TC's. */
+	if (dst->host_id != 0)
+		return tap->vxlan_ifindex ? SN_PASS : SN_DROP_REMOTE_HOST;
+	if (dst->ifindex == 0)
 		return SN_DROP_REMOTE_HOST;
 	return SN_PASS;
 }

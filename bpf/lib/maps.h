@@ -82,6 +82,23 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } networks SEC(".maps");
 
+/* Hosts owning an endpoint of this view (v7; max_entries = max_hosts). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* host number */
+	__type(value, struct sn_host);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} hosts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32); /* underlay IPv4, network order */
+	__type(value, struct sn_underlay_host);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} underlay_hosts SEC(".maps");
+
 /* (max_local_taps + 1) * SN_HOOK__MAX rows: an inlined per-CPU array
  * lookup where the v2 LRU per-CPU hash cost ~10 ns per drop. */
 struct {

@@ -17,4 +17,14 @@ int set_link_up(unsigned ifindex, bool up) {
   return Request(RTM_SETLINK, 0, &ifi, sizeof ifi).execute();
 }
 
+int set_link_mtu(unsigned ifindex, unsigned mtu) {
+  ifinfomsg ifi{};
+  ifi.ifi_family = AF_UNSPEC;
+  ifi.ifi_index = static_cast<int>(ifindex);
+  Request r(RTM_SETLINK, 0, &ifi, sizeof ifi);
+  uint32_t value = mtu;
+  r.add_attribute(IFLA_MTU, &value, sizeof value);
+  return r.execute();
+}
+
 }  // namespace sandnet::netlink

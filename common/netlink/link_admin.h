@@ -9,4 +9,7 @@ namespace sandnet::netlink {
 // Sets or clears IFF_UP on device `ifindex`. Returns 0 or the positive errno.
 int set_link_up(unsigned ifindex, bool up);
 
+// Sets the MTU of device `ifindex`. Returns 0 or the positive errno.
+int set_link_mtu(unsigned ifindex, unsigned mtu);
+
 }  // namespace sandnet::netlink

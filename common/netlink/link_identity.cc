@@ -1,6 +1,8 @@
 #include "common/netlink/link_identity.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
@@ -19,6 +21,25 @@
 namespace sandnet::netlink {
 
 namespace {
+
+// IFLA_LINKINFO: the kind, and for a VXLAN device its mode and port.
+void read_link_info(const rtattr* linkinfo, LinkIdentity& out) {
+  int len = static_cast<int>(RTA_PAYLOAD(linkinfo));
+  for (auto* a = static_cast<const rtattr*>(RTA_DATA(linkinfo)); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == IFLA_INFO_KIND) {
+      out.kind.assign(static_cast<const char*>(RTA_DATA(a)),
+                      strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
+    } else if (a->rta_type == IFLA_INFO_DATA) {
+      int dlen = static_cast<int>(RTA_PAYLOAD(a));
+      for (auto* d = static_cast<const rtattr*>(RTA_DATA(a)); RTA_OK(d, dlen); d = RTA_NEXT(d, dlen)) {
+        if (d->rta_type == IFLA_VXLAN_COLLECT_METADATA && RTA_PAYLOAD(d) >= 1)
+          out.vxlan_external = *static_cast<const uint8_t*>(RTA_DATA(d)) != 0;
+        else if (d->rta_type == IFLA_VXLAN_PORT && RTA_PAYLOAD(d) >= 2)
+          out.vxlan_port = ntohs(*static_cast<const uint16_t*>(RTA_DATA(d)));
+      }
+    }
+  }
+}
 
 // RTM_GETLINK of one device, by ifindex or (when `name` is set) by name.
 std::optional<LinkIdentity> get_link(unsigned ifindex, const std::string* name) {
@@ -41,10 +62,15 @@ std::optional<LinkIdentity> get_link(unsigned ifindex, const std::string* name) 
   out.ifindex = static_cast<unsigned>(info->ifi_index);
   out.up = (info->ifi_flags & IFF_UP) != 0;
   int len = static_cast<int>(IFLA_PAYLOAD(h));
-  for (auto* a = IFLA_RTA(info); RTA_OK(a, len); a = RTA_NEXT(a, len))
+  for (auto* a = IFLA_RTA(info); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
     if (a->rta_type == IFLA_IFALIAS)
       out.alias.assign(static_cast<const char*>(RTA_DATA(a)),
                        strnlen(static_cast<const char*>(RTA_DATA(a)), RTA_PAYLOAD(a)));
+    else if (a->rta_type == IFLA_MTU && RTA_PAYLOAD(a) >= sizeof(uint32_t))
+      std::memcpy(&out.mtu, RTA_DATA(a), sizeof(uint32_t));
+    else if (a->rta_type == IFLA_LINKINFO)
+      read_link_info(a, out);
+  }
   return out;
 }
 

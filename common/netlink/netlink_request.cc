@@ -29,8 +29,20 @@ void Request::add_attribute(uint16_t type, const void* data, size_t size) {
   auto* rta = reinterpret_cast<rtattr*>(buffer_.data() + at);
   rta->rta_type = type;
   rta->rta_len = static_cast<uint16_t>(RTA_LENGTH(size));
-  std::memcpy(RTA_DATA(rta), data, size);
+  if (size) std::memcpy(RTA_DATA(rta), data, size);
   h->nlmsg_len = static_cast<uint32_t>(at + RTA_SPACE(size));
+}
+
+size_t Request::begin_nested(uint16_t type) {
+  auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data());
+  size_t at = NLMSG_ALIGN(h->nlmsg_len);
+  add_attribute(type, nullptr, 0);
+  return at;
+}
+
+void Request::end_nested(size_t offset) {
+  auto* h = reinterpret_cast<nlmsghdr*>(buffer_.data());
+  reinterpret_cast<rtattr*>(buffer_.data() + offset)->rta_len = static_cast<uint16_t>(h->nlmsg_len - offset);
 }
 
 int Request::execute() {

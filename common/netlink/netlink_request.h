@@ -14,6 +14,10 @@ class Request {
  public:
   Request(uint16_t type, uint16_t flags, const void* payload, size_t payload_size);
   void add_attribute(uint16_t type, const void* data, size_t size);
+  // A nested attribute (IFLA_LINKINFO, IFLA_INFO_DATA): the attributes added until
+  // end_nested(the returned offset) go inside it.
+  size_t begin_nested(uint16_t type);
+  void end_nested(size_t offset);
   // Returns 0 on success, else the positive errno the kernel (or the socket) answered.
   int execute();
   // For a request the kernel answers with a message (RTM_GETLINK of one device): that message

@@ -1,5 +1,4 @@
 // Concurrent writers against one server: uniqueness and membership counts stay exact.
-#include <sqlite3.h>
 
 #include <atomic>
 #include <mutex>
@@ -8,6 +7,7 @@
 #include <thread>
 
 #include "tests/api/api_fixture.h"
+#include "tests/api/test_db.h"
 
 namespace sandnet::test {
 namespace {
@@ -81,18 +81,6 @@ TEST_F(ConcurrencyTest, ConcurrentRetriesWithOneIdempotencyKeyCreateOnce) {
   EXPECT_EQ(ok.load(), 10);
   EXPECT_EQ(bodies.size(), 1u);
   EXPECT_EQ(alice().get("/v1/networks").body["data"]["pagination"]["total"], 1);
-}
-
-int64_t count_changes(const std::string& db, const std::string& kind) {
-  sqlite3* conn = nullptr;
-  sqlite3_open_v2(db.c_str(), &conn, SQLITE_OPEN_READONLY, nullptr);
-  sqlite3_stmt* stmt = nullptr;
-  sqlite3_prepare_v2(conn, "SELECT COUNT(*) FROM changes WHERE kind = ?", -1, &stmt, nullptr);
-  sqlite3_bind_text(stmt, 1, kind.c_str(), -1, SQLITE_TRANSIENT);
-  int64_t n = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : -1;
-  sqlite3_finalize(stmt);
-  sqlite3_close(conn);
-  return n;
 }
 
 // 50 clients attach and detach 10 sandboxes to one network at random. Every answer must be

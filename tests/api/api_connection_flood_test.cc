@@ -8,9 +8,8 @@
 #include <cstdio>
 #include <thread>
 
-#include <sqlite3.h>
-
 #include "tests/api/api_fixture.h"
+#include "tests/api/test_db.h"
 #include "tests/api/raw_http.h"
 
 namespace sandnet::test {
@@ -77,14 +76,12 @@ TEST_F(ConnectionFloodTest, ConnectionsPastTheLimitAre503) {
   EXPECT_TRUE(eventually([&] { return anon().get("/healthz").status == 200; }));
 }
 
-// A writer another process blocks (it holds the SQLite write lock) occupies the only worker;
+// A writer another process blocks (it holds the store's write lock) occupies the only worker;
 // one more request fills the one-slot queue; the next is refused at once.
 TEST_F(ConnectionFloodTest, FullQueueAnswers503WithRetryAfter) {
   restart_with_config({{"threads", 1}, {"wait_threads", 0}, {"max_queued_requests", 1},
                        {"busy_timeout_ms", 3000}});
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  ForeignWriteLock lock(db_);
 
   std::thread blocked([&] { alice().post("/v1/networks", R"({"name":"blocked"})"); });
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
@@ -92,8 +89,7 @@ TEST_F(ConnectionFloodTest, FullQueueAnswers503WithRetryAfter) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   Api third(server_->port(), alice_key_);
   Response r = third.get("/v1/networks");
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  lock.release();
   blocked.join();
   queued.join();
   expect_fail(r, 503, "overloaded");

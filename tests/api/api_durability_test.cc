@@ -1,6 +1,5 @@
 // Restart persistence, graceful SIGTERM, and the crash test: every write that got a 2xx
 // answer before a kill -9 is there after restart.
-#include <sqlite3.h>
 
 #include <atomic>
 #include <mutex>
@@ -8,6 +7,7 @@
 #include <thread>
 
 #include "tests/api/api_fixture.h"
+#include "tests/api/test_db.h"
 
 namespace sandnet::test {
 namespace {
@@ -91,15 +91,8 @@ TEST_F(DurabilityTest, AcknowledgedWritesSurviveKill9) {
   stop = true;
   for (auto& t : writers) t.join();
 
-  // The file is consistent and every acknowledged write is in it.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* check = nullptr;
-  sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, nullptr);
-  ASSERT_EQ(sqlite3_step(check), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(check, 0)), "ok");
-  sqlite3_finalize(check);
-  sqlite3_close(db);
+  // The database is consistent and every acknowledged write is in it.
+  EXPECT_EQ(integrity_check(db_), "ok");
 
   start();
   std::set<std::string> nets, sbs;

@@ -1,7 +1,7 @@
 // Every error the API answers, each as a JSend envelope with the right status and code.
-#include <sqlite3.h>
 
 #include "tests/api/api_fixture.h"
+#include "tests/api/test_db.h"
 
 namespace sandnet::test {
 namespace {
@@ -195,20 +195,12 @@ TEST_F(ErrorsTest, BadIdempotencyKeyIs400) {
 // A real store failure (a trigger that aborts inserts) must answer a JSend 500 error,
 // roll back, and leave the server serving.
 TEST_F(ErrorsTest, StoreFailureIs500Error) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
-  sqlite3_busy_timeout(db, 10000);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "CREATE TRIGGER break_networks BEFORE INSERT ON networks "
-                         "BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
+  BrokenNetworkInserts broken(db_);
   Response r = alice().post("/v1/networks", R"({"name":"backend"})");
   expect_fail(r, 500, "internal");
   EXPECT_EQ(r.body["message"], "internal server error");  // no internals leaked
-  ASSERT_EQ(sqlite3_exec(db, "DROP TRIGGER break_networks", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
+  EXPECT_EQ(r.raw.find("injected"), std::string::npos) << r.raw;
+  broken.repair();
   EXPECT_EQ(alice().post("/v1/networks", R"({"name":"backend"})").status, 200);
 }
 

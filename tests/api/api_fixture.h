@@ -12,7 +12,7 @@ namespace sandnet::test {
 class ApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    db_ = dir_.file("api.db");
+    db_ = test_database(dir_);
     alice_key_ = create_user(db_, "alice");
     bob_key_ = create_user(db_, "bob");
     start();

@@ -1,6 +1,7 @@
-// Honest health: /healthz reads the database file itself and checks the disk has room, so
-// it answers 503 on a corrupt file and on a full disk (a small tmpfs this test mounts and
-// unmounts); a database locked by another process gives a retryable 503, not a 500.
+// Honest health: /healthz reads the database itself and checks the disk has room, so it
+// answers 503 on a corrupt SQLite file or an unreachable PostgreSQL database, and on a full
+// disk (SQLite on a small tmpfs this test mounts and unmounts, whichever store the suite runs
+// on); a database locked by another session gives a retryable 503, not a 500.
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/mount.h>
@@ -9,9 +10,8 @@
 #include <filesystem>
 #include <fstream>
 
-#include <sqlite3.h>
-
 #include "tests/api/api_fixture.h"
+#include "tests/api/test_db.h"
 
 namespace sandnet::test {
 namespace {
@@ -25,17 +25,13 @@ void expect_unhealthy(const Response& r) {
 
 TEST_F(HealthTest, CorruptFileIs503AndRepairedFileIs200) {
   ASSERT_EQ(anon().get("/healthz").status, 200);
-  int fd = open(db_.c_str(), O_RDWR);
-  ASSERT_GE(fd, 0);
-  char header[100];
-  ASSERT_EQ(pread(fd, header, sizeof header, 0), 100);
-  std::string garbage(100, '\x5a');
-  ASSERT_EQ(pwrite(fd, garbage.data(), garbage.size(), 0), 100);
+  DatabaseOutage outage(db_);
   Response bad = anon().get("/healthz");
-  ASSERT_EQ(pwrite(fd, header, sizeof header, 0), 100);  // repair before asserting
-  close(fd);
+  outage.repair();  // before asserting
   expect_unhealthy(bad);
-  EXPECT_NE(bad.body.value("message", "").find("unreadable"), std::string::npos) << bad.raw;
+  EXPECT_NE(bad.body.value("message", "").find(DatabaseOutage::unhealthy_word(db_)),
+            std::string::npos)
+      << bad.raw;
   EXPECT_EQ(anon().get("/healthz").status, 200);
 }
 
@@ -89,12 +85,9 @@ TEST_F(HealthTest, FullDiskIs503AndFreedDiskIs200) {
 
 TEST_F(HealthTest, DatabaseLockedElsewhereIsRetryable503) {
   restart_with_config({{"busy_timeout_ms", 200}});
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(db_.c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  ForeignWriteLock lock(db_);
   Response r = alice().post("/v1/networks", R"({"name":"locked"})");
-  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
+  lock.release();
   expect_fail(r, 503, "store_busy");
   EXPECT_EQ(r.headers.count("Retry-After"), 1u);
   EXPECT_EQ(r.body["data"]["retryable"], true) << r.raw;

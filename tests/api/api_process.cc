@@ -8,8 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include <gtest/gtest.h>
@@ -83,6 +85,43 @@ std::string run_cli(const std::vector<std::string>& args, int* exit_code) {
     EXPECT_EQ(code, 0) << "sandnet-api " << (args.empty() ? "" : args[0]) << " failed";
   }
   return text;
+}
+
+namespace {
+
+// The cluster's socket directory: SANDNET_API_TEST_PG_HOST, or the first line of the file
+// SANDNET_API_TEST_PG_HOST_FILE names (ctest's fixture writes it). Empty: SQLite.
+std::string pg_test_host() {
+  const char* host = std::getenv("SANDNET_API_TEST_PG_HOST");
+  if (host && *host) return host;
+  const char* file = std::getenv("SANDNET_API_TEST_PG_HOST_FILE");
+  if (!file || !*file) return "";
+  std::string dir;
+  std::ifstream in(file);
+  std::getline(in, dir);
+  if (dir.empty() || !std::filesystem::is_directory(dir)) {
+    throw std::runtime_error(
+        std::string("SANDNET_API_TEST_PG_HOST_FILE=") + file +
+        " names no running PostgreSQL cluster: these are the \"pg\" tests, run through ctest "
+        "(its fixture test api_pg.cluster_start starts the cluster; see its output), or set "
+        "SANDNET_API_TEST_PG_HOST to the directory scripts/lib/pg_cluster.sh start prints");
+  }
+  return dir;
+}
+
+}  // namespace
+
+std::string test_database(const TempDir& dir) {
+  std::string host = pg_test_host();
+  if (host.empty()) return dir.file("api.db");
+  const char* pg_host = host.c_str();
+  static int next = 0;
+  std::string name = "api_" + std::to_string(getpid()) + "_" + std::to_string(next++);
+  std::string admin = std::string("postgresql:///postgres?host=") + pg_host + "&user=postgres";
+  // psql rather than libpq: the test support library stays free of PostgreSQL.
+  std::string cmd = "psql -qX '" + admin + "' -c 'CREATE DATABASE " + name + "'";
+  if (std::system(cmd.c_str()) != 0) throw std::runtime_error("could not create " + name);
+  return std::string("postgresql:///") + name + "?host=" + pg_host + "&user=postgres";
 }
 
 std::string create_user(const std::string& db, const std::string& name) {

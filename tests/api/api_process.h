@@ -28,6 +28,13 @@ class TempDir {
   std::string path_;
 };
 
+// The database a test's server uses: a SQLite file in `dir`, or a fresh database on the
+// PostgreSQL cluster whose socket directory SANDNET_API_TEST_PG_HOST names
+// (scripts/lib/pg_cluster.sh start prints one) or the file SANDNET_API_TEST_PG_HOST_FILE
+// names holds (the ctest entries labelled "pg" set it; their fixture starts the cluster).
+// Throws when the file names no cluster: a "pg" test must fail, not pass on SQLite.
+std::string test_database(const TempDir& dir);
+
 // Runs `sandnet-api ARGS...`, returns its stdout; fails the test on a non-zero exit.
 std::string run_cli(const std::vector<std::string>& args, int* exit_code = nullptr);
 

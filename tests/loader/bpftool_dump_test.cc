@@ -40,9 +40,11 @@ TEST(Bpftool, EveryPinnedMapDumpsWithFieldNames) {
   ASSERT_EQ(r.retval, static_cast<uint32_t>(TC_ACT_SHOT));
 
   const std::map<std::string, std::vector<std::string>> expected = {
-      {"config", {"overlay_net", "overlay_mask", "host_ll", "sample_every", "gw_mac", "reach_words"}},
+      {"config", {"overlay_net", "overlay_mask", "host_ll", "sample_every", "gw_mac", "reach_words", "host_number",
+                  "vxlan_ifindex", "overlay_mtu"}},
       {"endpoints", {"ifindex", "host_id", "mac", "set_id", "flags"}},
-      {"taps", {"ip", "set_id", "mac", "tap_mac", "counter_row", "reach_base", "overlay_net", "gw_mac", "ifindex"}},
+      {"taps", {"ip", "set_id", "mac", "tap_mac", "counter_row", "reach_base", "overlay_net", "gw_mac", "ifindex",
+                "host_number", "vxlan_ifindex", "overlay_mtu"}},
       {"reach", {"dst_sets"}},
       {"set_nets", {"count", "nets"}},
       {"networks", {"id"}},

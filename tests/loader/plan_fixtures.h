@@ -89,6 +89,10 @@ inline void apply_op(MapImage& img, const MapOp& op, uint32_t words) {
                  [&](const ResetCounterRow&) {},
                  [&](const DelSet& o) { img.set_nets.erase(o.set_id); },
                  [&](const DelNetwork& o) { img.networks.erase(o.index); },
+                 [&](const PutHost& o) { img.hosts[o.number] = o.value; },
+                 [&](const DelHost& o) { img.hosts.erase(o.number); },
+                 [&](const PutUnderlayHost& o) { img.underlay_hosts[o.underlay_be] = o.number; },
+                 [&](const DelUnderlayHost& o) { img.underlay_hosts.erase(o.underlay_be); },
              },
              op);
 }

@@ -50,6 +50,12 @@ inline std::string op_text(const MapOp& op) {
                         [](const ResetCounterRow& o) { return fmt::format("ResetCounterRow {}", o.row); },
                         [](const DelSet& o) { return fmt::format("DelSet {}", o.set_id); },
                         [](const DelNetwork& o) { return fmt::format("DelNetwork {}", o.index); },
+                        [&](const PutHost& o) { return fmt::format("PutHost {} {}", o.number, hex(o.value)); },
+                        [](const DelHost& o) { return fmt::format("DelHost {}", o.number); },
+                        [](const PutUnderlayHost& o) {
+                          return fmt::format("PutUnderlayHost {} {}", o.underlay_be, o.number);
+                        },
+                        [](const DelUnderlayHost& o) { return fmt::format("DelUnderlayHost {}", o.underlay_be); },
                     },
                     op);
 }

@@ -24,7 +24,7 @@ class FeedClientBusy : public test::ApiTest {
 };
 
 TEST_F(FeedClientBusy, ABurstOfPlugsWaitsAsToldAndGetsThrough) {
-  FeedClient client({server_->url(), "h1", token_});
+  FeedClient client({{server_->url()}, "h1", token_});
   for (auto& id : sandboxes_) EXPECT_EQ(client.plug(id, "02:00:00:00:00:01").id, id);
   for (auto& id : sandboxes_) {
     auto r = alice().get("/v1/sandboxes/" + id);
@@ -33,7 +33,7 @@ TEST_F(FeedClientBusy, ABurstOfPlugsWaitsAsToldAndGetsThrough) {
 }
 
 TEST_F(FeedClientBusy, AWaitLongerThanAllowedFailsWithTheApisAnswer) {
-  FeedClientOptions options{server_->url(), "h1", token_};
+  FeedClientOptions options{{server_->url()}, "h1", token_};
   options.max_retry_after = std::chrono::seconds(0);  // every Retry-After is too long
   FeedClient client(options);
   int refused = 0;

@@ -137,7 +137,7 @@ class ReconcilerTest : public test::ApiTest {
     test::ApiTest::SetUp();
     std::string token = test::run_cli({"hosts", "create", "h1", "--db", db_});
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-    client_ = std::make_unique<FeedClient>(FeedClientOptions{server_->url(), "h1", token});
+    client_ = std::make_unique<FeedClient>(FeedClientOptions{{server_->url()}, "h1", token});
     pusher_ = std::make_unique<TablePusher>(TablePusherOptions{.push_timeout = std::chrono::milliseconds(200)});
     dp_.add_device("tapA", kTapA);
     dp_.add_device("tapB", kTapB);

@@ -10,8 +10,8 @@
 
 #include <linux/types.h>
 
-#define SN_LAYOUT_VERSION 6
-#define SN_LAYOUT_DIR "v6"
+#define SN_LAYOUT_VERSION 7
+#define SN_LAYOUT_DIR "v7"
 
 #define SN_MAX_NETS_PER_SET 64
 #define SN_NET_ID_LEN 32 /* "net-" + 26-char ULID + NUL fits in 31 */
@@ -30,6 +30,11 @@
 
 /* sandnet-guestd's TCP port: the one flow of the host link-local channel. */
 #define SN_PUSH_PORT 7471
+
+/* The overlay between hosts: VXLAN's IANA port, and what it adds to a guest
+ * frame (outer IPv4 20 + UDP 8 + VXLAN 8 + the inner Ethernet header 14). */
+#define SN_VXLAN_PORT 4789
+#define SN_VXLAN_OVERHEAD 50
 
 /* One enum of drop reasons, used everywhere (Cilium drop.h style).
  * Every map miss that should not happen is its own reason. Append only:
@@ -59,6 +64,14 @@ enum sn_drop_reason {
 	SN_DROP_HOST_UNMARKED,       /* host -> guest link-local traffic not from a push socket */
 	SN_DROP_VLAN,                /* VLAN-tagged frame (802.1Q/802.1ad, in the frame or the skb) */
 	SN_DROP_QUARANTINED,         /* tap the agent cannot place: drop-all, both ways (v5) */
+	/* v7: the overlay between hosts (docs/datapath.md, "Across hosts") */
+	SN_DROP_NO_REMOTE_HOST,      /* destination's host has no underlay address here */
+	SN_DROP_OVERLAY_TOO_BIG,     /* frame larger than the overlay MTU (guest MTU set too high) */
+	SN_DROP_UNDERLAY_NO_TUNNEL,  /* frame on the VXLAN device without tunnel metadata */
+	SN_DROP_UNDERLAY_UNKNOWN_HOST, /* outer source is not a registered host */
+	SN_DROP_UNDERLAY_WRONG_VNI,  /* tunnel id is not the sending host's number */
+	SN_DROP_UNDERLAY_NOT_OWNER,  /* inner source (IP, MAC) is not an endpoint of the sending host */
+	SN_DROP_UNDERLAY_NOT_LOCAL,  /* inner destination is not a local guest */
 	SN_DROP__MAX
 };
 
@@ -71,6 +84,8 @@ enum sn_hook {
 	SN_HOOK_INGRESS = 0, /* tap ingress = packets from the guest */
 	SN_HOOK_EGRESS = 1,  /* tap egress = packets to the guest */
 	SN_HOOK_XDP = 2,     /* tap XDP early drops (bench/tests only; not attached by the agent) */
+	SN_HOOK_OVERLAY = 3, /* the VXLAN device's ingress: frames from other hosts (v7) */
+	SN_HOOK_UNDERLAY = 4, /* the underlay device's ingress: UDP to SN_VXLAN_PORT (v7) */
 	SN_HOOK__MAX         /* hooks per drop_counts row: keep last */
 };
 
@@ -85,6 +100,11 @@ struct sn_config {
 	__u8 gw_mac[6];       /* the single gateway MAC answered in ARP */
 	__u8 pad[2];
 	__u32 reach_words;    /* words per row of the reach map (max_sets / 64 + 1) */
+	/* v7, the overlay between hosts; all 0 = single host (remote peers drop
+	 * as REMOTE_HOST) */
+	__u32 host_number;    /* this host's number: the VNI of every frame it sends */
+	__u32 vxlan_ifindex;  /* the collect-metadata VXLAN device */
+	__u32 overlay_mtu;    /* largest IP packet a guest may send across hosts */
 };
 
 /* endpoints: array indexed by the host part of the overlay IPv4 address
@@ -94,7 +114,7 @@ struct sn_config {
 #define SN_EP_PRESENT 1u
 struct sn_endpoint {
 	__u32 ifindex;  /* local tap; 0 for a remote endpoint */
-	__u32 host_id;  /* 0 = this host */
+	__u32 host_id;  /* 0 = this host; else its host number (v7), the key of hosts */
 	__u8 mac[6];    /* guest MAC */
 	__u8 pad[2];
 	__u32 set_id;   /* network-set identity; 0 = in no network */
@@ -128,6 +148,9 @@ struct sn_tap {
 	__u8 flags;        /* SN_TAP_QUARANTINED (v5) */
 	__u8 pad;
 	__u32 ifindex;     /* the device this entry is for (v6); 0 in an empty slot */
+	__u32 host_number; /* v7 config copies, for the send path */
+	__u32 vxlan_ifindex;
+	__u32 overlay_mtu;
 };
 
 /* A tap that carries the programs but that the agent cannot place (its
@@ -155,6 +178,20 @@ struct sn_set_nets {
 /* networks: net_index -> API id. */
 struct sn_network {
 	char id[SN_NET_ID_LEN];
+};
+
+/* hosts (v7): host number -> its underlay address, where frames to its
+ * endpoints are tunnelled. underlay_hosts: the reverse, for frames received
+ * (their outer source) and the underlay filter. Both hold exactly the hosts
+ * that own an endpoint of this host's view. */
+struct sn_host {
+	__u32 underlay_ip; /* network order */
+	__u32 flags;       /* 0 (reserved) */
+};
+
+struct sn_underlay_host {
+	__u32 host_number;
+	__u32 flags;       /* 0 (reserved) */
 };
 
 /* drop_counts: per-CPU array indexed by row * SN_HOOK__MAX + hook -> count

@@ -15,7 +15,6 @@ namespace sandnet::testing {
 namespace {
 
 constexpr size_t kMaxIfName = 15;
-constexpr int kFirstHostByte = 10;  // sandbox i gets 10.42.0.(10+i)
 
 void check_ifname(const std::string& name) {
   if (name.size() > kMaxIfName) throw std::invalid_argument("interface name too long: " + name);
@@ -32,7 +31,8 @@ std::string random_test_prefix() {
   return p;
 }
 
-Topology::Topology(std::string prefix) : prefix_(std::move(prefix)) {
+Topology::Topology(std::string prefix, int first_host_byte)
+    : prefix_(std::move(prefix)), first_host_byte_(first_host_byte) {
   scratch_dir_ = "/tmp/sandnet-test-" + prefix_;
   Reaper::instance().track_dir(scratch_dir_);
   std::filesystem::create_directories(scratch_dir_);
@@ -51,14 +51,14 @@ Topology::~Topology() {
 
 Sandbox& Topology::add_sandbox(const std::string& label) {
   const int index = static_cast<int>(sandboxes_.size());
-  if (index + kFirstHostByte > 250) throw std::invalid_argument("too many sandboxes");
+  if (index + first_host_byte_ > 250) throw std::invalid_argument("too many sandboxes");
   auto sb = std::make_unique<Sandbox>();
   sb->label = label;
   sb->sandbox_id = new_sandbox_id();
   sb->netns = prefix_ + "-sb" + label;
   sb->tap = prefix_ + "t" + label;
   sb->guest_if = "eth0";
-  const int host_byte = kFirstHostByte + index;
+  const int host_byte = first_host_byte_ + index;
   sb->ip = fmt::format("10.42.0.{}", host_byte);
   sb->mac = fmt::format("02:00:0a:2a:00:{:02x}", host_byte);
   check_ifname(sb->tap);

@@ -45,7 +45,9 @@ std::string random_test_prefix();
 
 class Topology {
  public:
-  explicit Topology(std::string prefix = random_test_prefix());
+  // Sandbox i gets 10.42.0.(first_host_byte + i): hosts of one multi-host test take
+  // disjoint ranges.
+  explicit Topology(std::string prefix = random_test_prefix(), int first_host_byte = 10);
   ~Topology();
   Topology(const Topology&) = delete;
   Topology& operator=(const Topology&) = delete;
@@ -87,6 +89,7 @@ class Topology {
   void add_veth(const Sandbox& sb, uint32_t ifindex = 0);
 
   std::string prefix_;
+  int first_host_byte_;
   std::string scratch_dir_;
   std::unique_ptr<Netns> host_;
   std::unique_ptr<Netns> outside_ns_;

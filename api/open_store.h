@@ -1,0 +1,18 @@
+// Chooses the store from --db: a postgresql:// (or postgres://) URI opens the PostgreSQL
+// store, anything else is a SQLite file path (docs/design-postgres.md).
+#pragma once
+#include <memory>
+#include <string>
+
+#include "api/sqlite_store.h"
+#include "api/store.h"
+
+namespace sandnet::api {
+
+// Throws std::runtime_error for a URI when the binary was built without PostgreSQL.
+std::unique_ptr<Store> open_store(const std::string& db, const SqliteOptions& sqlite = {});
+
+// --db for logs: a URI's password is replaced by "***".
+std::string db_for_log(const std::string& db);
+
+}  // namespace sandnet::api

@@ -1,0 +1,235 @@
+// The same assertions against both stores: each test runs once on a SQLite file and once on
+// a fresh PostgreSQL database (a throw-away cluster, pg_cluster_env.h). What one store does,
+// the other must do too.
+#include <memory>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "api/api_error.h"
+#include "api/pg_store.h"
+#include "api/sqlite_store.h"
+#include "common/ulid.h"
+#include "tests/api/api_process.h"
+#include "tests/api/pg_cluster_env.h"
+
+namespace sandnet::api {
+namespace {
+
+class StoreParamTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  StoreParamTest()
+      : db_(GetParam() == "postgres" ? sandnet::test::PgCluster::fresh_database()
+                                     : dir_.file("store.db")),
+        store_(open()) {}
+
+  // A second instance on the same database: a second replica (or the admin CLI).
+  std::unique_ptr<Store> open() const {
+    if (GetParam() == "postgres") return std::make_unique<PgStore>(db_);
+    return std::make_unique<SqliteStore>(db_);
+  }
+
+  int64_t revision() {
+    int64_t r = 0;
+    store_->read([&](ReadTx& tx) { r = tx.current_revision(); });
+    return r;
+  }
+
+  sandnet::test::TempDir dir_;
+  std::string db_;
+  std::unique_ptr<Store> store_;
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreParamTest, ::testing::Values("sqlite", "postgres"),
+                         [](const auto& info) { return info.param; });
+
+TEST_P(StoreParamTest, UsersAndApiKeys) {
+  UserId alice = store_->create_user("alice");
+  UserId bob = store_->create_user("bob");
+  EXPECT_NE(alice, bob);
+  EXPECT_THROW(store_->create_user("alice"), std::runtime_error);
+
+  // Raw SHA-256 bytes: zeros and high bytes must round-trip unchanged.
+  std::string hash("\x00\xff\x10\x80secret\x00tail", 14);
+  store_->add_api_key(alice, "k1", hash);
+  store_->add_api_key(alice, "k2", hash);
+  std::optional<ApiKeyRecord> k = store_->find_api_key("k1");
+  ASSERT_TRUE(k);
+  EXPECT_EQ(k->user_id, alice);
+  EXPECT_EQ(k->secret_hash, hash);
+  EXPECT_FALSE(k->revoked);
+  EXPECT_FALSE(store_->find_api_key("nope"));
+
+  EXPECT_TRUE(store_->revoke_api_key("k1"));
+  EXPECT_FALSE(store_->revoke_api_key("k1"));  // already revoked
+  EXPECT_TRUE(store_->find_api_key("k1")->revoked);
+
+  std::vector<User> users = store_->list_users();
+  ASSERT_EQ(users.size(), 2u);
+  EXPECT_EQ(users[0].name, "alice");
+  EXPECT_EQ(users[0].active_keys, 1);
+  EXPECT_EQ(users[1].active_keys, 0);
+  EXPECT_EQ(store_->find_user("bob")->id, bob);
+  EXPECT_FALSE(store_->find_user("carol"));
+}
+
+TEST_P(StoreParamTest, HostTokens) {
+  std::string hash("\x01\x02\x00\x03", 4);
+  store_->add_host_token("h1", "t1", hash);
+  store_->add_host_token("h1", "t2", hash);
+  store_->add_host_token("h2", "t3", hash);
+  EXPECT_EQ(store_->find_host_token("t1")->secret_hash, hash);
+  EXPECT_EQ(store_->find_host_token("t3")->host_id, "h2");
+  store_->write([&](WriteTx& tx) { tx.set_host_applied("h1", 7); });
+  store_->write([&](WriteTx& tx) { tx.set_host_applied("h1", 3); });  // monotonic: ignored
+  EXPECT_TRUE(store_->revoke_host("h2"));
+  EXPECT_FALSE(store_->revoke_host("h2"));
+  std::vector<HostInfo> hosts = store_->list_hosts();
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].host_id, "h1");
+  EXPECT_EQ(hosts[0].active_tokens, 2);
+  EXPECT_EQ(hosts[0].applied_revision, 7);
+  EXPECT_EQ(hosts[1].active_tokens, 0);
+  EXPECT_TRUE(store_->find_host_token("t3")->revoked);
+}
+
+TEST_P(StoreParamTest, NetworksAreNamedPerUserAndPaged) {
+  UserId alice = store_->create_user("alice");
+  UserId bob = store_->create_user("bob");
+  std::vector<Network> made;
+  store_->write([&](WriteTx& tx) {
+    for (const char* name : {"a", "b", "c"}) made.push_back(tx.create_network(alice, name));
+    tx.create_network(bob, "a");  // another user may reuse the name
+  });
+  try {
+    store_->write([&](WriteTx& tx) { tx.create_network(alice, "b"); });
+    FAIL() << "duplicate name accepted";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.status, 400);
+    EXPECT_EQ(e.code, "name_taken");
+  }
+  store_->read([&](ReadTx& tx) {
+    Page<Network> page = tx.list_networks(alice, 2, 1);
+    EXPECT_EQ(page.total, 3);
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].id, made[1].id);
+    EXPECT_EQ(page.items[1].name, "c");
+    EXPECT_EQ(tx.find_network_by_name(alice, "a")->id, made[0].id);
+    EXPECT_TRUE(tx.find_network_by_id(alice, made[0].id));
+    EXPECT_FALSE(tx.find_network_by_id(bob, made[0].id));  // another tenant's: not found
+  });
+  store_->write([&](WriteTx& tx) { tx.delete_network(made[0].id); });
+  store_->read([&](ReadTx& tx) { EXPECT_FALSE(tx.find_network_by_id(alice, made[0].id)); });
+}
+
+TEST_P(StoreParamTest, EveryWriteTakesOneRevisionAndLogsEveryChange) {
+  UserId user = store_->create_user("alice");
+  int64_t r0 = revision();
+  Network net;
+  Sandbox sb;
+  store_->write([&](WriteTx& tx) { net = tx.create_network(user, "backend"); });
+  store_->write([&](WriteTx& tx) {
+    sb = tx.create_sandbox(user, new_sandbox_id(), "brave-otter", "10.42.0.2");
+    tx.attach(sb.id, net.id);
+  });
+  store_->write([&](WriteTx& tx) { EXPECT_FALSE(tx.attach(sb.id, net.id)); });  // no-op
+  store_->write([&](WriteTx& tx) { EXPECT_TRUE(tx.set_sandbox_status(sb.id, "host-a", "running")); });
+  store_->write([&](WriteTx& tx) { EXPECT_TRUE(tx.set_sandbox_status(sb.id, "host-a", "running")); });
+  store_->write([&](WriteTx& tx) { tx.delete_sandbox(sb.id); });
+  store_->write([&](WriteTx& tx) { tx.delete_network(net.id); });
+
+  std::vector<Change> log;
+  store_->read([&](ReadTx& tx) { log = tx.changes_since(r0, 100); });
+  EXPECT_EQ(revision(), r0 + 5);
+  std::vector<std::pair<int64_t, std::string>> got;
+  for (const Change& c : log) got.emplace_back(c.revision - r0, c.kind);
+  std::vector<std::pair<int64_t, std::string>> want = {
+      {1, "network_created"}, {2, "sandbox_created"}, {2, "member_attached"},
+      {3, "sandbox_status"},  {4, "member_detached"}, {4, "sandbox_deleted"},
+      {5, "network_deleted"}};
+  EXPECT_EQ(got, want);
+}
+
+TEST_P(StoreParamTest, SandboxesMembersAndHostView) {
+  UserId user = store_->create_user("alice");
+  Network net;
+  Sandbox a, b;
+  store_->write([&](WriteTx& tx) {
+    net = tx.create_network(user, "backend");
+    a = tx.create_sandbox(user, new_sandbox_id(), "a", "10.42.0.2");
+    b = tx.create_sandbox(user, new_sandbox_id(), "b", "10.42.0.3");
+    tx.attach(b.id, net.id);  // attach order, not id order
+    tx.attach(a.id, net.id);
+  });
+  EXPECT_THROW(store_->write([&](WriteTx& tx) {
+    tx.create_sandbox(user, new_sandbox_id(), "a", "10.42.0.4");
+  }), ApiError);
+  store_->write([&](WriteTx& tx) { tx.set_sandbox_status(a.id, "h1", "running", "02:00:00:00:00:01"); });
+  store_->read([&](ReadTx& tx) {
+    std::vector<Member> members = tx.network_members(net.id);
+    ASSERT_EQ(members.size(), 2u);
+    EXPECT_EQ(members[0].sandbox_id, b.id);
+    EXPECT_EQ(members[1].status, "running");
+    EXPECT_EQ(members[1].host, "h1");
+    EXPECT_EQ(tx.sandbox_networks(a.id).at(0).name, "backend");
+    EXPECT_EQ(tx.list_sandboxes(user, 10, 0).total, 2);
+    EXPECT_EQ(tx.tenant_usage(user, 0).memberships, 2);
+    HostView view = tx.host_view("h1");
+    EXPECT_EQ(view.revision, tx.current_revision());
+    ASSERT_EQ(view.networks.size(), 1u);
+    EXPECT_EQ(view.networks[0].members, (std::vector<std::string>{b.id, a.id}));
+    ASSERT_EQ(view.sandboxes.size(), 2u);  // a is placed here, b is seen through the network
+    EXPECT_TRUE(tx.network_in_view("h1", net.id));
+    EXPECT_EQ(tx.member_hosts(net.id), std::vector<std::string>{"h1"});
+    std::vector<ViewEdge> edges = tx.host_edges_since("h1", 0);
+    ASSERT_EQ(edges.size(), 1u);
+    EXPECT_TRUE(edges[0].entered);
+    EXPECT_EQ(tx.view_sandbox(a.id)->mac, "02:00:00:00:00:01");
+    EXPECT_FALSE(tx.host_changes_since("h1", 0).empty());
+  });
+}
+
+// A failed write rolls back and gives its revision back: the next write takes the very next
+// number, so a reader following revisions never sees a hole.
+TEST_P(StoreParamTest, RolledBackWriteLeavesNoGap) {
+  UserId user = store_->create_user("alice");
+  int64_t r0 = revision();
+  EXPECT_THROW(store_->write([&](WriteTx& tx) {
+    tx.create_network(user, "x");
+    throw std::runtime_error("handler failed");
+  }), std::runtime_error);
+  EXPECT_EQ(revision(), r0);
+  store_->write([&](WriteTx& tx) { tx.create_network(user, "x"); });
+  EXPECT_EQ(revision(), r0 + 1);
+}
+
+// Two instances on one database (two replicas) writing at once: revisions stay dense and in
+// the order the log shows, each transaction's changes under its own single revision.
+TEST_P(StoreParamTest, TwoInstancesWritingAtOnceKeepRevisionsGapless) {
+  UserId user = store_->create_user("alice");
+  std::unique_ptr<Store> other = open();
+  int64_t r0 = revision();
+  constexpr int kPerThread = 25;
+  auto writer = [&](Store* s, const std::string& prefix) {
+    for (int i = 0; i < kPerThread; ++i) {
+      for (;;) {
+        try {
+          s->write([&](WriteTx& tx) { tx.create_network(user, prefix + std::to_string(i)); });
+          break;
+        } catch (const StoreBusy&) {  // SQLite's other-process lock: retry as a client would
+        }
+      }
+    }
+  };
+  std::thread t1(writer, store_.get(), "p"), t2(writer, other.get(), "q");
+  t1.join();
+  t2.join();
+  std::vector<Change> log;
+  store_->read([&](ReadTx& tx) { log = tx.changes_since(r0, 1000); });
+  ASSERT_EQ(log.size(), 2u * kPerThread);
+  for (size_t i = 0; i < log.size(); ++i) EXPECT_EQ(log[i].revision, r0 + 1 + int64_t(i));
+  EXPECT_EQ(revision(), r0 + 2 * kPerThread);
+}
+
+}  // namespace
+}  // namespace sandnet::api

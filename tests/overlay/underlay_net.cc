@@ -1,0 +1,21 @@
+#include "tests/overlay/underlay_net.h"
+
+#include "tests/integration/harness/process.h"
+
+namespace sandnet::testing {
+
+UnderlayNet::UnderlayNet(std::string prefix) : prefix_(std::move(prefix)) {
+  ns_ = std::make_unique<Netns>(prefix_ + "-ul");
+  run_checked({"ip", "-n", ns_->name(), "link", "add", "br0", "type", "bridge"});
+  run_checked({"ip", "-n", ns_->name(), "link", "set", "br0", "up"});
+}
+
+void UnderlayNet::plug(const std::string& ns, const std::string& tag, const std::string& ip) {
+  const std::string port = prefix_ + "u" + tag;
+  run_checked({"ip", "-n", ns_->name(), "link", "add", port, "type", "veth", "peer", "name", "ul0", "netns", ns});
+  run_checked({"ip", "-n", ns_->name(), "link", "set", port, "master", "br0", "up"});
+  run_checked({"ip", "-n", ns, "addr", "add", ip + "/24", "dev", "ul0"});
+  run_checked({"ip", "-n", ns, "link", "set", "ul0", "up"});
+}
+
+}  // namespace sandnet::testing
