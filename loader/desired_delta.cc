@@ -32,6 +32,7 @@ void apply_delta(DesiredState& state, const DesiredDelta& delta) {
   patch(state.networks, delta.removed_networks, delta.upsert_networks,
         [](const NetworkSpec& n) -> const std::string& { return n.id; });
   if (delta.quarantine_changed) state.quarantined = delta.quarantined;
+  if (delta.hosts_changed) state.hosts = delta.hosts;
 }
 
 }  // namespace sandnet::dp

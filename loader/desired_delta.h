@@ -17,10 +17,14 @@ struct DesiredDelta {
   // Quarantines are few and per local tap: the delta carries the whole list when it changes.
   bool quarantine_changed = false;
   std::vector<QuarantineSpec> quarantined;
+  // The hosts of the overlay (layout v7) are few too: the whole list when it changes. (Only the
+  // state file lists hosts today; the API's feed does not, and its deltas leave them alone.)
+  bool hosts_changed = false;
+  std::vector<HostSpec> hosts;
 
   bool empty() const {
     return upsert_endpoints.empty() && removed_endpoints.empty() && upsert_networks.empty() &&
-           removed_networks.empty() && !quarantine_changed;
+           removed_networks.empty() && !quarantine_changed && !hosts_changed;
   }
 };
 

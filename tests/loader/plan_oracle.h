@@ -60,17 +60,28 @@ inline std::string op_text(const MapOp& op) {
                     op);
 }
 
-// The world the churn changes: which sandboxes exist (local on their tap, or remote), their
-// MACs, the networks' members, the quarantined taps. Sandbox i is planfx::sb(i) on tap t<i>.
+// The world the churn changes: which sandboxes exist (local on their tap, or remote on one of
+// kHosts hosts), their MACs, the networks' members, the quarantined taps, and the overlay's
+// host list (layout v7: some of those hosts listed, with a number and an underlay address).
+// Sandbox i is planfx::sb(i) on tap t<i>; host j is "host-<j>".
 class ChurnModel {
  public:
-  ChurnModel(int sandboxes, int networks, uint64_t seed) : n_(sandboxes), k_(networks), rng_(seed) {}
+  static constexpr int kHosts = 4;
+  ChurnModel(int sandboxes, int networks, uint64_t seed) : n_(sandboxes), k_(networks), rng_(seed) {
+    for (int j = 0; j < kHosts - 1; ++j) listed_[j] = {static_cast<uint32_t>(j + 1), underlay(j + 1)};
+  }
 
-  // One random change (attach, detach, endpoint added/removed/moved/re-MACed, network
-  // removed/emptied, a quarantine toggled), applied to the model and returned as a delta.
+  // One random change (attach, detach, endpoint added/removed/moved/re-MACed, a remote
+  // endpoint moved to another host, network removed/emptied, a quarantine toggled, the host
+  // list changed), applied to the model and returned as a delta.
   DesiredDelta step() {
     DesiredDelta d;
-    switch (pick(10)) {
+    if (!hosts_announced_) {  // the planners start from an empty state: the first change lists the hosts
+      hosts_announced_ = true;
+      d.hosts_changed = true;
+      d.hosts = host_list();
+    }
+    switch (pick(12)) {
       case 0: case 1: case 2: {  // attach (members without an endpoint are kept, and ignored)
         int net = pick(k_), s = pick(n_);
         if (members_[net].insert(s).second) d.upsert_networks.push_back(network(net));
@@ -87,6 +98,7 @@ class ChurnModel {
       case 5: case 6: {  // an endpoint appears, or moves between here and another host
         int s = pick(n_);
         where_[s] = pick(3) == 0 ? Where::remote : Where::local;
+        host_of_[s] = pick(kHosts);
         d.upsert_endpoints.push_back(endpoint_of(s));
         break;
       }
@@ -114,9 +126,48 @@ class ChurnModel {
         }
         break;
       }
+      case 10: {  // a remote endpoint moves to another host
+        int s = pick(n_);
+        auto it = where_.find(s);
+        if (it == where_.end() || it->second != Where::remote) break;
+        host_of_[s] = pick(kHosts);
+        d.upsert_endpoints.push_back(endpoint_of(s));
+        break;
+      }
+      case 11: {  // now and then, the host list: a host added, removed, renumbered, its underlay moved
+        if (pick(4) != 0) break;
+        int j = pick(kHosts);
+        auto it = listed_.find(j);
+        switch (pick(4)) {
+          case 0:  // listed afresh, or removed
+            if (it == listed_.end()) listed_[j] = {free_number(), underlay(free_underlay())};
+            else listed_.erase(it);
+            break;
+          case 1:
+            if (it == listed_.end()) return d;
+            it->second.first = free_number();
+            break;
+          case 2:
+            if (it == listed_.end()) return d;
+            it->second.second = underlay(free_underlay());
+            break;
+          case 3:  // two hosts swap numbers
+            if (auto other = listed_.find(pick(kHosts)); it != listed_.end() && other != listed_.end())
+              std::swap(it->second.first, other->second.first);
+            else
+              return d;
+            break;
+        }
+        d.hosts_changed = true;
+        d.hosts = host_list();
+        ++host_list_changes;
+        break;
+      }
     }
     return d;
   }
+
+  int host_list_changes = 0;
 
   // The whole desired state, built afresh from the model (listed by id, as view_to_state does).
   DesiredState state() const {
@@ -124,14 +175,39 @@ class ChurnModel {
     for (auto& [i, _] : where_) s.endpoints.push_back(endpoint_of(i));
     for (auto& [net, _] : members_) s.networks.push_back(network(net));
     s.quarantined = quarantine_list();
+    s.hosts = host_list();
     return s;
   }
 
  private:
   enum class Where { local, remote };
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  static uint32_t underlay(int octet) { return *parse_ipv4(fmt::format("192.0.2.{}", octet)); }
+  // A number (1..8) or an underlay octet (1..8) no listed host has: an old one comes back too.
+  uint32_t free_number() {
+    for (;;) {
+      uint32_t n = static_cast<uint32_t>(pick(8) + 1);
+      bool used = false;
+      for (auto& [_, h] : listed_) used |= h.first == n;
+      if (!used) return n;
+    }
+  }
+  int free_underlay() {
+    for (;;) {
+      int o = pick(8) + 1;
+      bool used = false;
+      for (auto& [_, h] : listed_) used |= h.second == underlay(o);
+      if (!used) return o;
+    }
+  }
+  std::vector<HostSpec> host_list() const {
+    std::vector<HostSpec> hosts;
+    for (auto& [j, h] : listed_) hosts.push_back({fmt::format("host-{}", j), h.first, h.second});
+    return hosts;
+  }
   EndpointSpec endpoint_of(int s) const {
     EndpointSpec e = endpoint(s, where_.at(s) == Where::local);
+    if (!e.local()) e.host = fmt::format("host-{}", host_of_.count(s) ? host_of_.at(s) : 0);
     if (auto m = mac_.find(s); m != mac_.end()) e.mac[5] = m->second;
     return e;
   }
@@ -150,6 +226,9 @@ class ChurnModel {
   std::mt19937_64 rng_;
   std::map<int, Where> where_;
   std::map<int, uint8_t> mac_;
+  bool hosts_announced_ = false;
+  std::map<int, int> host_of_;                              // sandbox -> host j, when remote
+  std::map<int, std::pair<uint32_t, uint32_t>> listed_;  // host j -> number, underlay
   std::map<int, std::set<int>> members_;
   std::set<int> quarantined_;
 };
@@ -157,6 +236,7 @@ class ChurnModel {
 // What the churn exercised, so a test can check it reached the paths it means to compare.
 struct ChurnCoverage {
   int plans_with_ops = 0, quarantines = 0, replans = 0, deletes = 0, moves = 0;
+  int host_puts = 0, host_deletes = 0, host_list_changes = 0;  // plans writing/deleting hosts; list changes
 };
 
 // Runs `steps` random changes; at each, the candidate's plan must equal plan_update() on the
@@ -195,9 +275,12 @@ inline ChurnCoverage expect_plans_equal_under_churn(DeltaPlanner& candidate, uin
     seen.replans += want.replan;
     seen.deletes += !ops_of<DelEndpoint>(want).empty();
     for (auto& e : ops_of<PutEndpoint>(want)) seen.moves += !(e.value.flags & SN_EP_PRESENT);
+    seen.host_puts += !ops_of<PutHost>(want).empty() || !ops_of<PutUnderlayHost>(want).empty();
+    seen.host_deletes += !ops_of<DelHost>(want).empty() || !ops_of<DelUnderlayHost>(want).empty();
     replan = want.replan;
     current = std::move(want.target);
   }
+  seen.host_list_changes = model.host_list_changes;
   return seen;
 }
 

@@ -87,12 +87,21 @@ TEST(PlanOracle, IncrementalPlannerMatchesUnderChurn) {
     seen.deletes += s.deletes;
     seen.moves += s.moves;
     seen.quarantines += s.quarantines;
+    seen.host_puts += s.host_puts;
+    seen.host_deletes += s.host_deletes;
+    seen.host_list_changes += s.host_list_changes;
     deltas += p.planner().delta_plans();
     wholes += p.planner().whole_plans();
   }
   EXPECT_GT(seen.deletes, 0);
   EXPECT_GT(seen.moves, 0);
   EXPECT_GT(seen.quarantines, 0);
+  // The overlay's hosts (layout v7): the list changed, and hosts entered and left the maps.
+  EXPECT_GT(seen.host_list_changes, 10);
+  EXPECT_GT(seen.host_puts, 10);
+  EXPECT_GT(seen.host_deletes, 10);
+  fmt::print("host list changes {}, plans putting hosts {}, deleting hosts {}\n", seen.host_list_changes,
+             seen.host_puts, seen.host_deletes);
   EXPECT_GT(deltas, 20 * wholes) << "most plans are incremental, not the whole-plan fallback";
   fmt::print("incremental plans {}, whole {}\n", deltas, wholes);
 }
@@ -106,6 +115,7 @@ TEST(PlanOracle, IncrementalPlannerMatchesUnderChurnNearCapacity) {
   cap.max_networks = 6;
   cap.max_sets = 20;
   cap.max_nets_per_sandbox = 3;
+  cap.max_hosts = 2;  // of the up to 4 listed hosts owning remote endpoints
   size_t deltas = 0;
   ChurnCoverage seen;
   for (uint64_t seed = 100; seed < 116; ++seed) {
@@ -138,6 +148,27 @@ TEST(PlanOracle, IncrementalPlannerAdmitsLeftOutEndpointsOnceThereIsRoom) {
     deltas += p.planner().delta_plans();
   }
   EXPECT_GT(left_out, 0);
+  EXPECT_GT(deltas, 1000u);
+}
+
+// Only the hosts tight (layout v7): which listed hosts the maps hold depends on every owner of a
+// remote endpoint (the lowest numbers win), so a host gaining its first remote endpoint may push
+// another out, and the host id of that host's endpoints, named by no change, goes with it.
+TEST(PlanOracle, IncrementalPlannerMatchesWithMoreHostsThanMaxHosts) {
+  Capacity cap;
+  cap.max_hosts = 2;  // of the up to 4 listed hosts
+  size_t deltas = 0;
+  ChurnCoverage seen;
+  for (uint64_t seed = 300; seed < 316; ++seed) {
+    Incremental p(cap);
+    auto s = expect_plans_equal_under_churn(p, seed, 600, 60, 8, cap);
+    if (HasFailure()) return;
+    seen.host_puts += s.host_puts;
+    seen.host_deletes += s.host_deletes;
+    deltas += p.planner().delta_plans();
+  }
+  EXPECT_GT(seen.host_puts, 10);
+  EXPECT_GT(seen.host_deletes, 10);
   EXPECT_GT(deltas, 1000u);
 }
 
