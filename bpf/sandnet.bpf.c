@@ -122,7 +122,7 @@ static __always_inline int sn_ingress_ipv4(struct __sk_buff *skb, struct ethhdr 
 	if (reason >= 0)
 		return reason;
 	if (dst->host_id != 0)
-		return sn_overlay_send(skb, eth, tap, dst, verdict);
+		return sn_overlay_send(skb, eth, ip, tap, dst, verdict);
 	if (dst->ifindex == 0)
 		return SN_DROP_REMOTE_HOST;
 

@@ -19,13 +19,16 @@
  * host (dst->host_id != 0). Returns the drop reason, or -1 with *verdict the
  * redirect to the VXLAN device. The source MAC stays the guest's own (its
  * tap checked it): the receiving host checks it against the endpoint. */
-static __always_inline int sn_overlay_send(struct __sk_buff *skb, struct ethhdr *eth,
+static __always_inline int sn_overlay_send(struct __sk_buff *skb, struct ethhdr *eth, const struct iphdr *ip,
 					   const struct sn_tap *tap, const struct sn_endpoint *dst,
 					   int *verdict)
 {
 	struct bpf_tunnel_key key = {};
 	const struct sn_host *host;
 	__u32 host_number = dst->host_id;
+	/* The least header each GSO segment gets: IPv4 + TCP, or IPv4 + UDP
+	 * (UDP_SEGMENT) for anything else. */
+	__u32 seg_headers = ip->protocol == IPPROTO_TCP ? 40 : 28;
 
 	if (!tap->vxlan_ifindex)
 		return SN_DROP_REMOTE_HOST; /* this host has no overlay */
@@ -33,8 +36,8 @@ static __always_inline int sn_overlay_send(struct __sk_buff *skb, struct ethhdr 
 	if (!host)
 		return SN_DROP_NO_REMOTE_HOST;
 	/* A GSO packet is cut into segments of gso_size payload bytes: its
-	 * segments fit when gso_size plus minimal IPv4 and TCP headers do. */
-	if (skb->gso_size ? skb->gso_size + 40 > tap->overlay_mtu : skb->len - ETH_HLEN > tap->overlay_mtu)
+	 * segments fit when gso_size plus their headers do. */
+	if (skb->gso_size ? skb->gso_size + seg_headers > tap->overlay_mtu : skb->len - ETH_HLEN > tap->overlay_mtu)
 		return SN_DROP_OVERLAY_TOO_BIG;
 	sn_mac_copy(eth->h_dest, dst->mac);
 	key.remote_ipv4 = bpf_ntohl(host->underlay_ip);

@@ -12,7 +12,7 @@ struct LinkIdentity {
   std::string alias;  // empty: none
   bool up = false;    // administratively up (IFF_UP)
   unsigned mtu = 0;
-  std::string kind;   // IFLA_INFO_KIND: "veth", "vxlan", ...; empty for a plain device
+  std::string kind{};  // IFLA_INFO_KIND: "veth", "vxlan", ...; empty for a plain device
   // kind "vxlan" only:
   bool vxlan_external = false;  // collect-metadata mode
   uint16_t vxlan_port = 0;      // destination UDP port, host order

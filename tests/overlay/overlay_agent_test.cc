@@ -15,6 +15,7 @@
 #include "tests/integration/harness/probes.h"
 #include "tests/integration/harness/process.h"
 #include "tests/integration/harness/require_root.h"
+#include "tests/integration/harness/state_file.h"
 #include "tests/integration/harness/topology.h"
 #include "tests/overlay/underlay_net.h"
 
@@ -23,13 +24,6 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-json endpoint(const Sandbox& sb, const std::string& host = "") {
-  json e{{"sandbox_id", sb.sandbox_id}, {"ip", sb.ip}, {"mac", sb.mac}};
-  if (host.empty()) e["tap"] = sb.tap;
-  else e["host"] = host;
-  return e;
-}
 
 struct AgentHost {
   std::unique_ptr<Topology> topo;
@@ -48,18 +42,12 @@ class OverlayAgents : public ::testing::Test {
     Sandbox& a2 = a_.topo->add_sandbox("2");
     Sandbox& b1 = b_.topo->add_sandbox("1");
     std::string net1 = new_network_id(), net2 = new_network_id();
-    json sa{{"version", 1},
-            {"endpoints", {endpoint(a1), endpoint(a2), endpoint(b1, "hb")}},
-            {"networks", {{{"id", net1}, {"members", {a1.sandbox_id, b1.sandbox_id}}},
-                          {{"id", net2}, {"members", {a2.sandbox_id}}}}},
-            {"hosts", {{{"id", "hb"}, {"number", 2}, {"underlay", "192.0.2.2"}}}}};
-    json sb{{"version", 1},
-            {"endpoints", {endpoint(b1), endpoint(a1, "ha"), endpoint(a2, "ha")}},
-            {"networks", {{{"id", net1}, {"members", {a1.sandbox_id, b1.sandbox_id}}},
-                          {{"id", net2}, {"members", {a2.sandbox_id}}}}},
-            {"hosts", {{{"id", "ha"}, {"number", 1}, {"underlay", "192.0.2.1"}}}}};
-    apply(a_, sa.dump());
-    apply(b_, sb.dump());
+    DesiredState sa, sb;
+    sa.add_endpoint(a1).add_endpoint(a2).add_remote(b1, "hb").add_host("hb", 2, "192.0.2.2");
+    sb.add_endpoint(b1).add_remote(a1, "ha").add_remote(a2, "ha").add_host("ha", 1, "192.0.2.1");
+    for (DesiredState* s : {&sa, &sb}) s->set_network(net1, {&a1, &b1}).set_network(net2, {&a2});
+    apply(a_, sa.to_json());
+    apply(b_, sb.to_json());
   }
 
   void TearDown() override {

@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -316,6 +317,23 @@ TEST_F(OverlayKernel, AFrameOverTheOverlayMtuIsDroppedAtTheSenderAndOneAtItPasse
 
 namespace sandnet::testing {
 namespace {
+
+TEST_F(OverlayKernel, UdpSegmentationOfFullSizeSegmentsCrosses) {
+  // A guest sending with UDP_SEGMENT (QUIC does) hands one GSO packet of several segments to
+  // its device; segments of exactly the overlay MTU (28 bytes of IPv4 + UDP headers) fit.
+  ASSERT_TRUE(ping_eventually(A1().netns, B1().ip, 5s));
+  Listener l(B1());
+  const int seg = static_cast<int>(kOverlayMtu) - 28;
+  int fd = socket_in_netns(A1().netns, AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in dst = make_addr(B1().ip, kPort);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst), 0) << strerror(errno);
+  ASSERT_EQ(setsockopt(fd, SOL_UDP, UDP_SEGMENT, &seg, sizeof seg), 0) << strerror(errno);
+  std::string two(2 * static_cast<size_t>(seg), 'g');
+  ASSERT_EQ(send(fd, two.data(), two.size(), 0), static_cast<ssize_t>(two.size())) << strerror(errno);
+  close(fd);
+  EXPECT_EQ(l.next(2s).size(), static_cast<size_t>(seg));
+  EXPECT_EQ(l.next(2s).size(), static_cast<size_t>(seg));
+}
 
 TEST_F(OverlayKernel, TheAgentsVxlanDeviceIsMadeCollectMetadataAndAForeignOneIsNeverUsed) {
   // A namespace of its own: one collect-metadata VXLAN device per port and namespace.

@@ -13,7 +13,17 @@
 namespace sandnet::testing {
 
 DesiredState& DesiredState::add_endpoint(const Sandbox& sb) {
-  endpoints_.push_back(&sb);
+  endpoints_.emplace_back(&sb, "");
+  return *this;
+}
+
+DesiredState& DesiredState::add_remote(const Sandbox& sb, const std::string& host_id) {
+  endpoints_.emplace_back(&sb, host_id);
+  return *this;
+}
+
+DesiredState& DesiredState::add_host(const std::string& host_id, uint32_t number, const std::string& underlay) {
+  hosts_.push_back({{"id", host_id}, {"number", number}, {"underlay", underlay}});
   return *this;
 }
 
@@ -32,11 +42,16 @@ DesiredState& DesiredState::remove_network(const std::string& network_id) {
 
 std::string DesiredState::to_json() const {
   nlohmann::json endpoints = nlohmann::json::array();
-  for (const Sandbox* sb : endpoints_)
-    endpoints.push_back({{"sandbox_id", sb->sandbox_id}, {"tap", sb->tap}, {"ip", sb->ip}, {"mac", sb->mac}});
+  for (const auto& [sb, host] : endpoints_) {
+    nlohmann::json e = {{"sandbox_id", sb->sandbox_id}, {"ip", sb->ip}, {"mac", sb->mac}};
+    if (host.empty()) e["tap"] = sb->tap;
+    else e["host"] = host;
+    endpoints.push_back(std::move(e));
+  }
   nlohmann::json networks = nlohmann::json::array();
   for (const auto& [id, members] : networks_) networks.push_back({{"id", id}, {"members", members}});
   nlohmann::json doc = {{"version", 1}, {"endpoints", endpoints}, {"networks", networks}};
+  if (!hosts_.empty()) doc["hosts"] = hosts_;
   return doc.dump(2) + "\n";
 }
 

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "tests/integration/harness/topology.h"
 
 namespace sandnet::testing {
@@ -14,13 +16,18 @@ namespace sandnet::testing {
 class DesiredState {
  public:
   DesiredState& add_endpoint(const Sandbox& sb);
+  // A sandbox of another host's topology, as a remote endpoint on host `host_id`.
+  DesiredState& add_remote(const Sandbox& sb, const std::string& host_id);
+  // The other host `host_id` (docs/state-file.md, "hosts").
+  DesiredState& add_host(const std::string& host_id, uint32_t number, const std::string& underlay);
   // Sets (or replaces) a network's members, in order.
   DesiredState& set_network(const std::string& network_id, const std::vector<const Sandbox*>& members);
   DesiredState& remove_network(const std::string& network_id);
   std::string to_json() const;
 
  private:
-  std::vector<const Sandbox*> endpoints_;
+  std::vector<std::pair<const Sandbox*, std::string>> endpoints_;  // host id: empty = local
+  nlohmann::json hosts_ = nlohmann::json::array();
   std::vector<std::pair<std::string, std::vector<std::string>>> networks_;
 };
 
