@@ -26,7 +26,10 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
   std::set<std::string> removed_nets(change.removed_networks.begin(), change.removed_networks.end());
   bool reordered = false;  // a network both removed and upserted: take the view as it ends up
   for (auto& n : change.networks) reordered = reordered || removed_nets.count(n.id);
-  for (auto& [self, g] : guests_) {
+  for (auto& kv : guests_) {
+    // Named, not a structured binding: the lambdas below capture them (clang 14 cannot).
+    const std::string& self = kv.first;
+    Guest& g = kv.second;
     if (g.whole) continue;
     if (reordered || changed.count(self)) {
       g.whole = true;
