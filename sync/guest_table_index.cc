@@ -19,6 +19,12 @@ bool entry_less(const TableEntry& a, const TableEntry& b) {
 
 }  // namespace
 
+uint32_t GuestTableIndex::net_number(const std::string& net_id) {
+  auto [it, added] = net_numbers_.try_emplace(net_id, static_cast<uint32_t>(net_ids_.size()));
+  if (added) net_ids_.push_back(net_id);
+  return it->second;
+}
+
 void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& change) {
   std::set<std::string> changed;
   for (auto& s : change.sandboxes) changed.insert(s.id);
@@ -35,16 +41,32 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
       g.whole = true;
       continue;
     }
+    // The first mark of a peer keeps the key of its entry in the last table: shown while it
+    // shares a network with self and has an address, in the view before this change.
+    auto mark = [&](const std::string& peer) {
+      if (g.dirty.count(peer)) return;
+      EntryKey key;
+      if (g.shared.count(peer))
+        if (auto sb = before.sandboxes().find(peer); sb != before.sandboxes().end() && !sb->second.ip.empty())
+          key.emplace(sb->second.name, sb->second.ip);
+      g.dirty.emplace(peer, std::move(key));
+    };
     auto add = [&](const std::string& peer, const std::string& net) {
-      g.shared[peer].insert(net);
-      g.dirty.insert(peer);
+      mark(peer);
+      uint32_t n = net_number(net);
+      auto& nets = g.shared[peer];
+      auto at = std::lower_bound(nets.begin(), nets.end(), n);
+      if (at == nets.end() || *at != n) nets.insert(at, n);
     };
     auto drop = [&](const std::string& peer, const std::string& net) {
+      mark(peer);
       if (auto it = g.shared.find(peer); it != g.shared.end()) {
-        it->second.erase(net);
+        if (auto n = net_numbers_.find(net); n != net_numbers_.end())
+          if (auto at = std::lower_bound(it->second.begin(), it->second.end(), n->second);
+              at != it->second.end() && *at == n->second)
+            it->second.erase(at);
         if (it->second.empty() && peer != self) g.shared.erase(it);
       }
-      g.dirty.insert(peer);
     };
     for (auto& n : change.networks) {
       auto old = before.networks().find(n.id);
@@ -71,18 +93,24 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
         for (auto& m : old->second.members) drop(m, id);
     }
     for (auto& id : changed)
-      if (g.shared.count(id)) g.dirty.insert(id);  // its name or address shows in the entry
+      if (g.shared.count(id)) mark(id);  // its name or address shows in the entry
   }
 }
 
 void GuestTableIndex::seed(Guest& g, const HostView& view, const std::string& self) {
   g.shared.clear();
-  g.key_of.clear();
   g.dirty.clear();
   g.shared[self];
   for (auto& [net_id, net] : view.networks())
-    if (contains(net.members, self))
-      for (auto& m : net.members) g.shared[m].insert(net_id);
+    if (contains(net.members, self)) {
+      uint32_t n = net_number(net_id);
+      g.shared.reserve(g.shared.size() + net.members.size());
+      for (auto& m : net.members) {
+        auto& nets = g.shared[m];
+        if (nets.empty() || nets.back() != n) nets.push_back(n);  // networks in id order, not numbered so
+      }
+    }
+  for (auto& [_, nets] : g.shared) std::sort(nets.begin(), nets.end());
 }
 
 std::optional<TableEntry> GuestTableIndex::entry_of(const Guest& g, const HostView& view, const std::string& peer) const {
@@ -91,8 +119,8 @@ std::optional<TableEntry> GuestTableIndex::entry_of(const Guest& g, const HostVi
   auto sb = view.sandboxes().find(peer);
   if (sb == view.sandboxes().end() || sb->second.ip.empty()) return std::nullopt;
   TableEntry e{sb->second.name, sb->second.ip, {}};
-  for (auto& net_id : shared->second)
-    if (auto net = view.networks().find(net_id); net != view.networks().end()) e.networks.push_back(net->second.name);
+  for (uint32_t n : shared->second)
+    if (auto net = view.networks().find(net_ids_[n]); net != view.networks().end()) e.networks.push_back(net->second.name);
   std::sort(e.networks.begin(), e.networks.end());
   e.networks.erase(std::unique(e.networks.begin(), e.networks.end()), e.networks.end());
   return e;
@@ -114,27 +142,16 @@ std::shared_ptr<const GuestTable> GuestTableIndex::table(const HostView& view, c
     seed(g, view, sandbox_id);
     t.entries.reserve(g.shared.size());
     for (auto& [peer, _] : g.shared)
-      if (auto e = entry_of(g, view, peer)) {
-        g.key_of[peer] = {e->name, e->ip};
-        t.entries.push_back(std::move(*e));
-      }
+      if (auto e = entry_of(g, view, peer)) t.entries.push_back(std::move(*e));
     std::sort(t.entries.begin(), t.entries.end(), entry_less);
   } else {
     // The last table without the dirty peers' entries, merged with their new ones.
     std::multiset<std::pair<std::string_view, std::string_view>> stale;
     std::vector<TableEntry> fresh;
-    std::vector<std::pair<std::string, std::string>> old_keys;
-    for (auto& peer : g.dirty) {
-      if (auto k = g.key_of.find(peer); k != g.key_of.end()) {
-        old_keys.push_back(std::move(k->second));
-        g.key_of.erase(k);
-      }
-      if (auto e = entry_of(g, view, peer)) {
-        g.key_of[peer] = {e->name, e->ip};
-        fresh.push_back(std::move(*e));
-      }
+    for (auto& [peer, old_key] : g.dirty) {
+      if (old_key) stale.emplace(old_key->first, old_key->second);
+      if (auto e = entry_of(g, view, peer)) fresh.push_back(std::move(*e));
     }
-    for (auto& [name, ip] : old_keys) stale.emplace(name, ip);
     std::sort(fresh.begin(), fresh.end(), entry_less);
     t.entries.reserve(g.last->entries.size() + fresh.size());
     auto f = fresh.begin();
