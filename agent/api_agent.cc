@@ -7,12 +7,15 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "agent/agent_metrics.h"
+#include "agent/metrics_server.h"
 #include "common/dns_label.h"
 #include "loader/datapath.h"
 #include "loader/net_addr.h"
@@ -72,6 +75,13 @@ int run_api_agent(const ApiAgentOptions& o) {
   TapWatcher watcher([&](const std::string& ifname) { reconciler.tap_gone(ifname); },
                      [&] { reconciler.recheck_taps(); });
   reconciler.restore();
+  std::optional<agent::AgentMetrics> metrics;
+  std::optional<agent::MetricsServer> metrics_server;
+  if (!o.metrics_listen.empty()) {
+    metrics.emplace([&] { return datapath.maps().read_counters(); }, &reconciler);
+    metrics_server.emplace(o.metrics_listen, [&] { return metrics->render(); });
+    spdlog::info("metrics on {} (GET /metrics)", o.metrics_listen);
+  }
   AgentSocketServer socket(agent_socket_path(o.run_dir), [&](const nlohmann::json& r) { return reconciler.handle(r); });
   spdlog::info("agent {} following {} (state {}, socket {})", o.host_id, fmt::join(o.api_urls, ", "), o.state_dir,
                agent_socket_path(o.run_dir));

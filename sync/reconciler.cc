@@ -152,6 +152,8 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   pusher_.update(tables_, view_.revision(), repush, touched);
   spdlog::debug("revision {}: derive {} us, datapath {} us, tables {} us ({} rebuilt), push {} us", view_.revision(),
                 derive_us, datapath_us, tables_us, touched ? touched->size() : tables_.size(), us_since(t3));
+  if (!ok) apply_failures_++;
+  apply_seconds_.observe(static_cast<double>(us_since(t0)) / 1e6);
   return ok;
 }
 
@@ -507,6 +509,26 @@ json Reconciler::status() {
           {"last_apply_error", last_apply_error_},
           {"quarantined", quarantined_json()},
           {"attach_failures", attach_failures_json()}};
+}
+
+ReconcilerMetrics Reconciler::metrics() {
+  std::lock_guard lock(mu_);
+  ReconcilerMetrics m;
+  m.feed_revision = view_.revision();
+  m.applied_revision = applied_revision_;
+  m.reported_revision = reported_revision_.load();
+  {
+    std::lock_guard api_lock(api_mu_);
+    m.api_reachable = api_reachable_;
+  }
+  m.applies = applies_;
+  m.apply_failures = apply_failures_;
+  m.apply_seconds = apply_seconds_;
+  m.push = pusher_.stats();
+  m.plugs = plugs_.size();
+  m.quarantined = quarantined_.size();
+  m.attach_failures = attach_failures_.size();
+  return m;
 }
 
 json Reconciler::handle(const json& request) {

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/prometheus_text.h"
 #include "loader/agent_config.h"
 #include "sync/checkpoint.h"
 #include "sync/datapath_port.h"
@@ -47,6 +48,18 @@ struct StateChange {
   std::set<std::string> sandboxes, networks;
 };
 
+// What the agent's /metrics shows of the reconciler (agent/agent_metrics.h).
+struct ReconcilerMetrics {
+  uint64_t feed_revision = 0;      // the view's revision: the newest the feed delivered
+  uint64_t applied_revision = 0;   // the newest the datapath holds
+  uint64_t reported_revision = 0;  // the newest the API was told about
+  std::optional<bool> api_reachable;
+  uint64_t applies = 0, apply_failures = 0;
+  prom::Histogram apply_seconds;  // derive + datapath + hosts tables, per apply
+  PushStats push;
+  size_t plugs = 0, quarantined = 0, attach_failures = 0;
+};
+
 class Reconciler {
  public:
   // `datapath`: the kernel side (sync/kernel_datapath.h), injected so tests replace it.
@@ -65,6 +78,9 @@ class Reconciler {
   void tap_gone(const std::string& ifname);
   // Link events were lost: re-check every plugged tap against its device.
   void recheck_taps();
+
+  // A snapshot for /metrics (waits for an apply in progress, like the socket's status).
+  ReconcilerMetrics metrics();
 
   // Held while state changes; taking it guarantees no apply or checkpoint is half-done.
   std::mutex& mutex() { return mu_; }
@@ -117,6 +133,8 @@ class Reconciler {
   uint64_t applied_revision_ = 0;
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;
+  uint64_t apply_failures_ = 0;
+  prom::Histogram apply_seconds_;
   std::string last_apply_error_;
   std::set<std::string> warned_;  // the last apply's warnings, logged when they appeared
   bool datapath_behind_ = false;  // the last apply failed: retry before trusting the maps
