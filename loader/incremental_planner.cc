@@ -25,6 +25,15 @@ bool same_hosts(const std::vector<HostSpec>& a, const std::vector<HostSpec>& b) 
 
 }  // namespace
 
+const IncrementalPlanner::Known* IncrementalPlanner::known(const std::string& id) const {
+  auto it = known_.find(id);
+  return it == known_.end() ? nullptr : &it->second;
+}
+
+void IncrementalPlanner::forget_if_unused(std::unordered_map<std::string, Known>::iterator it) {
+  if (it != known_.end() && it->second.unused()) known_.erase(it);
+}
+
 Plan IncrementalPlanner::plan_whole(const DesiredState& desired, MapImage& current, const TapResolver& resolve,
                                     const HeldTaps& held) {
   valid_ = false;
@@ -39,10 +48,9 @@ Plan IncrementalPlanner::plan_whole(const DesiredState& desired, MapImage& curre
 void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& current, const Plan& plan) {
   valid_ = false;
   net_members_.clear();
-  member_of_.clear();
+  known_.clear();
   local_.clear();
   left_out_.clear();
-  ip_of_.clear();
   owner_of_ip_.clear();
   net_index_of_.clear();
   pending_.clear();
@@ -50,7 +58,6 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   set_refs_.clear();
   hosts_.clear();
   remote_on_.clear();
-  host_of_.clear();
   auto by_id = [](auto& a, auto& b) { return a.id < b.id; };
   auto by_sandbox = [](auto& a, auto& b) { return a.sandbox_id < b.sandbox_id; };
   // Lookups by id need the lists sorted; a state that is not is planned whole every time.
@@ -61,8 +68,16 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   for (auto& net : desired.networks) {
     std::unordered_set<std::string_view> seen(net.members.begin(), net.members.end());
     if (seen.size() != net.members.size()) return;  // a member twice: plan_update lists its index twice
-    auto [it, _] = net_members_.emplace(net.id, net.members);
-    for (auto& m : net.members) member_of_[m].push_back(&it->first);
+    auto [slot, added] = net_members_.try_emplace(net.id);
+    if (!added) return;  // a network listed twice: planned whole every time
+    auto& members = slot->second;
+    const std::string* key = &slot->first;
+    members.reserve(net.members.size());
+    for (auto& m : net.members) {
+      auto k = known_.try_emplace(m).first;
+      k->second.nets.push_back(key);
+      members.push_back(&k->first);
+    }
     if (!net_index_of_.count(net.id)) pending_.insert(net.id);
   }
   for (auto& q : plan.quarantined)
@@ -72,8 +87,10 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
     if (!ips.insert(ep.ip_be).second) return;  // two endpoints on one key: which one is in the maps?
     if (ep.local()) local_.insert(ep.sandbox_id);
     if (current.endpoints.count(ep.ip_be)) {
-      ip_of_[ep.sandbox_id] = ep.ip_be;
-      owner_of_ip_[ep.ip_be] = ep.sandbox_id;
+      auto k = known_.try_emplace(ep.sandbox_id).first;
+      k->second.in_maps = true;
+      k->second.ip = ep.ip_be;
+      owner_of_ip_[ep.ip_be] = &k->first;
     }
   }
   for (auto& [set_id, nets] : current.set_nets) set_id_of_.emplace(nets, set_id);
@@ -84,7 +101,7 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   for (auto& ep : desired.endpoints)
     if (auto it = remote_on_.find(ep.host); !ep.local() && it != remote_on_.end()) {
       ++it->second;
-      host_of_.emplace(ep.sandbox_id, &it->first);
+      known_.try_emplace(ep.sandbox_id).first->second.host = &it->first;
     }
   valid_ = true;
 }
@@ -102,9 +119,10 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
   std::set<std::string> touched;
   bool hosts_moved = false;
   auto leave_host = [&](const std::string& id) {
-    if (auto it = host_of_.find(id); it != host_of_.end()) {
-      hosts_moved |= --remote_on_.at(*it->second) == 0;
-      host_of_.erase(it);
+    if (auto it = known_.find(id); it != known_.end() && it->second.host) {
+      hosts_moved |= --remote_on_.at(*it->second.host) == 0;
+      it->second.host = nullptr;
+      forget_if_unused(it);
     }
   };
   for (auto& id : delta->removed_endpoints) {
@@ -119,25 +137,26 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     leave_host(ep.sandbox_id);
     if (auto it = remote_on_.find(ep.host); !ep.local() && it != remote_on_.end()) {
       hosts_moved |= it->second++ == 0;
-      host_of_[ep.sandbox_id] = &it->first;
+      known_[ep.sandbox_id].host = &it->first;
     }
   }
   if (hosts_moved) return plan_whole(desired, current, resolve, held);
+  // `member` may be the key of the entry it forgets: not used after.
   auto leave = [&](const std::string& member, const std::string* net) {
-    auto it = member_of_.find(member);
-    if (it == member_of_.end()) return;
-    auto& nets = it->second;
+    auto it = known_.find(member);
+    if (it == known_.end()) return;
+    auto& nets = it->second.nets;
     if (auto at = std::find(nets.begin(), nets.end(), net); at != nets.end()) {
       *at = nets.back();
       nets.pop_back();
     }
-    if (nets.empty()) member_of_.erase(it);
+    forget_if_unused(it);
   };
   for (auto& id : delta->removed_networks) {
     if (auto it = net_members_.find(id); it != net_members_.end()) {
-      for (auto& m : it->second) {
-        leave(m, &it->first);
-        touched.insert(m);
+      for (const std::string* m : it->second) {
+        touched.insert(*m);
+        leave(*m, &it->first);
       }
       net_members_.erase(it);
     }
@@ -148,19 +167,31 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     const std::string* key = &slot->first;
     auto& old = slot->second;
     // A network's record carries its whole member list: O(its members) to find who changed.
-    std::unordered_set<std::string_view> before(old.begin(), old.end()), after(net.members.begin(), net.members.end());
+    // Who left is found before anyone leaves: leaving may free the id `before` points into.
+    std::unordered_set<std::string_view> after(net.members.begin(), net.members.end());
     if (after.size() != net.members.size()) return plan_whole(desired, current, resolve, held);
-    for (auto& m : old)
-      if (!after.count(m)) {
-        leave(m, key);
-        touched.insert(m);
-      }
-    for (auto& m : net.members)
-      if (!before.count(m)) {
-        member_of_[m].push_back(key);
-        touched.insert(m);
-      }
-    old = net.members;
+    std::vector<const std::string*> left;
+    std::vector<const std::string*> joined;
+    {
+      std::unordered_set<std::string_view> before;
+      before.reserve(old.size());
+      for (const std::string* m : old) before.insert(*m);
+      for (const std::string* m : old)
+        if (!after.count(*m)) left.push_back(m);
+      for (auto& m : net.members)
+        if (!before.count(m)) joined.push_back(&m);
+    }
+    for (const std::string* m : joined) {
+      known_[*m].nets.push_back(key);
+      touched.insert(*m);
+    }
+    for (const std::string* m : left) {
+      touched.insert(*m);
+      leave(*m, key);
+    }
+    old.clear();
+    old.reserve(net.members.size());
+    for (auto& m : net.members) old.push_back(&known_.find(m)->first);
     if (!net_index_of_.count(net.id)) pending_.insert(net.id);
   }
   const std::set<std::string> changed_ids = touched;  // named by the delta, or whose networks changed
@@ -176,14 +207,15 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     if (!ep) continue;
     // Its key held by an entry this plan does not touch, or by two of its endpoints: whole.
     auto owner = owner_of_ip_.find(ep->ip_be);
-    if (owner != owner_of_ip_.end() && !touched.count(owner->second)) return plan_whole(desired, current, resolve, held);
+    if (owner != owner_of_ip_.end() && !touched.count(*owner->second)) return plan_whole(desired, current, resolve, held);
     if (!keys.insert(ep->ip_be).second) return plan_whole(desired, current, resolve, held);
     eps.push_back(ep);
     locals += ep->local();
     new_keys += !current.endpoints.count(ep->ip_be);
     // An entry whose record and networks did not change adds no set (its set is in the maps),
     // unless it is not in the maps.
-    may_add_sets += changed_ids.count(id) || !ip_of_.count(id) ? 3 : 0;
+    const Known* k = known(id);
+    may_add_sets += changed_ids.count(id) || !k || !k->in_maps ? 3 : 0;
   }
   // Room: when what the change might add could reach a capacity, an entry may be refused and
   // which one depends on the whole admission order.
@@ -204,9 +236,9 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     net_id_at[index] = id;
   }
   auto nets_of = [&](const std::string& sandbox, NetIndexList& out) {
-    auto it = member_of_.find(sandbox);
-    if (it == member_of_.end()) return true;
-    for (const std::string* net : it->second) {
+    const Known* k = known(sandbox);
+    if (!k) return true;
+    for (const std::string* net : k->nets) {
       if (auto i = net_index_of_.find(*net); i != net_index_of_.end()) out.push_back(i->second);
       else if (auto p = pending_index.find(*net); p != pending_index.end()) out.push_back(p->second);
       else return false;
@@ -249,9 +281,9 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
   std::unordered_map<uint32_t, int64_t> refs_change;
   std::vector<uint32_t> gone;
   for (auto& id : touched)
-    if (auto it = ip_of_.find(id); it != ip_of_.end()) {
-      if (uint32_t set = current.endpoints.at(it->second).set_id) --refs_change[set];
-      if (!scratch.endpoints.count(it->second)) gone.push_back(it->second);
+    if (const Known* k = known(id); k && k->in_maps) {
+      if (uint32_t set = current.endpoints.at(k->ip).set_id) --refs_change[set];
+      if (!scratch.endpoints.count(k->ip)) gone.push_back(k->ip);
     }
   std::sort(gone.begin(), gone.end());
   for (auto& [_, e] : scratch.endpoints)
@@ -270,18 +302,21 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
 
   // Commit: the maps' image and the indexes become the target's.
   for (auto& id : touched) {
-    auto it = ip_of_.find(id);
-    if (it == ip_of_.end()) continue;
-    owner_of_ip_.erase(it->second);
-    ip_of_.erase(it);
+    auto it = known_.find(id);
+    if (it == known_.end() || !it->second.in_maps) continue;
+    owner_of_ip_.erase(it->second.ip);
+    it->second.in_maps = false;
+    forget_if_unused(it);
   }
   for (uint32_t key : gone) current.endpoints.erase(key);
   for (auto& [key, e] : scratch.endpoints) current.endpoints[key] = e;
   for (auto* ep : eps) {
     bool in = scratch.endpoints.count(ep->ip_be) != 0;
     if (in) {
-      ip_of_[ep->sandbox_id] = ep->ip_be;
-      owner_of_ip_[ep->ip_be] = ep->sandbox_id;
+      auto k = known_.try_emplace(ep->sandbox_id).first;
+      k->second.in_maps = true;
+      k->second.ip = ep->ip_be;
+      owner_of_ip_[ep->ip_be] = &k->first;
     }
     if (!ep->local() && !in) left_out_.insert(ep->sandbox_id);
     else left_out_.erase(ep->sandbox_id);

@@ -54,22 +54,30 @@ class IncrementalPlanner {
   bool valid_ = false;  // the indexes below describe `current` and the last desired state
   size_t whole_plans_ = 0, delta_plans_ = 0;
 
-  std::unordered_map<std::string, std::vector<std::string>> net_members_;  // desired network -> members
-  // sandbox -> its desired networks, as pointers to net_members_'s keys (stable: node-based):
-  // one word per membership instead of a copy of the network's id.
-  std::unordered_map<std::string, std::vector<const std::string*>> member_of_;
+  // Each sandbox the indexes name (a member of a desired network, an entry in the maps, or a
+  // desired remote endpoint on a listed host), its id stored once: the other indexes point at
+  // these keys (stable: node-based), so a sandbox costs one id string, not one per index.
+  struct Known {
+    std::vector<const std::string*> nets;  // its desired networks: keys of net_members_
+    bool in_maps = false;                  // its endpoint is in the maps, under key `ip`
+    uint32_t ip = 0;
+    const std::string* host = nullptr;  // its desired remote endpoint's host, when listed: a key of remote_on_
+    bool unused() const { return nets.empty() && !in_maps && !host; }
+  };
+  const Known* known(const std::string& id) const;
+  void forget_if_unused(std::unordered_map<std::string, Known>::iterator it);
+  std::unordered_map<std::string, Known> known_;
+  std::unordered_map<std::string, std::vector<const std::string*>> net_members_;  // desired network -> members (keys of known_)
   std::set<std::string> local_;     // sandboxes with a local desired endpoint
   std::set<std::string> left_out_;  // remote endpoints the last plan did not install
-  std::unordered_map<std::string, uint32_t> ip_of_;       // sandbox -> its endpoint key in the maps
-  std::unordered_map<uint32_t, std::string> owner_of_ip_;  // and back
+  std::unordered_map<uint32_t, const std::string*> owner_of_ip_;  // endpoint key in the maps -> its sandbox (a key of known_)
   std::unordered_map<std::string, uint32_t> net_index_of_;  // network in the maps -> its index
   std::set<std::string> pending_;  // desired networks not in the maps (indexed afresh each plan, by id)
   std::map<NetIndexList, uint32_t> set_id_of_;  // the maps' sets
   std::vector<HostSpec> hosts_;  // desired.hosts of the last plan
-  // Each listed host (every one of hosts_, 0 included) -> the desired remote endpoints on it;
-  // and each of those endpoints -> its host, as a pointer to that map's key (stable).
+  // Each listed host (every one of hosts_, 0 included) -> the desired remote endpoints on it
+  // (each endpoint's host is its Known::host).
   std::unordered_map<std::string, size_t> remote_on_;
-  std::unordered_map<std::string, const std::string*> host_of_;
   std::unordered_map<uint32_t, uint32_t> set_refs_;  // set id -> endpoints in the maps on it
 };
 
