@@ -60,6 +60,7 @@ void replay_log(Checkpoint& c, const std::string& state_dir) {
                  c.generation);
     return;
   }
+  size_t records_from = end + 1;
   for (size_t start = end + 1; start < text->size(); start = end + 1) {
     end = text->find('\n', start);
     if (end == std::string::npos) {
@@ -75,6 +76,8 @@ void replay_log(Checkpoint& c, const std::string& state_dir) {
       return;
     }
   }
+  c.log_appendable = true;  // every line whole and applied
+  c.log_bytes = text->size() - records_from;
 }
 
 }  // namespace

@@ -59,16 +59,20 @@ void Reconciler::restore() {
     cp.reset();
   }
   std::vector<std::string> all;
+  bool base_current = false;  // the base and log on disk hold exactly the restored state
   if (cp) {
     view_ = std::move(cp->view);
     plugs_ = std::move(cp->plugs);
     unreported_unplugs_ = std::move(cp->unreported_unplugs);
     bool changed = false;
-    for (auto& id : verify_plugs_locked(nullptr, changed)) {
+    auto gone = verify_plugs_locked(nullptr, changed);
+    for (auto& id : gone) {
       spdlog::info("sandbox {}: tap {} vanished while the agent was away; unplugged", id, plugs_.at(id).tap);
       unreported_unplugs_.insert(id);
       plugs_.erase(id);
     }
+    base_current = cp->log_appendable && gone.empty() && !changed;
+    if (base_current) checkpoints_.adopt_log(cp->log_bytes);
     for (auto& [id, p] : plugs_)
       if (!p.unbound) all.push_back(id);
     spdlog::info("checkpoint: revision {}, {} sandboxes, {} networks, {} plugs ({} log records)", view_.revision(),
@@ -79,9 +83,11 @@ void Reconciler::restore() {
   // is held drop-all by the datapath (never detached) until the runtime plugs it again.
   if (apply_locked(all)) applied_revision_ = view_.revision();
   reported_revision_ = 0;  // unknown: report again once the API answers
-  // A fresh base first: the log may end in a torn line, which must not precede new records.
-  // Not waited for: the writer writes in order, so no record can reach the log before it.
-  compact_locked();
+  // A fresh base first unless the files on disk are this very state with a whole log: a torn
+  // line must not precede new records, and plugs dropped here are in no record. Not waited
+  // for: the writer writes in order, so no record can reach the log before it. (Skipping it
+  // keeps the base's text, the largest transient of a restart, out of the restart's peak.)
+  if (!base_current) compact_locked();
 }
 
 bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched,
