@@ -21,7 +21,9 @@ Also per agent: its CPU time (utime + stime, all threads) per change, and its Vm
 --baseline-agent B: the same world measures two agent binaries alternately, `--block` cycles
 each (A B A B ...); the agent is restarted on the same state dir and pins at each switch and
 each turn starts with an attach and a detach `?wait=applied` (not measured), so both meet the
-same load drift.
+same load drift. The agent running while a size is seeded takes the new peers as one large
+changes answer: its VmHWM then (`agent_vmhwm_catchup_kib`) is read once it caught up, and it is
+restarted before the first turn, so both agents' `agent_vmhwm_kib` are a restart plus cycles.
 
 Resync: a contract-conforming stub feed serves a snapshot with `--resync-memberships`
 memberships (sandboxes on another host, 10 networks each); we time a fresh agent from exec to
@@ -296,7 +298,9 @@ def convergence(args, result):
         sh("ip", "-n", b_ns, "neigh", "replace", a["ip"], "lladdr", GW_MAC, "dev", "eth0", "nud", "permanent")
         udp = Udp(a_ns, b_ns, b["ip"], args.interval_ms / 1000)
         seeded = 2
+        seeded_now = [False]
         for size in args.sizes:
+            seeded_now[0] = size > seeded
             if size > seeded:
                 t = time.monotonic()
                 if args.seed_bin:  # straight into the database, the API stopped meanwhile
@@ -329,6 +333,18 @@ def convergence(args, result):
                 call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair?wait=applied&timeout=60", u, None, 90)
                 time.sleep(0.2)
 
+            catchup = {}
+            if len(agents) > 1 and size == seeded and seeded_now[0]:
+                # The running agent took the seeded peers as one large changes answer: its VmHWM
+                # holds that catch-up. Read it once caught up, then restart it, so that both
+                # agents' figures below start from a restart on the same state.
+                label = current[0]
+                switch_to(label, dict(agents)[label])
+                catchup[label] = vmhwm_kib(current[1].pid)
+                current[1].terminate()
+                current[1].wait()
+                current[1] = start(dict(agents)[label])
+                switch_to(label, dict(agents)[label])
             done = 0
             while done < args.cycles:
                 block = min(args.block, args.cycles - done)
@@ -366,12 +382,16 @@ def convergence(args, result):
                        "agent_cpu_ms_per_change": round(cpu_ms, 2),
                        "attach_ms": latency_summary(att), "detach_ms": latency_summary(det),
                        "detach_not_flowing": st["det_idle"], "agent_vmhwm_kib": st["rss"]}
+                if label in catchup:
+                    row["agent_vmhwm_catchup_kib"] = catchup[label]
                 result["convergence"].append(row)
                 a, d = row["attach_ms"], row["detach_ms"]
                 print(f"  {size:>6} sandboxes [{label}]: attach p50 {fmt_ms(a['p50'])} p99 {fmt_ms(a['p99'])} "
                       f"({a['missed']} missed) | detach p50 {fmt_ms(d['p50'])} p99 {fmt_ms(d['p99'])} "
                       f"({d['missed']} missed, {st['det_idle']} not flowing) | agent CPU {cpu_ms:.1f} ms/change | "
-                      f"{row['changes']} changes | agent VmHWM {st['rss'] / 1024:.1f} MiB", flush=True)
+                      f"{row['changes']} changes | agent VmHWM {st['rss'] / 1024:.1f} MiB"
+                      + (f" (catch-up of the seeding {catchup[label] / 1024:.1f} MiB)" if label in catchup else ""),
+                      flush=True)
         udp.stop = True
         if args.keep_logs:
             subprocess.run(["cp", f"{w.dir}/agent.log", args.keep_logs])
