@@ -64,7 +64,12 @@ int run_api_agent(const ApiAgentOptions& o) {
   FeedClient client({o.api_urls, o.host_id, read_token(o.host_token_file)});
   dp::Datapath datapath(o.config, o.bpffs_root);
   KernelDatapath kernel(datapath);
-  TablePusher pusher({dp::format_ipv4(o.config.host_link_local_be)});
+  TablePusherOptions push_options;
+  push_options.host_link_local = dp::format_ipv4(o.config.host_link_local_be);
+  // With the overlay the guests' MTU is the VXLAN device's (the underlay's minus 50), which the
+  // datapath set up above and wrote into its config.
+  if (auto cfg = datapath.maps().read_config(); cfg && cfg->vxlan_ifindex != 0) push_options.guest_mtu = cfg->overlay_mtu;
+  TablePusher pusher(push_options);
   ReconcilerOptions ro;
   ro.host_id = o.host_id;
   ro.state_dir = o.state_dir;
