@@ -340,24 +340,25 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       continue;
     }
     bool snapshot = answer.snapshot;
-    // The log record of a changes answer is the size of the change: encode it before the
-    // answer is consumed, write it once the revision is reported.
     std::string record;
     bool changed = false;
+    bool whole = snapshot;
     {
       std::lock_guard lock(mu_);
-      if (!snapshot && (!answer.sandboxes.empty() || !answer.networks.empty() || !answer.removed_sandboxes.empty() ||
-                        !answer.removed_networks.empty()))
-        record = encode_record({.feed = &answer});
       std::optional<std::set<std::string>> touched;
       StateChange names;
       // A change naming a large share of the view (the catch-up after a bulk import, or after a
       // long absence) is applied as a snapshot is: derived and planned whole, every table
-      // rebuilt. Its delta costs O(view) as well, and its transient indexes (names, touched
-      // entries, marked peers) outweigh a whole derivation's (bench: +90 MiB at 100k).
+      // rebuilt, and written as a new checkpoint base rather than a log record (the record's
+      // JSON tree of every record it names was the catch-up's largest transient). Its delta
+      // costs O(view) as well, and its transient indexes (names, touched entries, marked peers)
+      // outweigh a whole derivation's.
       size_t records = answer.sandboxes.size() + answer.removed_sandboxes.size() + answer.networks.size() +
                        answer.removed_networks.size();
-      bool whole = snapshot || records * 4 > view_.sandboxes().size() + 64;
+      whole = whole || records * 4 > view_.sandboxes().size() + 64;
+      // The log record of a changes answer is the size of the change: encode it before the
+      // answer is consumed, write it once the revision is reported.
+      if (!whole && records != 0) record = encode_record({.feed = &answer});
       if (!whole) {
         touched = guests_touched(view_, answer, plugs_);
         table_index_.note_change(view_, answer);
@@ -376,7 +377,7 @@ void Reconciler::run(const std::atomic<bool>& stop) {
     report_pending();  // promptly: `?wait=applied` callers are waiting for it
     if (changed) {
       std::lock_guard lock(mu_);
-      if (snapshot) {
+      if (whole) {
         compact_locked();
       } else {
         append_locked(std::move(record));
