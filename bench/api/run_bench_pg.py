@@ -18,13 +18,11 @@ import concurrent.futures
 import json
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import tempfile
-import time
 
-from run_bench import run_wrk, start
+from run_bench import run_wrk, seed_database, start, stop_servers, write_serve_config
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PG_CLUSTER = os.path.join(HERE, "..", "..", "scripts", "lib", "pg_cluster.sh")
@@ -90,22 +88,14 @@ def main():
             return f"postgresql:///{db}?host={cluster}&user=postgres"
 
         db = os.path.join(work, "bench.db")
-        t0 = time.time()
-        seeded = subprocess.run([args.seed_bin, "--db", db, "--networks", str(args.networks),
-                                 "--sandboxes", str(args.sandboxes)],
-                                capture_output=True, text=True, check=True).stdout.split()
-        key, net_id = seeded[0], seeded[1]
-        seed_s = time.time() - t0
+        key, net_id, seed_s = seed_database(args.seed_bin, db, args.networks, args.sandboxes)
         for name in ("bench1", "bench3"):
             subprocess.run(["psql", "-q", "-d", uri("postgres"), "-c", f"CREATE DATABASE {name}"],
                            check=True)
             subprocess.run([args.api_bin, "migrate", "--from", db, "--to", uri(name)],
                            check=True, capture_output=True)
         config = os.path.join(work, "serve.json")
-        with open(config, "w") as f:
-            json.dump({"tenant_requests_per_second": 0, "quota_memberships": 10**9,
-                       "quota_sandboxes": 10**9, "quota_networks": 10**9,
-                       "quota_addresses": 10**9, "max_connections": 4096}, f)
+        write_serve_config(config)
 
         def serve(database):
             proc, url = start([args.api_bin, "serve", "--listen", "127.0.0.1:0", "--db",
@@ -165,13 +155,7 @@ def main():
         print(f"load average before {load_before}, after {os.getloadavg()}")
         print(f"wrote {args.out}")
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_servers(procs)
         if cluster:
             subprocess.run([PG_CLUSTER, "remove", cluster], check=False)
         shutil.rmtree(work, ignore_errors=True)
