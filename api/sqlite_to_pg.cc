@@ -246,9 +246,9 @@ StoreCopyReport copy_sqlite_to_pg(const std::string& sqlite_path, const std::str
                              "}: this sandnet-api cannot copy them");
   }
 
-  // One read transaction on the file: every table from the same snapshot.
-  src.exec("BEGIN");
-  try {
+  // One read transaction on the file (every table from the same snapshot) around the one
+  // write transaction on PostgreSQL; the file's is only read, and ends with COMMIT.
+  in_sql_transaction(src, "BEGIN", [&] {
     in_sql_transaction(dst, "BEGIN ISOLATION LEVEL READ COMMITTED", [&] {
       dst.exec("SELECT value FROM meta WHERE name = 'revision' FOR UPDATE");
       refuse_non_empty(dst, tables);
@@ -258,11 +258,7 @@ StoreCopyReport copy_sqlite_to_pg(const std::string& sqlite_path, const std::str
       }
       report.revision = dst.exec("SELECT value FROM meta WHERE name = 'revision'").int_at(0, 0);
     });
-  } catch (...) {
-    src.exec("ROLLBACK");
-    throw;
-  }
-  src.exec("ROLLBACK");  // read only
+  });
   return report;
 }
 
