@@ -25,6 +25,7 @@
 #include "sync/checkpoint.h"
 #include "sync/datapath_port.h"
 #include "sync/feed_client.h"
+#include "sync/guest_table_index.h"
 #include "sync/guest_tables.h"
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
@@ -38,6 +39,13 @@ struct ReconcilerOptions {
   dp::AgentConfig config;
   std::chrono::seconds long_poll{25};
   std::chrono::milliseconds max_backoff{5000};
+};
+
+// What changed since the last apply, when the caller knows it: the sandboxes (their records
+// or their plugs) and the networks a feed answer or a runtime request named. Lets an apply
+// derive only those (sync/view_to_state.h state_delta) instead of the whole view.
+struct StateChange {
+  std::set<std::string> sandboxes, networks;
 };
 
 // What the agent's /metrics shows of the reconciler (agent/agent_metrics.h).
@@ -86,8 +94,9 @@ class Reconciler {
   // `touched`: the only guests whose hosts table may have changed (nullptr: all of them).
   // `release`: taps the runtime unplugged (their programs may go). Returns false when the
   // datapath refused or failed the apply as a whole: the revision is then not applied.
+  // `change`: what changed since the last apply (nullptr: unknown, derive the whole view).
   bool apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr,
-                    const std::set<std::string>& release = {});
+                    const std::set<std::string>& release = {}, const StateChange* change = nullptr);
   void sync_host_channels_locked();
   // Checks plugs (all, or those on `only_tap`) against their devices (sync/plug_binding.h):
   // marks a plug whose name another device took `unbound`, binds one an older agent recorded
@@ -116,6 +125,11 @@ class Reconciler {
   std::set<std::string> unreported_unplugs_;
   std::map<std::string, std::pair<std::string, std::string>> channels_;  // sandbox → (tap, guest ip)
   std::map<std::string, SharedTable> tables_;                            // of every plugged local guest
+  GuestTableIndex table_index_;  // each guest's table kept, patched by the feed changes that touch it
+  // The desired state of the view and plugs at the last apply, patched by each change's delta
+  // (O(change)); derived whole only when what changed is unknown (restore, recheck, snapshot).
+  dp::DesiredState state_;
+  bool state_known_ = false;
   uint64_t applied_revision_ = 0;
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;
