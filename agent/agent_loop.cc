@@ -14,11 +14,14 @@
 #include <fstream>
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <set>
 #include <sstream>
 
-#include "loader/datapath.h"
+#include "agent/agent_metrics.h"
+#include "agent/metrics_server.h"
 #include "agent/status_file.h"
+#include "loader/datapath.h"
 #include "loader/unique_fd.h"
 
 namespace sandnet::dp {
@@ -118,6 +121,13 @@ int run_agent(const AgentOptions& o) {
     } catch (...) {
     }
     return 1;
+  }
+  std::optional<agent::AgentMetrics> metrics;
+  std::optional<agent::MetricsServer> metrics_server;
+  if (!o.metrics_listen.empty()) {
+    metrics.emplace([&] { return dp->maps().read_counters(); }, nullptr);
+    metrics_server.emplace(o.metrics_listen, [&] { return metrics->render(); });
+    spdlog::info("metrics on {} (GET /metrics)", o.metrics_listen);
   }
   StateFileApplier applier(o, *dp);
   applier.attempt();

@@ -13,6 +13,7 @@ struct AgentOptions {
   std::string bpffs_root;
   std::string run_dir;
   AgentConfig config;
+  std::string metrics_listen;  // ADDR:PORT of GET /metrics; empty: none
 };
 
 // Returns the process exit code.

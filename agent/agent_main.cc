@@ -24,6 +24,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> api_urls;
   std::string host_id, token_file, state_dir = "/var/lib/sandnet";
   int long_poll = 25;
+  std::string metrics_listen;
+  app.add_option("--metrics-listen", metrics_listen,
+                 "ADDR:PORT to serve Prometheus text on GET /metrics (e.g. 127.0.0.1:9465); off when empty");
   app.add_option("--api", api_urls,
                  "sandnet-api base URL: follow the host feed (API mode); several (comma-separated or "
                  "repeated): replicas of one API, tried in turn")
@@ -50,7 +53,7 @@ int main(int argc, char** argv) {
       }
       sandnet::sync::ApiAgentOptions api{api_urls, host_id, token_file, state_dir, run_dir, bpffs_root,
                                          config_file.empty() ? default_agent_config() : load_agent_config(config_file),
-                                         long_poll};
+                                         long_poll, metrics_listen};
       return sandnet::sync::run_api_agent(api);
     }
     if (state_file.empty()) {
@@ -58,7 +61,8 @@ int main(int argc, char** argv) {
       return 2;
     }
     AgentOptions opts{state_file, bpffs_root, run_dir,
-                      config_file.empty() ? default_agent_config() : load_agent_config(config_file)};
+                      config_file.empty() ? default_agent_config() : load_agent_config(config_file),
+                      metrics_listen};
     return run_agent(opts);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());

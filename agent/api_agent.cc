@@ -7,12 +7,15 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <thread>
 
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "agent/agent_metrics.h"
+#include "agent/metrics_server.h"
 #include "common/dns_label.h"
 #include "loader/datapath.h"
 #include "loader/net_addr.h"
@@ -61,7 +64,12 @@ int run_api_agent(const ApiAgentOptions& o) {
   FeedClient client({o.api_urls, o.host_id, read_token(o.host_token_file)});
   dp::Datapath datapath(o.config, o.bpffs_root);
   KernelDatapath kernel(datapath);
-  TablePusher pusher({dp::format_ipv4(o.config.host_link_local_be)});
+  TablePusherOptions push_options;
+  push_options.host_link_local = dp::format_ipv4(o.config.host_link_local_be);
+  // With the overlay the guests' MTU is the VXLAN device's (the underlay's minus 50), which the
+  // datapath set up above and wrote into its config.
+  if (auto cfg = datapath.maps().read_config(); cfg && cfg->vxlan_ifindex != 0) push_options.guest_mtu = cfg->overlay_mtu;
+  TablePusher pusher(push_options);
   ReconcilerOptions ro;
   ro.host_id = o.host_id;
   ro.state_dir = o.state_dir;
@@ -72,6 +80,13 @@ int run_api_agent(const ApiAgentOptions& o) {
   TapWatcher watcher([&](const std::string& ifname) { reconciler.tap_gone(ifname); },
                      [&] { reconciler.recheck_taps(); });
   reconciler.restore();
+  std::optional<agent::AgentMetrics> metrics;
+  std::optional<agent::MetricsServer> metrics_server;
+  if (!o.metrics_listen.empty()) {
+    metrics.emplace([&] { return datapath.maps().read_counters(); }, &reconciler);
+    metrics_server.emplace(o.metrics_listen, [&] { return metrics->render(); });
+    spdlog::info("metrics on {} (GET /metrics)", o.metrics_listen);
+  }
   AgentSocketServer socket(agent_socket_path(o.run_dir), [&](const nlohmann::json& r) { return reconciler.handle(r); });
   spdlog::info("agent {} following {} (state {}, socket {})", o.host_id, fmt::join(o.api_urls, ", "), o.state_dir,
                agent_socket_path(o.run_dir));

@@ -17,6 +17,7 @@ struct ApiAgentOptions {
   std::string bpffs_root;
   dp::AgentConfig config;
   int long_poll_seconds = 25;
+  std::string metrics_listen;  // ADDR:PORT of GET /metrics; empty: none
 };
 
 // Runs until SIGTERM/SIGINT; returns the process exit code.

@@ -1,6 +1,6 @@
 // sandnet-api: the control plane. `serve` runs the REST API; `users`, `keys`, `hosts` (tokens,
 // and releasing a gone host's plugs) and `changelog` administer the database file directly
-// (safe while the server runs).
+// (safe while the server runs); `migrate` copies a SQLite store into PostgreSQL.
 #include <cstdio>
 #include <iostream>
 
@@ -12,6 +12,9 @@
 #include "api/placement.h"
 #include "api/serve.h"
 #include "api/open_store.h"
+#ifdef SANDNET_HAVE_PG
+#include "api/sqlite_to_pg.h"
+#endif
 #include "common/dns_label.h"
 
 using namespace sandnet::api;
@@ -67,6 +70,7 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
 struct AdminArgs {
   std::string db_path = "sandnet.db";
   std::string name, user, key_id, host;
+  std::string from, to;  // migrate
   int64_t keep = 100000;
 };
 
@@ -176,6 +180,30 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
   });
 }
 
+// The one-way move from the embedded store to PostgreSQL (docs/operator-guide.md).
+void add_migrate(CLI::App& app, AdminArgs& a) {
+  CLI::App* migrate = app.add_subcommand(
+      "migrate", "copy a SQLite store (stopped) into an empty PostgreSQL database");
+  migrate->add_option("--from", a.from, "SQLite database file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  migrate->add_option("--to", a.to, "postgresql:// URI of an empty database")->required();
+  migrate->callback([&a] {
+    if (!is_postgres_uri(a.to)) throw CLI::ValidationError("--to", "must be a postgresql:// URI");
+#ifdef SANDNET_HAVE_PG
+    StoreCopyReport report = copy_sqlite_to_pg(a.from, a.to);
+    for (const auto& [table, rows] : report.rows_per_table) {
+      std::cout << table << "\t" << rows << " rows\n";
+    }
+    std::cout << "copied " << a.from << " into " << db_for_log(a.to) << " at revision "
+              << report.revision << " (schema version " << report.schema_version << ")"
+              << std::endl;
+#else
+    throw std::runtime_error("this sandnet-api was built without PostgreSQL (-DSANDNET_PG=ON)");
+#endif
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -189,6 +217,7 @@ int main(int argc, char** argv) {
   add_serve(app, config, flags, rc);
   add_admin(app, admin);
   add_host_admin(app, admin);
+  add_migrate(app, admin);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,16 +8,13 @@
 #endif
 
 namespace sandnet::api {
-namespace {
 
-bool is_postgres(std::string_view db) {
+bool is_postgres_uri(std::string_view db) {
   return db.rfind("postgresql://", 0) == 0 || db.rfind("postgres://", 0) == 0;
 }
 
-}  // namespace
-
 std::unique_ptr<Store> open_store(const std::string& db, const SqliteOptions& sqlite) {
-  if (is_postgres(db)) {
+  if (is_postgres_uri(db)) {
 #ifdef SANDNET_HAVE_PG
     return std::make_unique<PgStore>(db, sqlite.busy_timeout_ms);
 #else
@@ -28,7 +25,7 @@ std::unique_ptr<Store> open_store(const std::string& db, const SqliteOptions& sq
 }
 
 std::string db_for_log(const std::string& db) {
-  if (!is_postgres(db)) return db;
+  if (!is_postgres_uri(db)) return db;
   size_t scheme_end = db.find("://") + 3;
   size_t at = db.find('@', scheme_end);
   size_t colon = db.find(':', scheme_end);

@@ -3,11 +3,15 @@
 #pragma once
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "api/sqlite_store.h"
 #include "api/store.h"
 
 namespace sandnet::api {
+
+// Whether --db names a PostgreSQL database (postgresql:// or postgres://).
+bool is_postgres_uri(std::string_view db);
 
 // Throws std::runtime_error for a URI when the binary was built without PostgreSQL.
 std::unique_ptr<Store> open_store(const std::string& db, const SqliteOptions& sqlite = {});

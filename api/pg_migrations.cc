@@ -1,8 +1,7 @@
 #include "api/pg_migrations.h"
 
-#include <stdexcept>
-
 #include "api/pg_conn.h"
+#include "api/sql_transaction.h"
 
 namespace sandnet::api {
 namespace {
@@ -12,7 +11,7 @@ const std::string kMigrationLock =
 const std::string kMigrationUnlock =
     "SELECT pg_advisory_unlock(" + std::to_string(kPgMigrationLockKey) + ")";
 
-// Version 1: the schema SQLite has (api/sqlite_schema.cc) in PostgreSQL types. Members carry
+// Version 1: the schema SQLite's version 1 has (api/sqlite_migrations.cc) in PostgreSQL types. Members carry
 // an explicit attach_order where SQLite uses its rowid.
 const char* const kV1 = R"sql(
 CREATE TABLE meta (
@@ -151,8 +150,8 @@ int applied_version(PgConn& conn) {
 
 }  // namespace
 
-const std::vector<PgMigration>& pg_migrations() {
-  static const std::vector<PgMigration> steps = {{1, kV1}, {2, kV2}};
+const std::vector<MigrationStep>& pg_migrations() {
+  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}};
   return steps;
 }
 
@@ -171,26 +170,13 @@ int migrate_pg(PgConn& conn) {
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
     int current = applied_version(conn);
-    int known = pg_migrations().back().version;
-    if (current > known) {
-      throw std::runtime_error("database schema version " + std::to_string(current) +
-                               " is newer than this sandnet-api knows (" +
-                               std::to_string(known) + "): upgrade sandnet-api");
-    }
-    for (const PgMigration& m : pg_migrations()) {
+    refuse_newer_schema(current, pg_migrations());
+    for (const MigrationStep& m : pg_migrations()) {
       if (m.version <= current) continue;
-      conn.exec_script("BEGIN");
-      try {
+      in_sql_transaction(conn, "BEGIN", [&] {
         conn.exec_script(m.sql);
         conn.exec("INSERT INTO schema_migrations(version) VALUES ($1)", {int64_t{m.version}});
-        conn.exec_script("COMMIT");
-      } catch (...) {
-        try {
-          conn.exec_script("ROLLBACK");
-        } catch (...) {  // the step's own error is the one to report
-        }
-        throw;
-      }
+      });
       ++applied;
     }
   } catch (...) {

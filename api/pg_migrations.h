@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "api/migration_steps.h"
+
 namespace sandnet::api {
 
 class PgConn;
@@ -13,13 +15,9 @@ class PgConn;
 // by accident with another application's lock on a shared database.
 constexpr int64_t kPgMigrationLockKey = 0x73616e646e6574;
 
-struct PgMigration {
-  int version;
-  const char* sql;
-};
-
-// The ordered list; a step, once released, is never edited: a change is a new step.
-const std::vector<PgMigration>& pg_migrations();
+// The ordered list, same versions as sqlite_migrations(); a step, once released, is never
+// edited: a change is a new step.
+const std::vector<MigrationStep>& pg_migrations();
 
 // Applies every step above the database's version, each in its own transaction with its
 // schema_migrations row. Returns how many this call applied (0 when another process had

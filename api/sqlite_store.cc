@@ -8,7 +8,7 @@
 
 #include "api/clock.h"
 #include "api/sqlite_conn.h"
-#include "api/sqlite_schema.h"
+#include "api/sqlite_migrations.h"
 #include "api/sqlite_tx.h"
 
 namespace sandnet::api {
@@ -34,7 +34,7 @@ class SqliteStore::Lease {
 SqliteStore::SqliteStore(std::string path, SqliteOptions options)
     : path_(std::move(path)), options_(options) {
   Lease conn = lease();
-  apply_sqlite_schema(*conn);
+  migrations_applied_ = migrate_sqlite(*conn);
 }
 
 SqliteStore::~SqliteStore() = default;

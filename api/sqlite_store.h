@@ -24,9 +24,13 @@ struct SqliteOptions {
 
 class SqliteStore final : public Store {
  public:
-  // Creates the file and schema when missing.
+  // Creates the file when missing and applies the schema migrations it lacks
+  // (api/sqlite_migrations.h); throws when the file is newer than this binary.
   explicit SqliteStore(std::string path, SqliteOptions options = {});
   ~SqliteStore() override;
+
+  // How many migration steps opening this store applied (0 when the file was current).
+  int migrations_applied() const { return migrations_applied_; }
 
   void read(const std::function<void(ReadTx&)>& fn) override;
   void write(const std::function<void(WriteTx&)>& fn) override;
@@ -58,6 +62,7 @@ class SqliteStore final : public Store {
   std::vector<std::unique_ptr<SqliteConn>> idle_;
   std::mutex write_mu_;
   CommitListener commit_listener_;
+  int migrations_applied_ = 0;
 };
 
 }  // namespace sandnet::api

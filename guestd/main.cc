@@ -11,6 +11,7 @@
 
 #include "common/hosts_table/hosts_table.h"
 #include "guestd/interface_address.h"
+#include "guestd/interface_mtu.h"
 #include "guestd/push_server.h"
 #include "guestd/table_installer.h"
 
@@ -59,6 +60,17 @@ int main(int argc, char** argv) {
   server_options.frame_timeout = std::chrono::milliseconds(timeout_ms);
   if (!hosts_file.empty()) installer_options.hosts_file = hosts_file;
   if (!device.empty()) server_options.device = device;
+  // The host's MTU advice ("SNT2" pushes, with the overlay): set on the interface the push
+  // came in on. A refusal is logged, never fatal: names still work, large packets may not.
+  server_options.on_mtu = [](uint32_t mtu, uint32_t local_address) {
+    try {
+      std::string dev = guestd::interface_with_address(local_address);
+      if (dev.empty()) return spdlog::warn("MTU {} pushed, but no interface holds the push's address", mtu);
+      if (guestd::set_interface_mtu(dev, mtu)) spdlog::info("MTU of {} set to {} (the overlay's)", dev, mtu);
+    } catch (const std::exception& e) {
+      spdlog::warn("cannot set the pushed MTU {}: {}", mtu, e.what());
+    }
+  };
 
   try {
     if (!set_address.empty()) {

@@ -121,21 +121,41 @@ void PushServer::handle_connection(int fd, std::optional<PushStatus>& outcome) {
     spdlog::warn("push: incomplete header or timeout");
     return reply(PushStatus::kBadFrame);
   }
-  auto length = table_push::decode_header(header);
-  if (!length) {
+  auto start = table_push::decode_header(header);
+  if (!start) {
     spdlog::warn("push: bad magic");
     return reply(PushStatus::kBadFrame);
   }
-  if (*length > options_.max_table_size) {
-    spdlog::warn("push: announced {} bytes, limit is {}", *length, options_.max_table_size);
+  std::optional<uint32_t> mtu;
+  if (start->mtu_follows) {
+    std::array<unsigned char, table_push::kMtuFieldSize> field{};
+    if (!table_push::read_exact(fd, field.data(), field.size(), deadline)) {
+      spdlog::warn("push: incomplete MTU field or timeout");
+      return reply(PushStatus::kBadFrame);
+    }
+    mtu = table_push::get_be32(field.data());
+    if (*mtu < table_push::kMinGuestMtu || *mtu > table_push::kMaxGuestMtu) {
+      spdlog::warn("push: MTU {} outside {}..{}", *mtu, table_push::kMinGuestMtu, table_push::kMaxGuestMtu);
+      return reply(PushStatus::kBadFrame);
+    }
+  }
+  if (start->length > options_.max_table_size) {
+    spdlog::warn("push: announced {} bytes, limit is {}", start->length, options_.max_table_size);
     return reply(PushStatus::kTooLarge);
   }
-  std::vector<unsigned char> table(*length);
+  std::vector<unsigned char> table(start->length);
   if (!table_push::read_exact(fd, table.data(), table.size(), deadline)) {
     spdlog::warn("push: table shorter than announced or timeout");
     return reply(PushStatus::kBadFrame);
   }
-  reply(handler_(table));
+  PushStatus status = handler_(table);
+  // The MTU comes with an accepted table only: a frame the guest refused changes nothing.
+  if (status == PushStatus::kOk && mtu && options_.on_mtu) {
+    sockaddr_in local{};
+    socklen_t len = sizeof local;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len) == 0) options_.on_mtu(*mtu, local.sin_addr.s_addr);
+  }
+  reply(status);
 }
 
 }  // namespace sandnet::guestd

@@ -22,6 +22,9 @@ struct PushServerOptions {
   std::optional<std::string> device;              // SO_BINDTODEVICE: only the overlay link
   std::chrono::milliseconds frame_timeout{10000}; // whole frame, from accept
   uint32_t max_table_size = table_push::kMaxTableSize;
+  // Called with an "SNT2" frame's MTU once its table was accepted, and the local address the
+  // push arrived on (network order): the overlay interface is the one holding it.
+  std::function<void(uint32_t mtu, uint32_t local_address)> on_mtu;
 };
 
 using TableHandler = std::function<table_push::PushStatus(std::span<const unsigned char>)>;

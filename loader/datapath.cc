@@ -34,7 +34,8 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
       resolver_(resolver ? std::move(resolver) : TapResolver(resolve_tap)),
       objects_(BpfObjects::load(root_, config)),
       attacher_(root_, config.attach_mode),
-      fence_(root_ + "/fenced") {  // beside the layouts: an upgrade keeps the records
+      fence_(root_ + "/fenced"),  // beside the layouts: an upgrade keeps the records
+      planner_(config.capacity) {
   // The overlay's devices and their programs before the config names them: from the first
   // frame a tap tunnels, the receiving side of this host is enforcing too.
   if (config_.overlay_link.vxlan_ifindex == 0) config_.overlay_link = prepare_overlay(config_.overlay_setup);
@@ -46,6 +47,8 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
     spdlog::info("overlay: host number {}, VXLAN ifindex {}, guest MTU {}, underlay ifindex {}", o.host_number,
                  o.vxlan_ifindex, o.mtu, o.underlay_ifindex);
   }
+  // The tap entries carry the overlay link as prepared above.
+  planner_ = IncrementalPlanner(config_.capacity, make_tap_forwarding(config_));
   auto want = make_bpf_config(config_);
   auto have = maps().read_config();
   if (!have || !same_bytes(*have, want)) {
@@ -58,10 +61,12 @@ Datapath::Datapath(const AgentConfig& config, std::string root, TapResolver reso
                attacher_.uses_tcx() ? "tcx" : "clsact");
 }
 
-ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::string>& release) {
+ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::string>& release,
+                            const DesiredDelta* delta) {
   ApplyResult r;
   if (reread_) {  // the last apply failed: what is in the maps may have changed since (a fault cleared)
     current_ = maps().read_image();
+    planner_.forget();
     reread_ = false;
   }
   // What carries the programs now (links of this layout or an older one, or entries in the
@@ -78,18 +83,20 @@ ApplyResult Datapath::apply(const DesiredState& desired, const std::set<std::str
   Plan plan;
   // A plan that quarantined an entry only because old and new did not fit side by side frees
   // room as it deletes: plan again from the result (bounded; each pass deletes something).
+  const DesiredDelta nothing_new;
   for (int pass = 0; pass < kMaxPasses; ++pass) {
-    plan = plan_update(desired, current_, resolver_, config_.capacity, make_tap_forwarding(config_), held);
+    // current_ becomes the plan's target here; if a write fails it is read back from the maps.
+    plan = planner_.plan(desired, pass == 0 ? delta : &nothing_new, current_, resolver_, held);
     for (auto& op : plan.ops)
       if (auto* del = std::get_if<DelTap>(&op)) stale.insert(del->ifindex);
     try {
       r.map_writes += maps().apply(plan);
     } catch (...) {
       current_ = maps().read_image();  // partially applied: re-read the truth, and again next time
+      planner_.forget();
       reread_ = true;
       throw;
     }
-    current_ = std::move(plan.target);
     if (!plan.replan) break;
   }
   r.warnings = plan.warnings;

@@ -9,7 +9,9 @@
 
 #include "loader/agent_config.h"
 #include "loader/bpf_objects.h"
+#include "loader/desired_delta.h"
 #include "loader/desired_state.h"
+#include "loader/incremental_planner.h"
 #include "loader/map_plan.h"
 #include "loader/tap_attacher.h"
 #include "loader/tap_fence.h"
@@ -40,7 +42,10 @@ class Datapath {
   // unplug: detached once it has no entry). Attach failures do not throw: they are listed
   // in the result, the tap is set down until its programs are attached (the maps are
   // written; retried at the next apply).
-  ApplyResult apply(const DesiredState& desired, const std::set<std::string>& release = {});
+  // `delta`: what changed in `desired` since the last apply, when the caller knows it: the
+  // plan then costs what the change touches (loader/incremental_planner.h), not the whole state.
+  ApplyResult apply(const DesiredState& desired, const std::set<std::string>& release = {},
+                    const DesiredDelta* delta = nullptr);
 
   // True when device `ifindex` carries sandnet's programs (a pinned link) or has a `taps`
   // entry: what an agent left on it. How a plug recorded before binding is verified at start.
@@ -60,6 +65,7 @@ class Datapath {
   TapAttacher attacher_;
   TapFence fence_;
   MapImage current_;
+  IncrementalPlanner planner_;  // keeps current_ equal to each plan's target
   bool reread_ = false;  // a write failed: read the maps again before the next plan
   size_t config_writes_ = 0;
 };

@@ -7,13 +7,28 @@
 
 namespace sandnet::dp {
 
-HostPlan::HostPlan(const DesiredState& desired, const Capacity& capacity, std::vector<std::string>& warnings) {
+namespace {
+
+std::set<std::string_view> owning_remote(const DesiredState& desired) {
   std::set<std::string_view> owning;
   for (auto& e : desired.endpoints)
     if (!e.local()) owning.insert(e.host);
+  return owning;
+}
+
+}  // namespace
+
+HostPlan::HostPlan(const DesiredState& desired, const Capacity& capacity, std::vector<std::string>& warnings)
+    : HostPlan(
+          desired.hosts,
+          [owning = owning_remote(desired)](std::string_view id) { return owning.count(id) != 0; }, capacity,
+          warnings) {}
+
+HostPlan::HostPlan(const std::vector<HostSpec>& listed, const std::function<bool(std::string_view)>& owns_remote,
+                   const Capacity& capacity, std::vector<std::string>& warnings) {
   std::vector<const HostSpec*> hosts;
-  for (auto& h : desired.hosts)
-    if (owning.count(h.id)) hosts.push_back(&h);
+  for (auto& h : listed)
+    if (owns_remote(h.id)) hosts.push_back(&h);
   std::sort(hosts.begin(), hosts.end(), [](auto* a, auto* b) { return a->number < b->number; });
   for (size_t i = 0; i < hosts.size(); ++i) {
     if (i >= capacity.max_hosts) {

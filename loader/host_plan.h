@@ -3,6 +3,7 @@
 // endpoint entry carries. Kernel-free, like the rest of the plan.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -20,6 +21,10 @@ class HostPlan {
   // The hosts of `desired` that own a remote endpoint, at most capacity.max_hosts of them
   // (lowest numbers first; the rest are named in `warnings`: their endpoints get no tunnel).
   HostPlan(const DesiredState& desired, const Capacity& capacity, std::vector<std::string>& warnings);
+  // The same from the host list and whether a host owns a remote endpoint, for a planner that
+  // keeps that count (loader/incremental_planner.h) instead of walking the endpoints.
+  HostPlan(const std::vector<HostSpec>& hosts, const std::function<bool(std::string_view)>& owns_remote,
+           const Capacity& capacity, std::vector<std::string>& warnings);
 
   // What an endpoint entry's host_id holds: 0 for a local one, the host's number for a host
   // in the maps, else a value no host number takes (bit 31 set): traffic to it has no tunnel

@@ -11,6 +11,7 @@
 
 #include "loader/capacity_budget.h"
 #include "loader/host_plan.h"
+#include "loader/plan_builder.h"
 
 namespace sandnet::dp {
 
@@ -33,26 +34,6 @@ bool reaches(const MapImage& img, const sn_tap& tap, uint32_t dst_set) {
 }
 
 namespace {
-
-// Hands out the smallest id >= 1 that is neither in use now nor taken in
-// this update, so that ids of entries deleted in phase 3 are never reused
-// while old entries still point at them.
-class IdAllocator {
- public:
-  template <typename Map>
-  explicit IdAllocator(const Map& in_use) {
-    for (auto& [id, _] : in_use) taken_.insert(id);
-  }
-  uint32_t next() {
-    while (taken_.count(cursor_)) ++cursor_;
-    taken_.insert(cursor_);
-    return cursor_;
-  }
-
- private:
-  std::set<uint32_t> taken_;
-  uint32_t cursor_ = 1;
-};
 
 // For every src set with a local member: the reach row of the sets sharing a
 // network with it (the bits its taps' rows hold).
@@ -126,210 +107,193 @@ sn_tap tap_entry(const TapInfo& tap, uint32_t ip, const TapForwarding& fwd, uint
 
 }  // namespace
 
-Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& resolve,
-                 const Capacity& cap, const TapForwarding& fwd, const HeldTaps& held) {
-  Plan plan;
-  MapImage& target = plan.target;
-  const uint32_t words = reach_words_per_row(cap);
-  plan.reach_words = words;
-  const HostPlan hosts(desired, cap, plan.warnings);
-  hosts.fill(target);
+namespace detail {
 
-  // Adopt network indexes and set ids from what the maps hold.
-  // Hash maps over views of strings that outlive this call: per-member work is most of a plan.
-  std::unordered_map<std::string_view, uint32_t> net_index_of;
-  net_index_of.reserve(current.networks.size() + desired.networks.size());
-  for (auto& [index, id] : current.networks) net_index_of.emplace(id, index);
-  std::map<NetIndexList, uint32_t> set_id_of;  // what the maps hold, plus what this update admits
-  for (auto& [set_id, nets] : current.set_nets) set_id_of.emplace(nets, set_id);
-  IdAllocator net_ids(current.networks), set_ids(current.set_nets);
-
-  // Every desired network gets its index now; it enters the target only with an admitted member.
-  std::unordered_map<uint32_t, std::string_view> net_id_at;
-  std::unordered_map<std::string_view, NetIndexList> nets_of_sandbox;
-  nets_of_sandbox.reserve(desired.endpoints.size());
-  for (auto& net : desired.networks) {
-    auto [it, fresh] = net_index_of.emplace(net.id, 0);
-    if (fresh) it->second = net_ids.next();
-    net_id_at[it->second] = net.id;
-    for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
-  }
-
+PlanBuilder::PlanBuilder(Plan& plan, MapImage& target, const MapImage& current, const TapResolver& resolve,
+                         const Capacity& cap, const TapForwarding& fwd, const HostPlan& hosts,
+                         std::map<NetIndexList, uint32_t>& set_id_of,
+                         const std::unordered_map<uint32_t, std::string_view>& net_id_at)
+    : plan_(plan),
+      target_(target),
+      current_(current),
+      resolve_(resolve),
+      cap_(cap),
+      fwd_(fwd),
+      hosts_(hosts),
+      words_(reach_words_per_row(cap)),
+      set_id_of_(set_id_of),
+      net_id_at_(net_id_at),
+      // Room counted at the peak: whatever the maps hold now stays until phase 3.
+      budget_(cap, current.endpoints.size(), current.taps.size(), current.networks.size(), current.set_nets.size()),
+      set_ids_(current.set_nets),
+      rows_(rows_in_use_) {
+  plan_.reach_words = words_;
   // drop_counts/reach rows (kept_row): a new one is the smallest no current tap holds (row 0
   // counts devices without a tap entry), so a row is never reused while an entry points at it.
-  std::map<uint32_t, uint32_t> rows_in_use;
-  for (auto& [ifindex, t] : current.taps) rows_in_use[t.counter_row] = ifindex;
-  IdAllocator rows(rows_in_use);
+  for (auto& [ifindex, t] : current.taps) rows_in_use_[t.counter_row] = ifindex;
+}
 
-  // Local taps first: a tap claimed by two endpoints places neither (which guest is behind it?).
-  std::vector<std::optional<TapInfo>> tap_of(desired.endpoints.size());
-  std::unordered_map<uint32_t, int> claims;
-  for (size_t i = 0; i < desired.endpoints.size(); ++i) {
-    auto& ep = desired.endpoints[i];
-    if (!ep.local()) continue;
-    tap_of[i] = resolve(ep.tap);
-    if (!tap_of[i]) {
-      plan.warnings.push_back(fmt::format("endpoint {}: tap {} does not exist; not installed",
-                                          ep.sandbox_id, ep.tap));
-      continue;
-    }
-    ++claims[tap_of[i]->ifindex];
+// A drop-all entry needs a row (a new one unless the tap has an entry now), no set, no reach bit.
+void PlanBuilder::hold(uint32_t ifindex, std::string tap, std::string why, std::string sandbox) {
+  auto [it, fresh] = quarantine_.emplace(ifindex, Quarantined{ifindex, tap, why, std::move(sandbox)});
+  if (!fresh) return;
+  if (kept_row(current_, ifindex, 0)) return;
+  if (auto knob = budget_.exceeded({.rows = 1})) {
+    it->second.has_entry = false;
+    it->second.why += "; no room for its drop-all entry: " + budget_.why(knob);
+    capacity_limited_ = true;
+  } else {
+    budget_.take({.rows = 1});
   }
+}
 
-  // Room counted at the peak: whatever the maps hold now stays until phase 3.
-  CapacityBudget budget(cap, current.endpoints.size(), current.taps.size(), current.networks.size(),
-                        current.set_nets.size());
-  bool capacity_limited = false;
-  std::map<uint32_t, Quarantined> quarantine;  // by ifindex
-  // A drop-all entry needs a row (a new one unless the tap has an entry now), no set, no reach bit.
-  auto hold = [&](uint32_t ifindex, std::string tap, std::string why, std::string sandbox = {}) {
-    auto [it, fresh] = quarantine.emplace(ifindex, Quarantined{ifindex, tap, why, std::move(sandbox)});
-    if (!fresh) return;
-    if (kept_row(current, ifindex, 0)) return;
-    if (auto knob = budget.exceeded({.rows = 1})) {
-      it->second.has_entry = false;
-      it->second.why += "; no room for its drop-all entry: " + budget.why(knob);
-      capacity_limited = true;
-    } else {
-      budget.take({.rows = 1});
-    }
-  };
-  auto remote_not_installed = [&](const EndpointSpec& ep, const std::string& why) {
-    plan.warnings.push_back(fmt::format("remote endpoint {} not installed (its packets drop): {}", ep.sandbox_id, why));
-    plan.quarantined.push_back({0, "", why, ep.sandbox_id, false});
-  };
+void PlanBuilder::remote_not_installed(const EndpointSpec& ep, const std::string& why) {
+  plan_.warnings.push_back(fmt::format("remote endpoint {} not installed (its packets drop): {}", ep.sandbox_id, why));
+  plan_.quarantined.push_back({0, "", why, ep.sandbox_id, false});
+}
 
-  // Per-entry problems first; what is left competes for room.
-  struct Candidate {
-    size_t i;
-    NetIndexList nets;
-    bool in_maps;  // its endpoint is in the maps now: admitted before any newcomer
-  };
-  std::vector<Candidate> candidates;
-  std::set<uint32_t> candidate_taps;
-  for (size_t i = 0; i < desired.endpoints.size(); ++i) {
-    auto& ep = desired.endpoints[i];
-    const auto& tap = tap_of[i];
-    if (ep.local() && !tap) continue;
-    auto found = nets_of_sandbox.find(ep.sandbox_id);
-    NetIndexList nets = found == nets_of_sandbox.end() ? NetIndexList{} : found->second;
-    std::sort(nets.begin(), nets.end());
-    if (nets.size() > cap.max_nets_per_sandbox) {
-      auto why = fmt::format("sandbox {} is in {} networks (config max_nets_per_sandbox = {})", ep.sandbox_id,
-                             nets.size(), cap.max_nets_per_sandbox);
-      if (tap) hold(tap->ifindex, ep.tap, why, ep.sandbox_id);
-      else remote_not_installed(ep, why);
-      continue;
-    }
-    if (tap && claims[tap->ifindex] > 1) {
-      hold(tap->ifindex, ep.tap, fmt::format("tap {} is claimed by {} sandboxes", ep.tap, claims[tap->ifindex]));
-      continue;
-    }
-    candidates.push_back({i, std::move(nets), current.endpoints.count(ep.ip_be) != 0});
-    if (tap) candidate_taps.insert(tap->ifindex);
+void PlanBuilder::missing_tap(const EndpointSpec& ep) {
+  plan_.warnings.push_back(fmt::format("endpoint {}: tap {} does not exist; not installed", ep.sandbox_id, ep.tap));
+}
+
+void PlanBuilder::consider(const EndpointSpec& ep, const std::optional<TapInfo>& tap, NetIndexList nets, int claims,
+                           std::vector<Candidate>& out) {
+  std::sort(nets.begin(), nets.end());
+  if (nets.size() > cap_.max_nets_per_sandbox) {
+    auto why = fmt::format("sandbox {} is in {} networks (config max_nets_per_sandbox = {})", ep.sandbox_id,
+                           nets.size(), cap_.max_nets_per_sandbox);
+    if (tap) hold(tap->ifindex, ep.tap, why, ep.sandbox_id);
+    else remote_not_installed(ep, why);
+    return;
   }
+  if (tap && claims > 1) {
+    hold(tap->ifindex, ep.tap, fmt::format("tap {} is claimed by {} sandboxes", ep.tap, claims));
+    return;
+  }
+  out.push_back({&ep, tap, std::move(nets), current_.endpoints.count(ep.ip_be) != 0});
+  if (tap) candidate_taps_.insert(tap->ifindex);
+}
+
+void PlanBuilder::hold_unplaced(const std::vector<QuarantineSpec>& quarantined, const HeldTaps& held) {
   // Taps the desired state cannot place, and taps that carry the programs with nothing
   // placing them: drop-all entries (never a detach), their rows reserved before newcomers'.
-  for (auto& q : desired.quarantined)
-    if (auto tap = resolve(q.tap); tap && !candidate_taps.count(tap->ifindex)) hold(tap->ifindex, q.tap, q.why);
+  for (auto& q : quarantined)
+    if (auto tap = resolve_(q.tap); tap && !candidate_taps_.count(tap->ifindex)) hold(tap->ifindex, q.tap, q.why);
   for (uint32_t ifindex : held)
-    if (!candidate_taps.count(ifindex)) hold(ifindex, "", "carries sandnet's programs but no plug places it");
+    if (!candidate_taps_.count(ifindex)) hold(ifindex, "", "carries sandnet's programs but no plug places it");
+}
 
-  auto contents = [&](uint32_t set_id, const std::map<uint32_t, NetIndexList>& sets) {
-    auto it = sets.find(set_id);
-    return it == sets.end() ? NetIndexList{} : it->second;
-  };
-  auto includes = [](const NetIndexList& big, const NetIndexList& small) {
-    return std::includes(big.begin(), big.end(), small.begin(), small.end());
-  };
-  // The set an entry passes through when it moves from `old_nets` to `nets` neither by only
-  // growing nor by only shrinking (see step() below); empty when it needs none.
-  auto transit_of = [&](const NetIndexList& old_nets, const NetIndexList& nets) {
-    NetIndexList u;
-    if (includes(nets, old_nets) || includes(old_nets, nets)) return u;
-    std::set_union(old_nets.begin(), old_nets.end(), nets.begin(), nets.end(), std::back_inserter(u));
-    return u;
-  };
+namespace {
 
+NetIndexList contents(uint32_t set_id, const std::map<uint32_t, NetIndexList>& sets) {
+  auto it = sets.find(set_id);
+  return it == sets.end() ? NetIndexList{} : it->second;
+}
+bool includes(const NetIndexList& big, const NetIndexList& small) {
+  return std::includes(big.begin(), big.end(), small.begin(), small.end());
+}
+// The set an entry passes through when it moves from `old_nets` to `nets` neither by only
+// growing nor by only shrinking (see step in emit()); empty when it needs none.
+NetIndexList transit_of(const NetIndexList& old_nets, const NetIndexList& nets) {
+  NetIndexList u;
+  if (includes(nets, old_nets) || includes(old_nets, nets)) return u;
+  std::set_union(old_nets.begin(), old_nets.end(), nets.begin(), nets.end(), std::back_inserter(u));
+  return u;
+}
+
+}  // namespace
+
+void PlanBuilder::admit(std::vector<Candidate>& candidates) {
   // Admission, in a stable order: entries already in the maps first, then by sandbox id.
   // The desired state usually lists endpoints by sandbox id already: a partition and a check
   // then replace a sort of string keys (a large part of a plan's cost at 10k sandboxes).
   auto newcomers = std::stable_partition(candidates.begin(), candidates.end(), [](auto& c) { return c.in_maps; });
-  auto by_id = [&](const Candidate& a, const Candidate& b) {
-    return desired.endpoints[a.i].sandbox_id < desired.endpoints[b.i].sandbox_id;
-  };
+  auto by_id = [](const Candidate& a, const Candidate& b) { return a.ep->sandbox_id < b.ep->sandbox_id; };
   for (auto [from, to] : {std::pair{candidates.begin(), newcomers}, std::pair{newcomers, candidates.end()}})
     if (!std::is_sorted(from, to, by_id)) std::sort(from, to, by_id);
-  std::set<uint32_t> local_sets;
-  for (auto& c : candidates) {
-    auto& ep = desired.endpoints[c.i];
-    const auto& tap = tap_of[c.i];
-    sn_endpoint e{};
-    e.ifindex = tap ? tap->ifindex : 0;
-    e.host_id = hosts.host_id(ep);
-    // What it adds to the maps: its endpoint key, new networks, its set and the transit sets
-    // its entries pass through, and a row for a new tap or a new guest.
-    CapacityNeed need;
-    auto cur_ep = current.endpoints.find(ep.ip_be);
-    need.endpoints = cur_ep == current.endpoints.end() ? 1 : 0;
-    for (uint32_t n : c.nets) need.networks += !current.networks.count(n) && !target.networks.count(n);
-    std::vector<NetIndexList> new_sets;
-    auto add_set = [&](const NetIndexList& nets) {
-      if (!nets.empty() && !set_id_of.count(nets) && std::find(new_sets.begin(), new_sets.end(), nets) == new_sets.end())
-        new_sets.push_back(nets);
-    };
-    add_set(c.nets);
-    if (cur_ep != current.endpoints.end() && cur_ep->second.ifindex == e.ifindex && cur_ep->second.host_id == e.host_id)
-      add_set(transit_of(contents(cur_ep->second.set_id, current.set_nets), c.nets));
-    if (tap) {
-      auto cur_tap = current.taps.find(tap->ifindex);
-      if (cur_tap != current.taps.end() && cur_tap->second.ip == ep.ip_be)
-        add_set(transit_of(contents(cur_tap->second.set_id, current.set_nets), c.nets));
-      need.rows = kept_row(current, tap->ifindex, ep.ip_be) ? 0 : 1;
-    }
-    need.sets = static_cast<uint32_t>(new_sets.size());
-    if (auto knob = budget.exceeded(need)) {
-      capacity_limited = true;
-      auto why = fmt::format("sandbox {} does not fit: {}", ep.sandbox_id, budget.why(knob));
-      if (tap) hold(tap->ifindex, ep.tap, why, ep.sandbox_id);
-      else remote_not_installed(ep, why);
-      continue;
-    }
-    budget.take(need);
-    for (auto& nets : new_sets) set_id_of.emplace(nets, set_ids.next());
-    uint32_t set_id = 0;
-    if (!c.nets.empty()) {
-      set_id = set_id_of.at(c.nets);
-      target.set_nets[set_id] = c.nets;
-      for (uint32_t n : c.nets)
-        if (auto [it, fresh] = target.networks.try_emplace(n); fresh) it->second = net_id_at.at(n);
-    }
-    std::copy(ep.mac.begin(), ep.mac.end(), e.mac);
-    e.set_id = set_id;
-    e.flags = SN_EP_PRESENT;
-    target.endpoints[ep.ip_be] = e;
-    if (tap) {
-      auto kept = kept_row(current, tap->ifindex, ep.ip_be);
-      sn_tap t = tap_entry(*tap, ep.ip_be, fwd, words, kept ? *kept : rows.next());
-      t.set_id = set_id;
-      std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
-      target.taps[tap->ifindex] = t;
-      if (set_id) local_sets.insert(set_id);
-    }
-  }
-  for (auto& [ifindex, q] : quarantine) {
-    if (q.has_entry) {
-      std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve(q.tap);
-      auto kept = kept_row(current, ifindex, 0);
-      sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd, words, kept ? *kept : rows.next());
-      t.flags = SN_TAP_QUARANTINED;  // ip 0: no guest, no set, no endpoint points here
-      target.taps[ifindex] = t;
-    }
-    plan.warnings.push_back(fmt::format("tap {} (ifindex {}) quarantined, drop-all: {}",
-                                        q.tap.empty() ? "?" : q.tap, ifindex, q.why));
-    plan.quarantined.push_back(std::move(q));
-  }
+  for (auto& c : candidates) admit_one(c);
+}
 
+void PlanBuilder::admit_one(const Candidate& c) {
+  auto& ep = *c.ep;
+  const auto& tap = c.tap;
+  sn_endpoint e{};
+  e.ifindex = tap ? tap->ifindex : 0;
+  e.host_id = hosts_.host_id(ep);
+  // What it adds to the maps: its endpoint key, new networks, its set and the transit sets
+  // its entries pass through, and a row for a new tap or a new guest.
+  CapacityNeed need;
+  auto cur_ep = current_.endpoints.find(ep.ip_be);
+  need.endpoints = cur_ep == current_.endpoints.end() ? 1 : 0;
+  for (uint32_t n : c.nets) need.networks += !current_.networks.count(n) && !target_.networks.count(n);
+  std::vector<NetIndexList> new_sets;
+  auto add_set = [&](const NetIndexList& nets) {
+    if (!nets.empty() && !set_id_of_.count(nets) && std::find(new_sets.begin(), new_sets.end(), nets) == new_sets.end())
+      new_sets.push_back(nets);
+  };
+  add_set(c.nets);
+  if (cur_ep != current_.endpoints.end() && cur_ep->second.ifindex == e.ifindex && cur_ep->second.host_id == e.host_id)
+    add_set(transit_of(contents(cur_ep->second.set_id, current_.set_nets), c.nets));
+  if (tap) {
+    auto cur_tap = current_.taps.find(tap->ifindex);
+    if (cur_tap != current_.taps.end() && cur_tap->second.ip == ep.ip_be)
+      add_set(transit_of(contents(cur_tap->second.set_id, current_.set_nets), c.nets));
+    need.rows = kept_row(current_, tap->ifindex, ep.ip_be) ? 0 : 1;
+  }
+  need.sets = static_cast<uint32_t>(new_sets.size());
+  if (auto knob = budget_.exceeded(need)) {
+    capacity_limited_ = true;
+    auto why = fmt::format("sandbox {} does not fit: {}", ep.sandbox_id, budget_.why(knob));
+    if (tap) hold(tap->ifindex, ep.tap, why, ep.sandbox_id);
+    else remote_not_installed(ep, why);
+    return;
+  }
+  budget_.take(need);
+  for (auto& nets : new_sets) set_id_of_.emplace(nets, set_ids_.next());
+  uint32_t set_id = 0;
+  if (!c.nets.empty()) {
+    set_id = set_id_of_.at(c.nets);
+    target_.set_nets[set_id] = c.nets;
+    for (uint32_t n : c.nets)
+      if (auto [it, fresh] = target_.networks.try_emplace(n); fresh) it->second = net_id_at_.at(n);
+  }
+  std::copy(ep.mac.begin(), ep.mac.end(), e.mac);
+  e.set_id = set_id;
+  e.flags = SN_EP_PRESENT;
+  target_.endpoints[ep.ip_be] = e;
+  if (tap) {
+    auto kept = kept_row(current_, tap->ifindex, ep.ip_be);
+    sn_tap t = tap_entry(*tap, ep.ip_be, fwd_, words_, kept ? *kept : rows_.next());
+    t.set_id = set_id;
+    std::copy(ep.mac.begin(), ep.mac.end(), t.mac);
+    target_.taps[tap->ifindex] = t;
+    if (set_id) local_sets_.insert(set_id);
+  }
+}
+
+void PlanBuilder::finish_quarantines() {
+  for (auto& [ifindex, q] : quarantine_) {
+    if (q.has_entry) {
+      std::optional<TapInfo> info = q.tap.empty() ? std::nullopt : resolve_(q.tap);
+      auto kept = kept_row(current_, ifindex, 0);
+      sn_tap t = tap_entry(info ? *info : TapInfo{ifindex, {}}, 0, fwd_, words_, kept ? *kept : rows_.next());
+      t.flags = SN_TAP_QUARANTINED;  // ip 0: no guest, no set, no endpoint points here
+      target_.taps[ifindex] = t;
+    }
+    plan_.warnings.push_back(fmt::format("tap {} (ifindex {}) quarantined, drop-all: {}",
+                                         q.tap.empty() ? "?" : q.tap, ifindex, q.why));
+    plan_.quarantined.push_back(std::move(q));
+  }
+  quarantine_.clear();
+}
+
+void PlanBuilder::emit(bool partial, const std::vector<uint32_t>& gone) {
+  const MapImage& current = current_;
+  MapImage& target = target_;
+  const uint32_t words = words_;
+  const Capacity& cap = cap_;
+  const auto& local_sets = local_sets_;
+  auto& set_id_of = set_id_of_;
   // Phase 2 entries: for each key whose set changes neither by only growing
   // nor by only shrinking, a transit entry on the union of old and new
   // (its id handed out at admission).
@@ -354,8 +318,13 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   // the old place with the new set (docs/datapath.md, "Torn reads").
   auto walk = current.endpoints.begin();  // both sorted: a merge walk instead of a find each
   for (auto& [k, v] : target.endpoints) {
-    while (walk != current.endpoints.end() && walk->first < k) ++walk;
-    auto it = walk != current.endpoints.end() && walk->first == k ? walk : current.endpoints.end();
+    decltype(walk) it;
+    if (partial) {  // a few entries: a find each, not a walk over the whole map
+      it = current.endpoints.find(k);
+    } else {
+      while (walk != current.endpoints.end() && walk->first < k) ++walk;
+      it = walk != current.endpoints.end() && walk->first == k ? walk : current.endpoints.end();
+    }
     if (it != current.endpoints.end() && same_bytes(it->second, v)) continue;
     bool moves = it != current.endpoints.end() &&
                  (it->second.ifindex != v.ifindex || it->second.host_id != v.host_id);
@@ -417,7 +386,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       throw CapacityError(fmt::format("over capacity: set id {} in use (config max_sets = {}); purge the maps",
                                       sets->rbegin()->first, cap.max_sets));
 
-  auto& ops = plan.ops;
+  auto& ops = plan_.ops;
   // Phase 1: make. The hosts first: an endpoint entry never names a host the maps lack.
   HostPlan::put_ops(current, target, ops);
   for (auto& [k, v] : target.networks) {
@@ -483,7 +452,7 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
   for (uint32_t row : left_rows) ops.push_back(ResetCounterRow{row});  // the next tap given it starts at 0
   // Phase 3: break.
   bool deletes = false;
-  for (uint32_t k : keys_missing(current.endpoints, target.endpoints)) {
+  for (uint32_t k : partial ? gone : keys_missing(current.endpoints, target.endpoints)) {
     ops.push_back(DelEndpoint{k});
     deletes = true;
   }
@@ -513,7 +482,66 @@ Plan plan_update(const DesiredState& desired, const MapImage& current, const Tap
       deletes = true;
     }
   HostPlan::delete_ops(current, target, ops);
-  plan.replan = capacity_limited && deletes;
+  plan_.replan = capacity_limited_ && deletes;
+}
+
+}  // namespace detail
+
+Plan plan_update(const DesiredState& desired, const MapImage& current, const TapResolver& resolve,
+                 const Capacity& cap, const TapForwarding& fwd, const HeldTaps& held) {
+  Plan plan;
+  const HostPlan hosts(desired, cap, plan.warnings);
+  hosts.fill(plan.target);
+
+  // Adopt network indexes and set ids from what the maps hold.
+  // Hash maps over views of strings that outlive this call: per-member work is most of a plan.
+  std::unordered_map<std::string_view, uint32_t> net_index_of;
+  net_index_of.reserve(current.networks.size() + desired.networks.size());
+  for (auto& [index, id] : current.networks) net_index_of.emplace(id, index);
+  std::map<NetIndexList, uint32_t> set_id_of;  // what the maps hold, plus what this update admits
+  for (auto& [set_id, nets] : current.set_nets) set_id_of.emplace(nets, set_id);
+  detail::IdAllocator net_ids(current.networks);
+
+  // Every desired network gets its index now; it enters the target only with an admitted member.
+  std::unordered_map<uint32_t, std::string_view> net_id_at;
+  std::unordered_map<std::string_view, NetIndexList> nets_of_sandbox;
+  nets_of_sandbox.reserve(desired.endpoints.size());
+  for (auto& net : desired.networks) {
+    auto [it, fresh] = net_index_of.emplace(net.id, 0);
+    if (fresh) it->second = net_ids.next();
+    net_id_at[it->second] = net.id;
+    for (auto& member : net.members) nets_of_sandbox[member].push_back(it->second);
+  }
+  detail::PlanBuilder b(plan, plan.target, current, resolve, cap, fwd, hosts, set_id_of, net_id_at);
+
+  // Local taps first: a tap claimed by two endpoints places neither (which guest is behind it?).
+  std::vector<std::optional<TapInfo>> tap_of(desired.endpoints.size());
+  std::unordered_map<uint32_t, int> claims;
+  for (size_t i = 0; i < desired.endpoints.size(); ++i) {
+    auto& ep = desired.endpoints[i];
+    if (!ep.local()) continue;
+    tap_of[i] = resolve(ep.tap);
+    if (!tap_of[i]) {
+      b.missing_tap(ep);
+      continue;
+    }
+    ++claims[tap_of[i]->ifindex];
+  }
+
+  // Per-entry problems first; what is left competes for room.
+  std::vector<detail::Candidate> candidates;
+  for (size_t i = 0; i < desired.endpoints.size(); ++i) {
+    auto& ep = desired.endpoints[i];
+    const auto& tap = tap_of[i];
+    if (ep.local() && !tap) continue;
+    auto found = nets_of_sandbox.find(ep.sandbox_id);
+    b.consider(ep, tap, found == nets_of_sandbox.end() ? NetIndexList{} : found->second,
+               tap ? claims[tap->ifindex] : 0, candidates);
+  }
+  b.hold_unplaced(desired.quarantined, held);
+  b.admit(candidates);
+  b.finish_quarantines();
+  b.emit(/*partial=*/false);
   return plan;
 }
 

@@ -1,5 +1,7 @@
 #include "loader/tap_attacher.h"
 
+#include <net/if.h>
+
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fmt/format.h>
@@ -10,6 +12,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <stdexcept>
 #include <vector>
@@ -217,6 +220,61 @@ size_t retire_older_layouts(const std::string& root) {
   return detached;
 }
 
+namespace {
+
+std::vector<uint32_t> namespace_ifindexes() {
+  std::vector<uint32_t> out;
+  if (struct if_nameindex* all = if_nameindex()) {
+    for (struct if_nameindex* i = all; i->if_index != 0; ++i) out.push_back(i->if_index);
+    if_freenameindex(all);
+  }
+  return out;
+}
+
+// The ids of the maps every program of the datapath pinned under `root` uses (every one
+// counts its drops; the taps' read the config); empty when none are pinned.
+std::set<uint32_t> pinned_map_ids(const std::string& root) {
+  std::set<uint32_t> ids;
+  for (const char* name : {"drop_counts", "config"}) {
+    UniqueFd fd(bpf_obj_get(map_pin(root, name).c_str()));
+    bpf_map_info info{};
+    uint32_t len = sizeof info;
+    if (fd.valid() && bpf_obj_get_info_by_fd(fd.get(), &info, &len) == 0) ids.insert(info.id);
+  }
+  return ids;
+}
+
+// True when program `prog_id` uses one of `maps`: a program of the datapath pinned there, not
+// of another sandnet root in this namespace (tests run several) nor anyone else's.
+bool program_uses_maps(uint32_t prog_id, const std::set<uint32_t>& maps) {
+  UniqueFd fd(bpf_prog_get_fd_by_id(prog_id));
+  if (!fd.valid()) return false;
+  bpf_prog_info info{};
+  uint32_t len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return false;
+  std::vector<uint32_t> ids(info.nr_map_ids);
+  info = {};
+  info.nr_map_ids = static_cast<uint32_t>(ids.size());
+  info.map_ids = reinterpret_cast<uint64_t>(ids.data());
+  len = sizeof info;
+  if (bpf_obj_get_info_by_fd(fd.get(), &info, &len) != 0) return false;
+  return std::any_of(ids.begin(), ids.end(), [&](uint32_t id) { return maps.count(id) != 0; });
+}
+
+// Removes the clsact filters of the datapath whose maps are `maps` (sandnet's handle and
+// priority, a program on those maps) from `ifindex`, both directions.
+void detach_own_clsact(uint32_t ifindex, const std::set<uint32_t>& maps) {
+  for (auto point : {BPF_TC_INGRESS, BPF_TC_EGRESS}) {
+    LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = static_cast<int>(ifindex), .attach_point = point);
+    LIBBPF_OPTS(bpf_tc_opts, query, .handle = kClsactHandle, .priority = kClsactPriority);
+    if (bpf_tc_query(&hook, &query) != 0 || !program_uses_maps(query.prog_id, maps)) continue;
+    LIBBPF_OPTS(bpf_tc_opts, opts, .handle = kClsactHandle, .priority = kClsactPriority);
+    bpf_tc_detach(&hook, &opts);  // the clsact qdisc stays: others may use it
+  }
+}
+
+}  // namespace
+
 void purge_datapath(const std::string& root) {
   route_libbpf_logs();
   std::error_code ec;
@@ -230,14 +288,15 @@ void purge_datapath(const std::string& root) {
     UniqueFd link(bpf_obj_get(entry.path().c_str()));
     if (link.valid()) bpf_link_detach(link.get());
   }
-  // clsact filters are not pinned: find them through the taps map.
-  try {
-    auto maps = MapSet::open_pinned(root);
-    TapAttacher clsact(root, AttachMode::kClsact);
-    for (auto& [ifindex, _] : maps.read_image().taps)
-      if (!tcx_attached.count(ifindex)) clsact.detach(ifindex);
-  } catch (const std::exception&) {
-    // no maps pinned: nothing attached through clsact either
+  // clsact filters are not pinned: find them on every device of this namespace (taps, and
+  // the VXLAN and underlay devices, whose ifindexes no map holds) by their programs' maps.
+  std::set<uint32_t> maps = pinned_map_ids(root);
+  if (!maps.empty()) {
+    // Most devices have no filter of ours: libbpf would log each empty query as a warning.
+    libbpf_print_fn_t logs = libbpf_set_print(nullptr);
+    for (uint32_t ifindex : namespace_ifindexes())
+      if (!tcx_attached.count(ifindex)) detach_own_clsact(ifindex, maps);
+    libbpf_set_print(logs);
   }
   std::filesystem::remove_all(root, ec);
   if (ec) throw std::runtime_error(fmt::format("cannot remove {}: {}", root, ec.message()));

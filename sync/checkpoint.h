@@ -34,6 +34,10 @@ struct Checkpoint {
   std::set<std::string> unreported_unplugs;  // unplugs the API has not acknowledged yet
   uint64_t generation = 0;                   // of the base; records on the log apply on top
   size_t replayed_records = 0;               // log records applied by load_checkpoint
+  // The log is this base's and ends with a whole record: a restarted agent may append to it
+  // (after log_bytes of records) instead of writing a new base.
+  bool log_appendable = false;
+  size_t log_bytes = 0;
 };
 
 std::string checkpoint_path(const std::string& state_dir);
@@ -75,6 +79,9 @@ class CheckpointWriter {
   // `base_text` from encode_base() for `generation`.
   void compact(std::string base_text, uint64_t generation, bool wait_durable);
   void append(std::string line, bool wait_durable);
+  // Appends go on after the existing log of the base on disk (Checkpoint::log_appendable),
+  // which already holds `bytes` of records: no new base.
+  void adopt_log(size_t bytes) { log_bytes_ = bytes; }
   // Bytes appended since the last base; the owner compacts past a threshold.
   size_t log_bytes() const { return log_bytes_; }
   // A write failed: the log may have a gap, so only a new base makes the files whole again.

@@ -11,6 +11,7 @@
 
 #include "common/netlink/link_identity.h"
 #include "loader/datapath.h"
+#include "loader/desired_delta.h"
 #include "loader/desired_state.h"
 
 namespace sandnet::sync {
@@ -20,8 +21,10 @@ class DatapathPort {
   virtual ~DatapathPort() = default;
 
   // dp::Datapath::apply(): throws when the state is refused or failed as a whole; taps in
-  // `release` (an explicit unplug) are the only ones that may lose their programs.
-  virtual dp::ApplyResult apply(const dp::DesiredState& desired, const std::set<std::string>& release) = 0;
+  // `release` (an explicit unplug) are the only ones that may lose their programs. `delta`: what
+  // changed in `desired` since the last apply (nullptr: unknown).
+  virtual dp::ApplyResult apply(const dp::DesiredState& desired, const std::set<std::string>& release,
+                                const dp::DesiredDelta* delta) = 0;
   // dp::Datapath::holds(): device `ifindex` carries what an agent put there.
   virtual bool holds(uint32_t ifindex) const = 0;
 

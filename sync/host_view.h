@@ -1,5 +1,6 @@
 // The agent's model of its host view (docs/host-feed.md): every sandbox placed on this host,
-// every network with a member here, and every peer of those. Built from a feed snapshot and
+// every network with a member here, and every peer of those. A sandbox record is kept without
+// its `networks` list (see kept()): the views' JSON and the checkpoint show it empty. Built from a feed snapshot and
 // kept current by applying feed changes; serialised whole for the on-disk checkpoint.
 #pragma once
 #include <cstdint>
@@ -73,6 +74,10 @@ class HostView {
   static HostView from_json(const nlohmann::json& j);  // throws FeedFormatError
 
  private:
+  // A record as the view keeps it: without its `networks`, which the feed sends for
+  // information only (memberships come from the networks' member lists, docs/host-feed.md).
+  static SandboxRecord kept(SandboxRecord s);
+
   uint64_t revision_ = 0;
   std::map<std::string, SandboxRecord, std::less<>> sandboxes_;
   std::map<std::string, NetworkRecord, std::less<>> networks_;

@@ -4,8 +4,9 @@
 
 namespace sandnet::sync {
 
-dp::ApplyResult KernelDatapath::apply(const dp::DesiredState& desired, const std::set<std::string>& release) {
-  return dp_.apply(desired, release);
+dp::ApplyResult KernelDatapath::apply(const dp::DesiredState& desired, const std::set<std::string>& release,
+                                      const dp::DesiredDelta* delta) {
+  return dp_.apply(desired, release, delta);
 }
 
 bool KernelDatapath::holds(uint32_t ifindex) const { return dp_.holds(ifindex); }

@@ -10,7 +10,8 @@ class KernelDatapath final : public DatapathPort {
  public:
   explicit KernelDatapath(dp::Datapath& datapath) : dp_(datapath) {}
 
-  dp::ApplyResult apply(const dp::DesiredState& desired, const std::set<std::string>& release) override;
+  dp::ApplyResult apply(const dp::DesiredState& desired, const std::set<std::string>& release,
+                        const dp::DesiredDelta* delta) override;
   bool holds(uint32_t ifindex) const override;
   std::optional<netlink::LinkIdentity> query_link(const std::string& name) override;
   int set_link_alias(uint32_t ifindex, const std::string& alias) override;

@@ -59,16 +59,20 @@ void Reconciler::restore() {
     cp.reset();
   }
   std::vector<std::string> all;
+  bool base_current = false;  // the base and log on disk hold exactly the restored state
   if (cp) {
     view_ = std::move(cp->view);
     plugs_ = std::move(cp->plugs);
     unreported_unplugs_ = std::move(cp->unreported_unplugs);
     bool changed = false;
-    for (auto& id : verify_plugs_locked(nullptr, changed)) {
+    auto gone = verify_plugs_locked(nullptr, changed);
+    for (auto& id : gone) {
       spdlog::info("sandbox {}: tap {} vanished while the agent was away; unplugged", id, plugs_.at(id).tap);
       unreported_unplugs_.insert(id);
       plugs_.erase(id);
     }
+    base_current = cp->log_appendable && gone.empty() && !changed;
+    if (base_current) checkpoints_.adopt_log(cp->log_bytes);
     for (auto& [id, p] : plugs_)
       if (!p.unbound) all.push_back(id);
     spdlog::info("checkpoint: revision {}, {} sandboxes, {} networks, {} plugs ({} log records)", view_.revision(),
@@ -79,33 +83,47 @@ void Reconciler::restore() {
   // is held drop-all by the datapath (never detached) until the runtime plugs it again.
   if (apply_locked(all)) applied_revision_ = view_.revision();
   reported_revision_ = 0;  // unknown: report again once the API answers
-  // A fresh base first: the log may end in a torn line, which must not precede new records.
-  // Not waited for: the writer writes in order, so no record can reach the log before it.
-  compact_locked();
+  // A fresh base first unless the files on disk are this very state with a whole log: a torn
+  // line must not precede new records, and plugs dropped here are in no record. Not waited
+  // for: the writer writes in order, so no record can reach the log before it. (Skipping it
+  // keeps the base's text, the largest transient of a restart, out of the restart's peak.)
+  if (!base_current) compact_locked();
 }
 
 bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched,
-                              const std::set<std::string>& release) {
+                              const std::set<std::string>& release, const StateChange* change) {
   using Clock = std::chrono::steady_clock;
   auto us_since = [](Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - t).count();
   };
   auto t0 = Clock::now();
-  auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
+  std::vector<std::string> skipped;
+  std::optional<dp::DesiredDelta> delta;  // handed to the datapath: it plans only what changed
+  if (change && state_known_) {
+    delta = state_delta(view_, plugs_, options_.host_id, options_.config, change->sandboxes, change->networks,
+                        &skipped);
+    dp::apply_delta(state_, *delta);
+  } else {
+    auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
+    state_ = std::move(build.state);
+    skipped = std::move(build.skipped);
+    state_known_ = true;
+  }
   auto derive_us = us_since(t0);
-  for (auto& s : build.skipped) spdlog::warn("not installed: {}", s);
+  for (auto& s : skipped) spdlog::warn("not installed: {}", s);
   applies_++;
   auto t1 = Clock::now();
   bool ok = true;
   try {
-    auto r = dp_.apply(build.state, release);
+    // After a failed apply the datapath may not have taken the last delta: whole, until one succeeds.
+    auto r = dp_.apply(state_, release, delta && !datapath_behind_ ? &*delta : nullptr);
     // Each warning (a missing tap, a quarantine) once while it lasts, not at every apply.
     std::set<std::string> warnings(r.warnings.begin(), r.warnings.end());
     for (auto& w : warnings)
       if (!warned_.count(w)) spdlog::warn("{}", w);
     warned_ = std::move(warnings);
     spdlog::debug("revision {}: applied {} endpoints, {} networks: {} map writes, {} links new, {} detached",
-                  view_.revision(), build.state.endpoints.size(), build.state.networks.size(), r.map_writes,
+                  view_.revision(), state_.endpoints.size(), state_.networks.size(), r.map_writes,
                   r.attach.created, r.detached);
     last_apply_error_.clear();
     quarantined_ = std::move(r.quarantined);
@@ -120,16 +138,16 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   }
   datapath_behind_ = !ok;
   auto datapath_us = us_since(t1);
-  build = {};
   auto t2 = Clock::now();
   sync_host_channels_locked();
-  if (!touched) {
+  if (!touched) {  // what changed is unknown (a plug, a snapshot, a restart): every table whole
     tables_.clear();
-    for (auto& [id, t] : guest_tables(view_, plugs_, options_.host_id))
-      tables_[id] = std::make_shared<const GuestTable>(std::move(t));
-  } else {
+    table_index_.clear();
+    for (auto& [id, _] : plugs_)
+      if (auto t = table_index_.table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(t);
+  } else {  // a feed change: only the touched guests' tables, each patched where the change touches it
     for (auto& id : *touched) {
-      if (auto t = guest_table(view_, plugs_, options_.host_id, id)) tables_[id] = std::make_shared<const GuestTable>(std::move(*t));
+      if (auto t = table_index_.table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(t);
       else tables_.erase(id);
     }
   }
@@ -140,6 +158,8 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   pusher_.update(tables_, view_.revision(), repush, touched);
   spdlog::debug("revision {}: derive {} us, datapath {} us, tables {} us ({} rebuilt), push {} us", view_.revision(),
                 derive_us, datapath_us, tables_us, touched ? touched->size() : tables_.size(), us_since(t3));
+  if (!ok) apply_failures_++;
+  apply_seconds_.observe(static_cast<double>(us_since(t0)) / 1e6);
   return ok;
 }
 
@@ -320,20 +340,36 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       continue;
     }
     bool snapshot = answer.snapshot;
-    // The log record of a changes answer is the size of the change: encode it before the
-    // answer is consumed, write it once the revision is reported.
     std::string record;
     bool changed = false;
+    bool whole = snapshot;
     {
       std::lock_guard lock(mu_);
-      if (!snapshot && (!answer.sandboxes.empty() || !answer.networks.empty() || !answer.removed_sandboxes.empty() ||
-                        !answer.removed_networks.empty()))
-        record = encode_record({.feed = &answer});
       std::optional<std::set<std::string>> touched;
-      if (!snapshot) touched = guests_touched(view_, answer, plugs_);
+      StateChange names;
+      // A change naming a large share of the view (the catch-up after a bulk import, or after a
+      // long absence) is applied as a snapshot is: derived and planned whole, every table
+      // rebuilt, and written as a new checkpoint base rather than a log record (the record's
+      // JSON tree of every record it names was the catch-up's largest transient). Its delta
+      // costs O(view) as well, and its transient indexes (names, touched entries, marked peers)
+      // outweigh a whole derivation's.
+      size_t records = answer.sandboxes.size() + answer.removed_sandboxes.size() + answer.networks.size() +
+                       answer.removed_networks.size();
+      whole = whole || records * 4 > view_.sandboxes().size() + 64;
+      // The log record of a changes answer is the size of the change: encode it before the
+      // answer is consumed, write it once the revision is reported.
+      if (!whole && records != 0) record = encode_record({.feed = &answer});
+      if (!whole) {
+        touched = guests_touched(view_, answer, plugs_);
+        table_index_.note_change(view_, answer);
+        for (auto& s : answer.sandboxes) names.sandboxes.insert(s.id);
+        names.sandboxes.insert(answer.removed_sandboxes.begin(), answer.removed_sandboxes.end());
+        for (auto& n : answer.networks) names.networks.insert(n.id);
+        names.networks.insert(answer.removed_networks.begin(), answer.removed_networks.end());
+      }
       changed = view_.apply(std::move(answer));
       bool ok = !datapath_behind_;
-      if (changed || snapshot) ok = apply_locked({}, touched ? &*touched : nullptr);
+      if (changed || snapshot) ok = apply_locked({}, touched ? &*touched : nullptr, {}, whole ? nullptr : &names);
       // `applied` only for what is applied: a failed apply leaves the reported revision where it was.
       if (ok) applied_revision_ = view_.revision();
       since = view_.revision();
@@ -341,7 +377,7 @@ void Reconciler::run(const std::atomic<bool>& stop) {
     report_pending();  // promptly: `?wait=applied` callers are waiting for it
     if (changed) {
       std::lock_guard lock(mu_);
-      if (snapshot) {
+      if (whole) {
         compact_locked();
       } else {
         append_locked(std::move(record));
@@ -396,6 +432,7 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     return fail(e.what());
   }
   std::lock_guard lock(mu_);
+  StateChange change{{sandbox_id}, {}};
   // A plug of another sandbox on an older device of this name ends: the runtime placed this one.
   for (auto it = plugs_.begin(); it != plugs_.end();) {
     if (it->second.tap != tap || it->first == sandbox_id) {
@@ -404,12 +441,13 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     }
     spdlog::info("sandbox {} unplugged from {} (its device was replaced and plugged again)", it->first, tap);
     unreported_unplugs_.insert(it->first);
+    change.sandboxes.insert(it->first);
     it = plugs_.erase(it);
   }
   plugs_[sandbox_id] = {tap, *mac, device->ifindex, alias};
   unreported_unplugs_.erase(sandbox_id);
   view_.upsert(record);
-  bool applied = apply_locked({sandbox_id});
+  bool applied = apply_locked({sandbox_id}, nullptr, {}, &change);
   // A plug the runtime was told about must survive a crash.
   log_locked({.upsert = &record, .plugs = &plugs_, .unreported_unplugs = &unreported_unplugs_}, /*durable_now=*/true);
   // The runtime must not start a guest behind a tap that is not enforced as asked.
@@ -432,7 +470,8 @@ json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
     std::string tap = it->second.tap;
     plugs_.erase(it);
     unreported_unplugs_.insert(sandbox_id);
-    apply_locked({}, nullptr, {tap});  // the one way a tap that still exists loses the programs
+    StateChange change{{sandbox_id}, {}};
+    apply_locked({}, nullptr, {tap}, &change);  // the one way a tap that still exists loses the programs
     log_local_locked(/*durable_now=*/true);
   }
   report_pending();
@@ -484,6 +523,26 @@ json Reconciler::status() {
           {"last_apply_error", last_apply_error_},
           {"quarantined", quarantined_json()},
           {"attach_failures", attach_failures_json()}};
+}
+
+ReconcilerMetrics Reconciler::metrics() {
+  std::lock_guard lock(mu_);
+  ReconcilerMetrics m;
+  m.feed_revision = view_.revision();
+  m.applied_revision = applied_revision_;
+  m.reported_revision = reported_revision_.load();
+  {
+    std::lock_guard api_lock(api_mu_);
+    m.api_reachable = api_reachable_;
+  }
+  m.applies = applies_;
+  m.apply_failures = apply_failures_;
+  m.apply_seconds = apply_seconds_;
+  m.push = pusher_.stats();
+  m.plugs = plugs_.size();
+  m.quarantined = quarantined_.size();
+  m.attach_failures = attach_failures_.size();
+  return m;
 }
 
 json Reconciler::handle(const json& request) {

@@ -20,10 +20,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/prometheus_text.h"
 #include "loader/agent_config.h"
 #include "sync/checkpoint.h"
 #include "sync/datapath_port.h"
 #include "sync/feed_client.h"
+#include "sync/guest_table_index.h"
 #include "sync/guest_tables.h"
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
@@ -37,6 +39,25 @@ struct ReconcilerOptions {
   dp::AgentConfig config;
   std::chrono::seconds long_poll{25};
   std::chrono::milliseconds max_backoff{5000};
+};
+
+// What changed since the last apply, when the caller knows it: the sandboxes (their records
+// or their plugs) and the networks a feed answer or a runtime request named. Lets an apply
+// derive only those (sync/view_to_state.h state_delta) instead of the whole view.
+struct StateChange {
+  std::set<std::string> sandboxes, networks;
+};
+
+// What the agent's /metrics shows of the reconciler (agent/agent_metrics.h).
+struct ReconcilerMetrics {
+  uint64_t feed_revision = 0;      // the view's revision: the newest the feed delivered
+  uint64_t applied_revision = 0;   // the newest the datapath holds
+  uint64_t reported_revision = 0;  // the newest the API was told about
+  std::optional<bool> api_reachable;
+  uint64_t applies = 0, apply_failures = 0;
+  prom::Histogram apply_seconds;  // derive + datapath + hosts tables, per apply
+  PushStats push;
+  size_t plugs = 0, quarantined = 0, attach_failures = 0;
 };
 
 class Reconciler {
@@ -58,6 +79,9 @@ class Reconciler {
   // Link events were lost: re-check every plugged tap against its device.
   void recheck_taps();
 
+  // A snapshot for /metrics (waits for an apply in progress, like the socket's status).
+  ReconcilerMetrics metrics();
+
   // Held while state changes; taking it guarantees no apply or checkpoint is half-done.
   std::mutex& mutex() { return mu_; }
 
@@ -70,8 +94,9 @@ class Reconciler {
   // `touched`: the only guests whose hosts table may have changed (nullptr: all of them).
   // `release`: taps the runtime unplugged (their programs may go). Returns false when the
   // datapath refused or failed the apply as a whole: the revision is then not applied.
+  // `change`: what changed since the last apply (nullptr: unknown, derive the whole view).
   bool apply_locked(const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr,
-                    const std::set<std::string>& release = {});
+                    const std::set<std::string>& release = {}, const StateChange* change = nullptr);
   void sync_host_channels_locked();
   // Checks plugs (all, or those on `only_tap`) against their devices (sync/plug_binding.h):
   // marks a plug whose name another device took `unbound`, binds one an older agent recorded
@@ -100,9 +125,16 @@ class Reconciler {
   std::set<std::string> unreported_unplugs_;
   std::map<std::string, std::pair<std::string, std::string>> channels_;  // sandbox → (tap, guest ip)
   std::map<std::string, SharedTable> tables_;                            // of every plugged local guest
+  GuestTableIndex table_index_;  // each guest's table kept, patched by the feed changes that touch it
+  // The desired state of the view and plugs at the last apply, patched by each change's delta
+  // (O(change)); derived whole only when what changed is unknown (restore, recheck, snapshot).
+  dp::DesiredState state_;
+  bool state_known_ = false;
   uint64_t applied_revision_ = 0;
   std::atomic<uint64_t> reported_revision_{0};
   uint64_t applies_ = 0;
+  uint64_t apply_failures_ = 0;
+  prom::Histogram apply_seconds_;
   std::string last_apply_error_;
   std::set<std::string> warned_;  // the last apply's warnings, logged when they appeared
   bool datapath_behind_ = false;  // the last apply failed: retry before trusting the maps

@@ -114,6 +114,7 @@ void TablePusher::work() {
     target.device = table->tap;
     target.mark = SN_MARK_HOST_CHANNEL;  // tap_egress passes nothing else from the host link-local address
     target.timeout = options_.push_timeout;
+    if (options_.guest_mtu) target.mtu = options_.guest_mtu;
     lock.unlock();
     bool encoded_now = bytes.empty();
     if (encoded_now) {

@@ -33,6 +33,9 @@ struct TablePusherOptions {
   // a guest that answers always finds a worker.
   int workers = 16;
   int reserved_for_answering = 4;
+  // With the overlay: the MTU every guest's overlay interface must have, pushed with each table
+  // ("SNT2"); 0: none (single host: the runtime's MTU stands).
+  uint32_t guest_mtu = 0;
 };
 
 struct PushStats {

@@ -7,69 +7,118 @@
 
 namespace sandnet::sync {
 
+SandboxDerivation derive_sandbox(const std::string& id, const SandboxRecord& sb, const LocalPlugs& plugs,
+                                 const std::string& host_id, const dp::AgentConfig& config) {
+  SandboxDerivation d;
+  auto plug = plugs.find(id);
+  // A plugged tap always keeps an entry: one its sandbox cannot fill is drop-all.
+  auto quarantine = [&](const std::string& why) {
+    if (plug != plugs.end() && !plug->second.unbound) d.quarantine = dp::QuarantineSpec{plug->second.tap, why};
+  };
+  auto ip = dp::parse_ipv4(sb.ip);
+  if (!ip || !config.overlay.contains(*ip)) {
+    d.skipped = fmt::format("{}: address \"{}\" is not in the overlay", id, sb.ip);
+    quarantine(d.skipped);
+    return d;
+  }
+  dp::EndpointSpec ep;
+  bool placed_here = !sb.host || *sb.host == host_id;
+  const std::string* mac_text = nullptr;  // null: derived from the address
+  bool unbound = plug != plugs.end() && plug->second.unbound;
+  if (unbound && placed_here) return d;  // quarantined by the plug: no endpoint on another device
+  if (plug != plugs.end() && !placed_here && !unbound) {
+    // Plugged here, placed elsewhere by the API (another host plugged the same id): the tap
+    // stays ours, drop-all, until the runtime unplugs it; the sandbox is a remote peer.
+    d.quarantine = dp::QuarantineSpec{plug->second.tap, fmt::format("sandbox {} is placed on host {}", id, *sb.host)};
+  }
+  if (plug != plugs.end() && placed_here) {
+    ep.tap = plug->second.tap;
+    mac_text = &plug->second.mac;
+  } else if (sb.host && *sb.host != host_id) {
+    ep.host = *sb.host;  // a peer on another host
+    if (sb.mac) mac_text = &*sb.mac;
+  } else {
+    return d;  // not plugged anywhere we can reach: nothing to install
+  }
+  if (mac_text) {
+    auto mac = parse_mac(*mac_text);
+    if (!mac) {
+      d.skipped = fmt::format("{}: bad MAC \"{}\"", id, *mac_text);
+      if (ep.local()) quarantine(d.skipped);
+      return d;
+    }
+    ep.mac = *mac;
+  } else {
+    ep.mac = derived_mac(*ip);
+  }
+  ep.sandbox_id = id;
+  ep.ip_be = *ip;
+  d.endpoint = std::move(ep);
+  return d;
+}
+
+std::vector<dp::QuarantineSpec> plug_quarantines(const HostView& view, const LocalPlugs& plugs) {
+  std::vector<dp::QuarantineSpec> out;
+  for (auto& [id, plug] : plugs) {
+    // Another device took the name: it must not inherit the plug's networks.
+    if (plug.unbound)
+      out.push_back({plug.tap, "tap " + plug.tap + " is not the device sandbox " + id + " was plugged on; plug it again"});
+    else if (!view.sandboxes().count(id))
+      out.push_back({plug.tap, "sandbox " + id + " is not in the view"});
+  }
+  return out;
+}
+
 StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
                          const dp::AgentConfig& config) {
   StateBuild out;
   out.state.endpoints.reserve(view.sandboxes().size());
-  // A plugged tap always keeps an entry: one its sandbox cannot fill is drop-all.
-  auto quarantine = [&](const std::string& id, std::string why) {
-    auto plug = plugs.find(id);
-    if (plug != plugs.end() && !plug->second.unbound) out.state.quarantined.push_back({plug->second.tap, std::move(why)});
-  };
-  for (auto& [id, plug] : plugs) {
-    // Another device took the name: it must not inherit the plug's networks.
-    if (plug.unbound)
-      out.state.quarantined.push_back({plug.tap, "tap " + plug.tap + " is not the device sandbox " + id +
-                                                     " was plugged on; plug it again"});
-    else if (!view.sandboxes().count(id))
-      out.state.quarantined.push_back({plug.tap, "sandbox " + id + " is not in the view"});
-  }
+  out.state.quarantined = plug_quarantines(view, plugs);
   for (auto& [id, sb] : view.sandboxes()) {
-    auto ip = dp::parse_ipv4(sb.ip);
-    if (!ip || !config.overlay.contains(*ip)) {
-      out.skipped.push_back(fmt::format("{}: address \"{}\" is not in the overlay", id, sb.ip));
-      quarantine(id, out.skipped.back());
-      continue;
-    }
-    dp::EndpointSpec ep;
-    auto plug = plugs.find(id);
-    bool placed_here = !sb.host || *sb.host == host_id;
-    const std::string* mac_text = nullptr;  // null: derived from the address
-    bool unbound = plug != plugs.end() && plug->second.unbound;
-    if (unbound && placed_here) continue;  // quarantined above: no endpoint on another device
-    if (plug != plugs.end() && !placed_here && !unbound) {
-      // Plugged here, placed elsewhere by the API (another host plugged the same id): the tap
-      // stays ours, drop-all, until the runtime unplugs it; the sandbox is a remote peer.
-      out.state.quarantined.push_back({plug->second.tap, fmt::format("sandbox {} is placed on host {}", id, *sb.host)});
-    }
-    if (plug != plugs.end() && placed_here) {
-      ep.tap = plug->second.tap;
-      mac_text = &plug->second.mac;
-    } else if (sb.host && *sb.host != host_id) {
-      ep.host = *sb.host;  // a peer on another host
-      if (sb.mac) mac_text = &*sb.mac;
-    } else {
-      continue;  // not plugged anywhere we can reach: nothing to install
-    }
-    if (mac_text) {
-      auto mac = parse_mac(*mac_text);
-      if (!mac) {
-        out.skipped.push_back(fmt::format("{}: bad MAC \"{}\"", id, *mac_text));
-        if (!ep.local()) continue;
-        quarantine(id, out.skipped.back());
-        continue;
-      }
-      ep.mac = *mac;
-    } else {
-      ep.mac = derived_mac(*ip);
-    }
-    ep.sandbox_id = id;
-    ep.ip_be = *ip;
-    out.state.endpoints.push_back(std::move(ep));
+    auto d = derive_sandbox(id, sb, plugs, host_id, config);
+    if (!d.skipped.empty()) out.skipped.push_back(std::move(d.skipped));
+    if (d.quarantine) out.state.quarantined.push_back(std::move(*d.quarantine));
+    if (d.endpoint) out.state.endpoints.push_back(std::move(*d.endpoint));
   }
   out.state.networks.reserve(view.networks().size());
   for (auto& [id, net] : view.networks()) out.state.networks.push_back({id, net.members});
   return out;
+}
+
+std::vector<dp::QuarantineSpec> quarantines(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
+                                            const dp::AgentConfig& config) {
+  auto out = plug_quarantines(view, plugs);
+  for (auto& [id, plug] : plugs) {  // by id, as view_to_state meets them in the view
+    auto sb = view.sandboxes().find(id);
+    if (sb == view.sandboxes().end()) continue;
+    if (auto d = derive_sandbox(id, sb->second, plugs, host_id, config); d.quarantine) out.push_back(*d.quarantine);
+  }
+  return out;
+}
+
+dp::DesiredDelta state_delta(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
+                             const dp::AgentConfig& config, const std::set<std::string>& sandboxes,
+                             const std::set<std::string>& networks, std::vector<std::string>* skipped) {
+  dp::DesiredDelta delta;
+  for (auto& id : sandboxes) {
+    auto sb = view.sandboxes().find(id);
+    std::optional<dp::EndpointSpec> ep;
+    if (sb != view.sandboxes().end()) {
+      auto d = derive_sandbox(id, sb->second, plugs, host_id, config);
+      if (skipped && !d.skipped.empty()) skipped->push_back(std::move(d.skipped));
+      ep = std::move(d.endpoint);
+    }
+    if (ep) delta.upsert_endpoints.push_back(std::move(*ep));
+    else delta.removed_endpoints.push_back(id);
+  }
+  for (auto& id : networks) {
+    auto net = view.networks().find(id);
+    if (net != view.networks().end()) delta.upsert_networks.push_back({id, net->second.members});
+    else delta.removed_networks.push_back(id);
+  }
+  delta.quarantine_changed = true;  // O(plugs), few: recomputed whole
+  delta.quarantined = quarantines(view, plugs, host_id, config);
+  return delta;
 }
 
 }  // namespace sandnet::sync

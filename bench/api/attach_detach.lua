@@ -1,7 +1,9 @@
 -- wrk script: alternating POST attach / DELETE detach of sandboxes to network "bench-target".
 -- Each wrk thread owns a disjoint set of sandboxes and uses one connection (-c == -t), so
 -- every detach follows its own attach: all answers should be 200.
--- args: API key, number of sandboxes, number of threads
+-- args: API key, number of sandboxes, number of threads[, first thread, all threads]: several
+-- wrk processes (one per API replica) share the sandboxes when each passes the index of its
+-- first thread and the threads of all of them together.
 local thread_count = 0
 function setup(thread)
   thread:set("tid", thread_count)
@@ -12,6 +14,8 @@ function init(args)
   key = args[1]
   sandboxes = tonumber(args[2])
   threads = tonumber(args[3])
+  first = tonumber(args[4] or "0")
+  all_threads = tonumber(args[5] or args[3])
   n = 0
   body = '{"id":"bench-target"}'
 end
@@ -26,8 +30,8 @@ function request()
     return wrk.format("GET", "/healthz")
   end
   local i = math.floor(n / 2)
-  local per_thread = math.floor(sandboxes / threads)
-  local sb = "s" .. (tid + threads * (i % per_thread))
+  local per_thread = math.floor(sandboxes / all_threads)
+  local sb = "s" .. (first + tid + all_threads * (i % per_thread))
   local attach = (n % 2 == 0)
   n = n + 1
   if attach then

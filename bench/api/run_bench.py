@@ -66,6 +66,33 @@ def run_wrk(url, path, threads, conns, duration, key, script_args=None):
             "socket_errors": errors.group(1) if errors else ""}
 
 
+def seed_database(seed_bin, db, networks, sandboxes):
+    """Seeds `db` through the store; returns (API key, a network id, seconds taken)."""
+    t0 = time.time()
+    seeded = subprocess.run([seed_bin, "--db", db, "--networks", str(networks),
+                             "--sandboxes", str(sandboxes)],
+                            capture_output=True, text=True, check=True).stdout.split()
+    return seeded[0], seeded[1], time.time() - t0
+
+
+def write_serve_config(path):
+    """Quotas and the tenant rate lifted for the bench's one tenant."""
+    with open(path, "w") as f:
+        json.dump({"tenant_requests_per_second": 0, "quota_memberships": 10**9,
+                   "quota_sandboxes": 10**9, "quota_networks": 10**9,
+                   "quota_addresses": 10**9, "max_connections": 4096}, f)
+
+
+def stop_servers(procs):
+    for p in procs:
+        p.send_signal(signal.SIGTERM)
+    for p in procs:
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+
+
 def hold_idle(url, count):
     """Opens `count` connections that send nothing: idle clients (both servers close them
     after 5 s, so the runs with them are shorter)."""
@@ -95,17 +122,9 @@ def main():
     procs = []
     try:
         db = os.path.join(work, "bench.db")
-        t0 = time.time()
-        seeded = subprocess.run([args.seed_bin, "--db", db, "--networks", str(args.networks),
-                                 "--sandboxes", str(args.sandboxes)],
-                                capture_output=True, text=True, check=True).stdout.split()
-        key, net_id = seeded[0], seeded[1]
-        seed_s = time.time() - t0
+        key, net_id, seed_s = seed_database(args.seed_bin, db, args.networks, args.sandboxes)
         config = os.path.join(work, "serve.json")
-        with open(config, "w") as f:
-            json.dump({"tenant_requests_per_second": 0, "quota_memberships": 10**9,
-                       "quota_sandboxes": 10**9, "quota_networks": 10**9,
-                       "quota_addresses": 10**9, "max_connections": 4096}, f)
+        write_serve_config(config)
         loop_db = os.path.join(work, "loop.db")
         shutil.copyfile(db, loop_db)
 
@@ -183,13 +202,7 @@ def main():
                   f", over fixed-json {s['rps_ratio_over_fixed-json_median']}")
         print(f"wrote {args.out}")
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            try:
-                p.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_servers(procs)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -11,12 +11,19 @@ second (virtual) host through the host API, so each is a remote endpoint in A's 
 Guests get static neighbour entries for each other (the datapath's gateway MAC): the figure is
 control-plane + datapath propagation, not the guest's ARP retry timer.
 
+--seed-bin S (bench_convergence_seed): the peers are written straight into the API's database in
+one transaction while the API is stopped (100k in seconds; over HTTP it takes minutes). 100k in
+view does not fit the default /16 overlay: pass --overlay 10.40.0.0/14 (the API's ip_pool and
+the agent's overlay_cidr).
+
 Also per agent: its CPU time (utime + stime, all threads) per change, and its VmHWM.
 
 --baseline-agent B: the same world measures two agent binaries alternately, `--block` cycles
 each (A B A B ...); the agent is restarted on the same state dir and pins at each switch and
 each turn starts with an attach and a detach `?wait=applied` (not measured), so both meet the
-same load drift.
+same load drift. The agent running while a size is seeded takes the new peers as one large
+changes answer: its VmHWM then (`agent_vmhwm_catchup_kib`) is read once it caught up, and it is
+restarted before the first turn, so both agents' `agent_vmhwm_kib` are a restart plus cycles.
 
 Resync: a contract-conforming stub feed serves a snapshot with `--resync-memberships`
 memberships (sandboxes on another host, 10 networks each); we time a fresh agent from exec to
@@ -25,7 +32,7 @@ agent's VmHWM 0.5 s after the report (the checkpoint written after it is part of
 
 Writes a JSON result; prints a summary. Needs root and bpffs.
 """
-import argparse, ctypes, http.server, json, math, os, random, socket, statistics, subprocess, sys, threading, time
+import argparse, ctypes, http.server, ipaddress, json, math, os, random, socket, statistics, subprocess, sys, threading, time
 import urllib.request
 
 CLONE_NEWNET = 0x40000000
@@ -59,6 +66,14 @@ def vmhwm_kib(pid):
 def agent_list(args):
     """[(label, binary)]: the agent under test, then the baseline when given (compared A B A B)."""
     return [("agent", args.agent)] + ([("baseline", args.baseline_agent)] if args.baseline_agent else [])
+
+
+def agent_config_args(args, directory):
+    """--config for a wider overlay than the default (the agent's endpoints array follows it)."""
+    if args.overlay == "10.42.0.0/16":
+        return []
+    json.dump({"overlay_cidr": args.overlay}, open(f"{directory}/agent.json", "w"))
+    return ["--config", f"{directory}/agent.json"]
 
 
 MISS = math.inf  # a change whose traffic never started (attach) or never stopped (detach)
@@ -241,22 +256,29 @@ def convergence(args, result):
         config = f"{w.dir}/api.json"
         json.dump({"quota_sandboxes": 10**7, "quota_networks": 10**6, "quota_memberships": 10**8,
                    "quota_addresses": 10**7, "tenant_requests_per_second": 10**6,
-                   "host_requests_per_second": 10**6}, open(config, "w"))
-        w.spawn([args.api, "serve", "--listen", "127.0.0.1:8080", "--db", db, "--config", config,
-                 "--log-level", "warn"], f"{w.dir}/api.log")
+                   "host_requests_per_second": 10**6, "ip_pool": args.overlay}, open(config, "w"))
         api = "http://127.0.0.1:8080"
-        for _ in range(200):
-            try:
-                call("GET", f"{api}/v1/networks", {"X-Api-Key": key})
-                break
-            except Exception:
-                time.sleep(0.05)
+
+        def serve_api():
+            p = w.spawn([args.api, "serve", "--listen", "127.0.0.1:8080", "--db", db, "--config", config,
+                         "--log-level", "warn"], f"{w.dir}/api.log")
+            for _ in range(200):
+                try:
+                    call("GET", f"{api}/v1/networks", {"X-Api-Key": key})
+                    break
+                except Exception:
+                    time.sleep(0.05)
+            return p
+
+        api_proc = [serve_api()]
         agents = agent_list(args)
+
+        agent_config = agent_config_args(args, w.dir)
 
         def start(binary):
             return w.spawn([binary, "--api", api, "--host-id", "h1", "--host-token-file", f"{w.dir}/h1.token",
                             "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run", "--bpffs-root", w.pins,
-                            "--log-level", args.agent_log_level], f"{w.dir}/agent.log")
+                            "--log-level", args.agent_log_level] + agent_config, f"{w.dir}/agent.log")
 
         current = [agents[0][0], start(agents[0][1])]
         u = {"X-Api-Key": key}
@@ -276,10 +298,19 @@ def convergence(args, result):
         sh("ip", "-n", b_ns, "neigh", "replace", a["ip"], "lladdr", GW_MAC, "dev", "eth0", "nud", "permanent")
         udp = Udp(a_ns, b_ns, b["ip"], args.interval_ms / 1000)
         seeded = 2
+        seeded_now = [False]
         for size in args.sizes:
+            seeded_now[0] = size > seeded
             if size > seeded:
                 t = time.monotonic()
-                seed_peers(api, key, token2, "h2", size - seeded, "peers")
+                if args.seed_bin:  # straight into the database, the API stopped meanwhile
+                    api_proc[0].terminate()
+                    api_proc[0].wait()
+                    sh(args.seed_bin, "--db", db, "--network", "peers", "--host", "h2", "--count",
+                       str(size - seeded), "--first", str(seeded), "--ip-pool", args.overlay)
+                    api_proc[0] = serve_api()
+                else:
+                    seed_peers(api, key, token2, "h2", size - seeded, "peers")
                 print(f"  seeded {size - seeded} peers in {time.monotonic() - t:.1f} s", flush=True)
                 seeded = size
                 time.sleep(2)
@@ -302,6 +333,18 @@ def convergence(args, result):
                 call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair?wait=applied&timeout=60", u, None, 90)
                 time.sleep(0.2)
 
+            catchup = {}
+            if len(agents) > 1 and size == seeded and seeded_now[0]:
+                # The running agent took the seeded peers as one large changes answer: its VmHWM
+                # holds that catch-up. Read it once caught up, then restart it, so that both
+                # agents' figures below start from a restart on the same state.
+                label = current[0]
+                switch_to(label, dict(agents)[label])
+                catchup[label] = vmhwm_kib(current[1].pid)
+                current[1].terminate()
+                current[1].wait()
+                current[1] = start(dict(agents)[label])
+                switch_to(label, dict(agents)[label])
             done = 0
             while done < args.cycles:
                 block = min(args.block, args.cycles - done)
@@ -339,12 +382,16 @@ def convergence(args, result):
                        "agent_cpu_ms_per_change": round(cpu_ms, 2),
                        "attach_ms": latency_summary(att), "detach_ms": latency_summary(det),
                        "detach_not_flowing": st["det_idle"], "agent_vmhwm_kib": st["rss"]}
+                if label in catchup:
+                    row["agent_vmhwm_catchup_kib"] = catchup[label]
                 result["convergence"].append(row)
                 a, d = row["attach_ms"], row["detach_ms"]
                 print(f"  {size:>6} sandboxes [{label}]: attach p50 {fmt_ms(a['p50'])} p99 {fmt_ms(a['p99'])} "
                       f"({a['missed']} missed) | detach p50 {fmt_ms(d['p50'])} p99 {fmt_ms(d['p99'])} "
                       f"({d['missed']} missed, {st['det_idle']} not flowing) | agent CPU {cpu_ms:.1f} ms/change | "
-                      f"{row['changes']} changes | agent VmHWM {st['rss'] / 1024:.1f} MiB", flush=True)
+                      f"{row['changes']} changes | agent VmHWM {st['rss'] / 1024:.1f} MiB"
+                      + (f" (catch-up of the seeding {catchup[label] / 1024:.1f} MiB)" if label in catchup else ""),
+                      flush=True)
         udp.stop = True
         if args.keep_logs:
             subprocess.run(["cp", f"{w.dir}/agent.log", args.keep_logs])
@@ -390,10 +437,13 @@ def resync(args, result):
     memberships = args.resync_memberships
     per_sandbox = 10
     count = memberships // per_sandbox
+    overlay = ipaddress.ip_network(args.overlay)
+    if count + 512 > overlay.num_addresses:
+        sys.exit(f"--resync-memberships {memberships}: {count} sandboxes do not fit --overlay {args.overlay}")
     nets = [f"net-01HZY{n:021d}" for n in range(per_sandbox)]
     sbs = []
     for i in range(count):
-        ip = f"10.{42 + (i >> 16)}.{(i >> 8) & 255}.{i & 255}" if False else f"10.42.{(i + 256) >> 8 & 255}.{(i + 256) & 255}"
+        ip = str(overlay.network_address + 256 + i)  # 1M memberships (100k sandboxes) need a /14
         sbs.append({"id": f"sb_01HZY{i:021d}", "name": f"peer-{i}", "ip": ip, "host": "h2", "mac": None,
                     "status": "running", "networks": nets})
     networks = [{"id": n, "name": f"net{k}", "members": [s["id"] for s in sbs]} for k, n in enumerate(nets)]
@@ -405,6 +455,7 @@ def resync(args, result):
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 8080), StubFeed)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         open(f"{w.dir}/h1.token", "w").write("ht_stub_token\n")
+        agent_config = agent_config_args(args, w.dir)
         row = {"memberships": count * per_sandbox, "sandboxes": count, "networks": per_sandbox,
                "snapshot_bytes": len(StubFeed.snapshot)}
         for label, binary in agent_list(args):
@@ -417,7 +468,7 @@ def resync(args, result):
                 t0 = time.monotonic()
                 agent = w.spawn([binary, "--api", "http://127.0.0.1:8080", "--host-id", "h1", "--host-token-file",
                                  f"{w.dir}/h1.token", "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run",
-                                 "--bpffs-root", w.pins, "--log-level", "warn"], f"{w.dir}/agent.log")
+                                 "--bpffs-root", w.pins, "--log-level", "warn"] + agent_config, f"{w.dir}/agent.log")
                 ok = StubFeed.applied.wait(120)
                 dt = time.monotonic() - t0
                 time.sleep(0.5)  # the peak may come right after the report (checkpoint base)
@@ -444,6 +495,9 @@ def main():
     ap.add_argument("--interval-ms", type=float, default=1.0)
     ap.add_argument("--resync-memberships", type=int, default=100000)
     ap.add_argument("--out", default="convergence.json")
+    ap.add_argument("--seed-bin", help="bench_convergence_seed: seed the view into the API's database, not over HTTP")
+    ap.add_argument("--overlay", default="10.42.0.0/16",
+                    help="the API's ip_pool and the agent's overlay_cidr (100k in view needs a /14)")
     ap.add_argument("--baseline-agent", help="a second agent binary, measured alternately with --agent (A B A B)")
     ap.add_argument("--block", type=int, default=25, help="cycles per agent turn when alternating")
     ap.add_argument("--agent-log-level", default="warn", help="debug: per-change timing spans in the agent's log")

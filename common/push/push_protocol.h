@@ -1,12 +1,18 @@
 // The hosts-table push from the host agent to sandnet-guestd, one table per TCP connection:
 //
 //   agent -> guest:  magic "SNT1" | u32 length (big-endian) | length bytes of table image
+//               or:  magic "SNT2" | u32 length | u32 MTU (big-endian) | table image
 //   guest -> agent:  one status byte (PushStatus)
+//
+// "SNT2" carries the MTU the guest's overlay interface must have (the underlay's minus the
+// VXLAN encapsulation, docs/design-overlay.md); the agent sends it only when this host has the
+// overlay, so a single-host deployment keeps speaking "SNT1" to any guestd.
 //
 // The guest accepts connections only from the host's link-local address, which the datapath
 // lets only the host originate; the table itself is then validated like any file.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -16,7 +22,12 @@
 namespace sandnet::table_push {
 
 inline constexpr std::array<unsigned char, 4> kMagic = {'S', 'N', 'T', '1'};
+inline constexpr std::array<unsigned char, 4> kMagicWithMtu = {'S', 'N', 'T', '2'};
 inline constexpr size_t kHeaderSize = 8;
+inline constexpr size_t kMtuFieldSize = 4;  // after the header of an "SNT2" frame
+// The MTUs a guest takes: IPv4's least reassembly size up to the largest IPv4 packet.
+inline constexpr uint32_t kMinGuestMtu = 576;
+inline constexpr uint32_t kMaxGuestMtu = 65535;
 inline constexpr uint16_t kDefaultPort = 7471;
 inline constexpr std::string_view kDefaultHostAddress = "169.254.0.1";
 inline constexpr uint32_t kMaxTableSize = 16u * 1024u * 1024u;
@@ -31,17 +42,43 @@ enum class PushStatus : uint8_t {
 
 std::string_view to_string(PushStatus status);
 
-inline std::array<unsigned char, kHeaderSize> encode_header(uint32_t length) {
-  return {kMagic[0], kMagic[1], kMagic[2], kMagic[3],
-          static_cast<unsigned char>(length >> 24), static_cast<unsigned char>(length >> 16),
-          static_cast<unsigned char>(length >> 8), static_cast<unsigned char>(length)};
+inline void put_be32(unsigned char* p, uint32_t v) {
+  p[0] = static_cast<unsigned char>(v >> 24);
+  p[1] = static_cast<unsigned char>(v >> 16);
+  p[2] = static_cast<unsigned char>(v >> 8);
+  p[3] = static_cast<unsigned char>(v);
+}
+inline uint32_t get_be32(const unsigned char* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | uint32_t{p[3]};
 }
 
-// The announced length, or nothing when the magic is wrong.
-inline std::optional<uint32_t> decode_header(const std::array<unsigned char, kHeaderSize>& h) {
-  for (size_t i = 0; i < kMagic.size(); i++)
-    if (h[i] != kMagic[i]) return std::nullopt;
-  return (uint32_t{h[4]} << 24) | (uint32_t{h[5]} << 16) | (uint32_t{h[6]} << 8) | uint32_t{h[7]};
+inline std::array<unsigned char, kHeaderSize> encode_header(uint32_t length) {
+  std::array<unsigned char, kHeaderSize> h{kMagic[0], kMagic[1], kMagic[2], kMagic[3]};
+  put_be32(h.data() + 4, length);
+  return h;
+}
+
+// An "SNT2" header and its MTU field.
+inline std::array<unsigned char, kHeaderSize + kMtuFieldSize> encode_header_with_mtu(uint32_t length,
+                                                                                     uint32_t mtu) {
+  std::array<unsigned char, kHeaderSize + kMtuFieldSize> h{kMagicWithMtu[0], kMagicWithMtu[1],
+                                                           kMagicWithMtu[2], kMagicWithMtu[3]};
+  put_be32(h.data() + 4, length);
+  put_be32(h.data() + kHeaderSize, mtu);
+  return h;
+}
+
+struct FrameStart {
+  uint32_t length;
+  bool mtu_follows;  // "SNT2": kMtuFieldSize bytes of MTU come before the table
+};
+
+// The announced length and kind, or nothing when the magic is neither.
+inline std::optional<FrameStart> decode_header(const std::array<unsigned char, kHeaderSize>& h) {
+  bool v1 = std::equal(kMagic.begin(), kMagic.end(), h.begin());
+  bool v2 = std::equal(kMagicWithMtu.begin(), kMagicWithMtu.end(), h.begin());
+  if (!v1 && !v2) return std::nullopt;
+  return FrameStart{get_be32(h.data() + 4), v2};
 }
 
 }  // namespace sandnet::table_push

@@ -92,7 +92,10 @@ PushResult push_table(const PushTarget& target, std::span<const unsigned char> t
     }
   }
   if (!connect_before(sock.fd, *guest, deadline, result.error)) return result;
-  auto header = encode_header(static_cast<uint32_t>(table.size()));
+  auto length = static_cast<uint32_t>(table.size());
+  auto v1 = encode_header(length);
+  auto v2 = encode_header_with_mtu(length, target.mtu.value_or(0));
+  std::span<const unsigned char> header = target.mtu ? std::span<const unsigned char>(v2) : std::span<const unsigned char>(v1);
   if (!write_all(sock.fd, header.data(), header.size(), deadline) ||
       !write_all(sock.fd, table.data(), table.size(), deadline)) {
     result.error = "send failed or timed out";

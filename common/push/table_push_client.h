@@ -18,6 +18,7 @@ struct PushTarget {
   std::optional<std::string> device;         // the guest's tap (SO_BINDTODEVICE)
   std::optional<uint32_t> mark;              // SO_MARK (needs CAP_NET_ADMIN); the datapath's pass
   std::chrono::milliseconds timeout{5000};   // connect + send + reply, all together
+  std::optional<uint32_t> mtu;               // sent in an "SNT2" frame: the guest sets it
 };
 
 struct PushResult {

@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <thread>
 
 #include "guestd/etc_hosts_block.h"
@@ -121,6 +122,10 @@ class PushOverLoopback : public ::testing::Test {
     options.allowed_peer = allowed_peer;
     options.frame_timeout = timeout;
     options.max_table_size = 1 << 20;
+    options.on_mtu = [this](uint32_t mtu, uint32_t local) {
+      std::lock_guard lock(mtu_mu_);
+      mtus_.push_back({mtu, local});
+    };
     installer_ = std::make_unique<guestd::TableInstaller>(guestd::InstallerOptions{table_, std::nullopt});
     server_ = std::make_unique<guestd::PushServer>(options, [this](std::span<const unsigned char> b) {
       return installer_->install(b);
@@ -157,8 +162,15 @@ class PushOverLoopback : public ::testing::Test {
     return n == 1 ? status : -1;
   }
 
+  std::vector<std::pair<uint32_t, uint32_t>> mtus() {
+    std::lock_guard lock(mtu_mu_);
+    return mtus_;
+  }
+
   TempDir dir_;
   std::filesystem::path table_ = dir_.path / "hosts.table";
+  std::mutex mtu_mu_;
+  std::vector<std::pair<uint32_t, uint32_t>> mtus_;  // (MTU, local address) per accepted SNT2
   std::unique_ptr<guestd::TableInstaller> installer_;
   std::unique_ptr<guestd::PushServer> server_;
   std::thread thread_;
@@ -198,6 +210,36 @@ TEST_F(PushOverLoopback, BadInputKeepsOldTable) {
   EXPECT_EQ(read_bytes(table_), good);
   // And the server still serves.
   EXPECT_TRUE(table_push::push_table(target(), standard_table(11)).ok());
+}
+
+// "SNT2" frames carry the overlay MTU: handed on with an accepted table (and the address the
+// push came in on), never with a refused one; an MTU out of range is a bad frame.
+TEST_F(PushOverLoopback, MtuFramesHandTheMtuOnWithAcceptedTablesOnly) {
+  start("127.0.0.1");
+  auto t = target();
+  t.mtu = 1450;
+  ASSERT_TRUE(table_push::push_table(t, standard_table()).ok());
+  ASSERT_EQ(mtus().size(), 1u);
+  EXPECT_EQ(mtus()[0].first, 1450u);
+  EXPECT_EQ(mtus()[0].second, htonl(INADDR_LOOPBACK));
+  Bytes flipped = standard_table(11);
+  flipped[100] ^= 0x40;
+  EXPECT_EQ(table_push::push_table(t, flipped).status, PushStatus::kInvalidTable);
+  EXPECT_EQ(mtus().size(), 1u);
+  for (uint32_t bad : {0u, table_push::kMinGuestMtu - 1, table_push::kMaxGuestMtu + 1}) {
+    auto header = table_push::encode_header_with_mtu(static_cast<uint32_t>(standard_table(12).size()), bad);
+    Bytes frame(header.begin(), header.end());
+    Bytes table = standard_table(12);
+    frame.insert(frame.end(), table.begin(), table.end());
+    EXPECT_EQ(send_raw(frame), static_cast<int>(PushStatus::kBadFrame)) << bad;
+  }
+  auto cut = table_push::encode_header_with_mtu(100, 1450);
+  EXPECT_EQ(send_raw(Bytes(cut.begin(), cut.begin() + 10)), static_cast<int>(PushStatus::kBadFrame));
+  EXPECT_EQ(mtus().size(), 1u);
+  EXPECT_EQ(read_bytes(table_), standard_table());
+  // An "SNT1" push (no overlay) hands no MTU on.
+  EXPECT_TRUE(table_push::push_table(target(), standard_table(13)).ok());
+  EXPECT_EQ(mtus().size(), 1u);
 }
 
 TEST_F(PushOverLoopback, SilentClientTimesOutAndServerMovesOn) {

@@ -367,5 +367,44 @@ TEST_F(OverlayKernel, TheAgentsVxlanDeviceIsMadeCollectMetadataAndAForeignOneIsN
   });
 }
 
+// Kernels without TCX attach through clsact filters, which are not pinned: `purge` finds the
+// overlay devices' filters (no map names their ifindexes) by their programs' maps, and leaves
+// every other filter, another application's or another sandnet root's, where it is.
+TEST_F(OverlayKernel, PurgeInClsactModeRemovesTheOverlayFiltersAndNothingElse) {
+  Netns host(prefix_ + "-pc");
+  const std::string ns = host.name();
+  run_checked({"ip", "-n", ns, "link", "add", "ul0", "type", "veth", "peer", "name", "ul0p"});
+  run_checked({"ip", "-n", ns, "link", "set", "ul0", "up"});
+  run_checked({"ip", "-n", ns, "link", "add", "snvx", "type", "vxlan", "external", "dstport",
+               std::to_string(SN_VXLAN_PORT), "nolearning"});
+  run_checked({"ip", "-n", ns, "link", "set", "snvx", "up"});
+  // Another application's filter on the underlay device.
+  run_checked({"tc", "-n", ns, "qdisc", "add", "dev", "ul0", "clsact"});
+  run_checked({"tc", "-n", ns, "filter", "add", "dev", "ul0", "ingress", "prio", "7", "u32", "match", "u32", "0", "0",
+               "classid", "1:1"});
+  const std::string root = "/sys/fs/bpf/sandnet-test-" + prefix_ + "pc", other = root + "x";
+  Reaper::instance().track_bpffs(root, "");
+  Reaper::instance().track_bpffs(other, "");
+  auto filters = [&](const std::string& dev) {
+    return run_checked({"tc", "-n", ns, "filter", "show", "dev", dev, "ingress"});
+  };
+  in_netns(ns, [&] {
+    dp::AgentConfig config = dp::default_agent_config();
+    config.attach_mode = dp::AttachMode::kClsact;
+    config.overlay_link = {1, if_nametoindex("snvx"), kOverlayMtu, if_nametoindex("ul0")};
+    dp::Datapath datapath(config, root);
+  });
+  EXPECT_NE(filters("snvx").find("overlay_ingress"), std::string::npos) << filters("snvx");
+  EXPECT_NE(filters("ul0").find("underlay_ingres"), std::string::npos) << filters("ul0");
+  // A second datapath (another pin root) in a namespace of its own is no concern of this
+  // purge; one in this namespace is: purging `other`, which holds nothing, removes nothing.
+  in_netns(ns, [&] { dp::purge_datapath(other); });
+  EXPECT_NE(filters("snvx").find("overlay_ingress"), std::string::npos);
+  in_netns(ns, [&] { dp::purge_datapath(root); });
+  EXPECT_EQ(filters("snvx").find("bpf"), std::string::npos) << filters("snvx");
+  EXPECT_EQ(filters("ul0").find("bpf"), std::string::npos) << filters("ul0");
+  EXPECT_NE(filters("ul0").find("u32"), std::string::npos) << "another application's filter stays";
+}
+
 }  // namespace
 }  // namespace sandnet::testing

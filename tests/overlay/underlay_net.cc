@@ -10,12 +10,13 @@ UnderlayNet::UnderlayNet(std::string prefix) : prefix_(std::move(prefix)) {
   run_checked({"ip", "-n", ns_->name(), "link", "set", "br0", "up"});
 }
 
-void UnderlayNet::plug(const std::string& ns, const std::string& tag, const std::string& ip) {
+void UnderlayNet::plug(const std::string& ns, const std::string& tag, const std::string& ip,
+                       const std::string& ifname) {
   const std::string port = prefix_ + "u" + tag;
-  run_checked({"ip", "-n", ns_->name(), "link", "add", port, "type", "veth", "peer", "name", "ul0", "netns", ns});
+  run_checked({"ip", "-n", ns_->name(), "link", "add", port, "type", "veth", "peer", "name", ifname, "netns", ns});
   run_checked({"ip", "-n", ns_->name(), "link", "set", port, "master", "br0", "up"});
-  run_checked({"ip", "-n", ns, "addr", "add", ip + "/24", "dev", "ul0"});
-  run_checked({"ip", "-n", ns, "link", "set", "ul0", "up"});
+  run_checked({"ip", "-n", ns, "addr", "add", ip + "/24", "dev", ifname});
+  run_checked({"ip", "-n", ns, "link", "set", ifname, "up"});
 }
 
 }  // namespace sandnet::testing

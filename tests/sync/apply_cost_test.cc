@@ -1,12 +1,17 @@
 // What one feed change costs the agent's model at 10,000 sandboxes, phase by phase (CPU time
 // of this thread, printed; nothing asserted about times): the bench's attach of B next to A
 // and 9,998 peers. Keeps the per-phase figures in docs/agent.md reproducible without a kernel.
+// SANDNET_APPLY_COST_SANDBOXES=50000 prints the same at another size (docs/design-ochange.md).
 #include <time.h>
+
+#include <cstdlib>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "loader/incremental_planner.h"
 #include "loader/map_plan.h"
+#include "sync/guest_table_index.h"
 #include "sync/guest_tables.h"
 #include "sync/view_to_state.h"
 
@@ -20,7 +25,8 @@ double cpu_ms() {
 }
 
 TEST(ApplyCost, OneAttachAt10kSandboxes) {
-  constexpr int kPeers = 10000;
+  const char* size = std::getenv("SANDNET_APPLY_COST_SANDBOXES");
+  const int kPeers = size ? std::atoi(size) : 10000;
   auto sb_id = [](int i) { return fmt::format("sb_01HZY{:021d}", i); };
   const std::string peers = "net-01HZY000000000000000000001", pair = "net-01HZY000000000000000000002";
   FeedAnswer snap;
@@ -40,32 +46,56 @@ TEST(ApplyCost, OneAttachAt10kSandboxes) {
   dp::TapResolver taps = [](const std::string& name) {
     return std::optional<dp::TapInfo>(dp::TapInfo{name == "tapA" ? 10u : 11u, {}});
   };
-  auto first = dp::plan_update(view_to_state(view, plugs, "h1", config).state, {}, taps, config.capacity);
-  dp::MapImage current = std::move(first.target);
+  dp::DesiredState state = view_to_state(view, plugs, "h1", config).state;  // the reconciler's kept state
+  dp::IncrementalPlanner planner(config.capacity);  // what the agent's Datapath plans with
+  dp::MapImage maps;
+  planner.plan(state, nullptr, maps, taps);
+  dp::MapImage current = maps;  // for plan_update, the whole plan, timed beside it
 
   FeedAnswer attach;  // B joins pair
   attach.revision = 2;
   pair_net.members.push_back(sb_id(1));
   attach.networks = {pair_net};
+  // The feed sends B's record too: its `networks` (within this host's view) gained pair.
+  attach.sandboxes = {view.sandboxes().at(sb_id(1))};
+  attach.sandboxes[0].networks = {pair};
+  GuestTableIndex tables;  // the reconciler's kept tables, built whole before the change
+  for (auto& [id, _] : plugs) tables.table(view, plugs, "h1", id);
   double t0 = cpu_ms();
   auto touched = guests_touched(view, attach, plugs);
+  tables.note_change(view, attach);
+  double t0b = cpu_ms();
   view.apply(attach);
   double t1 = cpu_ms();
-  auto build = view_to_state(view, plugs, "h1", config);
+  // What the reconciler does: the change's delta patches the kept state (sync/reconciler.cc).
+  auto delta = state_delta(view, plugs, "h1", config, {sb_id(1)}, {pair});
+  dp::apply_delta(state, delta);
   double t2 = cpu_ms();
-  auto plan = dp::plan_update(build.state, current, taps, config.capacity);
+  auto plan = planner.plan(state, &delta, maps, taps);
   double t3 = cpu_ms();
   size_t entries = 0;
-  for (auto& id : touched) entries += guest_table(view, plugs, "h1", id)->entries.size();
+  for (auto& id : touched) entries += tables.table(view, plugs, "h1", id)->entries.size();
   double t4 = cpu_ms();
   auto bytes = encode_table(*guest_table(view, plugs, "h1", sb_id(0)), 2);
   double t5 = cpu_ms();
+  auto whole = view_to_state(view, plugs, "h1", config);  // the derivation before issue 19, for comparison
+  double t6 = cpu_ms();
+  auto whole_plan = dp::plan_update(state, current, taps, config.capacity);  // likewise the whole plan
+  double t7 = cpu_ms();
+  EXPECT_EQ(planner.delta_plans(), 1u);
+  EXPECT_EQ(whole_plan.writes(), plan.writes());
+  EXPECT_TRUE(whole_plan.target == maps);
+  double t8 = cpu_ms();
+  for (auto& id : touched) EXPECT_EQ(tables.table(view, plugs, "h1", id)->entries, guest_table(view, plugs, "h1", id)->entries);
+  double t9 = cpu_ms();  // both: the whole build dominates
+  EXPECT_EQ(whole.state.endpoints.size(), state.endpoints.size());
   EXPECT_EQ(touched.size(), 2u);
   EXPECT_GT(plan.writes(), 0u);
   EXPECT_EQ(entries, kPeers + 2u);  // A sees everyone; B sees A and itself
-  fmt::print("one attach at {} sandboxes, CPU ms: view {:.2f}, derive {:.2f}, plan {:.2f} ({} writes), tables {:.2f} "
-             "({} rebuilt), encode A {:.2f} ({} bytes)\n",
-             kPeers, t1 - t0, t2 - t1, t3 - t2, plan.writes(), t4 - t3, touched.size(), t5 - t4, bytes.size());
+  fmt::print("one attach at {} sandboxes, CPU ms: touched {:.2f}, view {:.2f}, derive (delta) {:.2f}, plan {:.2f} ({} writes), "
+             "tables {:.2f} ({} rebuilt), encode A {:.2f} ({} bytes); whole derivation {:.2f}, whole plan {:.2f}, whole tables {:.2f}\n",
+             kPeers, t0b - t0, t1 - t0b, t2 - t1, t3 - t2, plan.writes(), t4 - t3, touched.size(), t5 - t4, bytes.size(),
+             t6 - t5, t7 - t6, t9 - t8);
 }
 
 }  // namespace

@@ -91,6 +91,25 @@ TEST(CheckpointLog, ReplayEqualsTheLiveState) {
   EXPECT_EQ(back->view.to_json(), live.view.to_json());
   EXPECT_EQ(back->plugs, live.plugs);
   EXPECT_EQ(back->unreported_unplugs, live.unreported_unplugs);
+  EXPECT_TRUE(back->log_appendable);
+
+  // A restarted agent appends to that log, with no new base; the next start replays both runs.
+  size_t first_run = back->replayed_records;
+  {
+    CheckpointWriter writer(dir.str());
+    writer.adopt_log(back->log_bytes);
+    for (uint64_t r = 200; r < 230; ++r) {
+      auto change = random_change(rng, r);
+      writer.append(encode_record({.feed = &change}), false);
+      live.view.apply(change);
+    }
+    EXPECT_GT(writer.log_bytes(), back->log_bytes);
+  }
+  back = load_checkpoint(dir.str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->generation, 4u);
+  EXPECT_EQ(back->replayed_records, first_run + 30);
+  EXPECT_EQ(back->view.to_json(), live.view.to_json());
 }
 
 TEST(CheckpointLog, TornTailAndForeignLogAreDropped) {
@@ -111,6 +130,7 @@ TEST(CheckpointLog, TornTailAndForeignLogAreDropped) {
   auto back = load_checkpoint(dir.str());
   ASSERT_TRUE(back);
   EXPECT_EQ(back->replayed_records, 1u);
+  EXPECT_FALSE(back->log_appendable);  // new records must not follow the torn line
   EXPECT_EQ(back->view.revision(), 8u);
   EXPECT_EQ(back->view.sandboxes().count(kC), 0u);
   EXPECT_EQ(back->view.sandboxes().count(kB), 1u);
@@ -126,6 +146,7 @@ TEST(CheckpointLog, TornTailAndForeignLogAreDropped) {
     back = load_checkpoint(dir.str());
     ASSERT_TRUE(back);
     EXPECT_EQ(back->replayed_records, 0u) << text;
+    EXPECT_FALSE(back->log_appendable) << text;
     EXPECT_EQ(back->view.revision(), 7u) << text;
     EXPECT_EQ(back->view.sandboxes().count(kB), 1u) << text;
   }

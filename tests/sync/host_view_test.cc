@@ -75,6 +75,11 @@ TEST(Checkpoint, RoundTrip) {
   c.view.apply_feed(snapshot());
   c.plugs[kA] = {"tap0", "02:00:0a:2a:00:05"};
   c.unreported_unplugs.insert(kB);
+  // Text that is not plain (quotes, backslashes, control and non-ASCII characters) is escaped
+  // in the base, as member ids and names are written outside the JSON library when plain.
+  c.view.apply_feed({{"type", "changes"},
+                     {"revision", 9},
+                     {"networks", {{{"id", "net-\"odd\\"}, {"name", "n\u00e9\n\t"}, {"members", {kA, "m\"x"}}}}}});
   save_checkpoint(dir.string(), c);
   EXPECT_EQ(std::filesystem::status(checkpoint_path(dir.string())).permissions() & std::filesystem::perms::all,
             std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <array>
 #include <atomic>
 #include <future>
 #include <mutex>
@@ -15,6 +16,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common/push/push_protocol.h"
 #include "sync/table_pusher.h"
 #include "tests/integration/harness/poll.h"
 
@@ -51,6 +53,7 @@ class FakeGuestd {
   uint16_t port() const { return port_; }
   int tables() const { return tables_; }
   int stalled() const { return stalled_; }
+  uint32_t last_mtu() const { return last_mtu_; }  // of the last frame: 0 for "SNT1"
   void stall() { stall_ = true; }
   // Lets the held connections go (closed without a status) and answers again.
   void release() {
@@ -73,9 +76,16 @@ class FakeGuestd {
         stalled_++;
         continue;
       }
-      unsigned char header[8];
-      if (recv(c, header, sizeof header, MSG_WAITALL) == 8) {
-        uint32_t n = (uint32_t{header[4]} << 24) | (uint32_t{header[5]} << 16) | (uint32_t{header[6]} << 8) | header[7];
+      std::array<unsigned char, table_push::kHeaderSize> header;
+      if (recv(c, header.data(), header.size(), MSG_WAITALL) == 8) {
+        auto start = table_push::decode_header(header);
+        unsigned char mtu[table_push::kMtuFieldSize];
+        if (!start || (start->mtu_follows && recv(c, mtu, sizeof mtu, MSG_WAITALL) != sizeof mtu)) {
+          close(c);
+          continue;
+        }
+        last_mtu_ = start->mtu_follows ? table_push::get_be32(mtu) : 0;
+        uint32_t n = start->length;
         std::vector<unsigned char> body(n);
         if (recv(c, body.data(), n, MSG_WAITALL) == static_cast<ssize_t>(n)) {
           unsigned char ok = 0;
@@ -89,6 +99,7 @@ class FakeGuestd {
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false}, stall_{false};
   std::atomic<int> tables_{0}, stalled_{0};
+  std::atomic<uint32_t> last_mtu_{0};
   std::mutex mu_;
   std::vector<int> held_;
   std::thread thread_;
@@ -96,6 +107,23 @@ class FakeGuestd {
 
 SharedTable table(const std::string& id, const std::string& ip, const std::string& name) {
   return std::make_shared<const GuestTable>(GuestTable{id, ip, "lo", {{name, ip, {"backend"}}}});
+}
+
+// With the overlay the pusher sends each table in an "SNT2" frame with the guests' MTU; without
+// it, plain "SNT1" (any guestd takes it).
+TEST(TablePusher, TheOverlayMtuTravelsWithEveryTable) {
+  FakeGuestd guest("127.0.0.2", 0);
+  std::map<std::string, SharedTable> tables{{"a", table("a", "127.0.0.2", "brave-otter")}};
+  {
+    TablePusher pusher({.host_link_local = "127.0.0.1", .port = guest.port(), .guest_mtu = 1450});
+    pusher.update(tables, 1, {});
+    ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] { return guest.tables() == 1; }));
+    EXPECT_EQ(guest.last_mtu(), 1450u);
+  }
+  TablePusher plain({.host_link_local = "127.0.0.1", .port = guest.port()});
+  plain.update(tables, 2, {});
+  ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] { return guest.tables() == 2; }));
+  EXPECT_EQ(guest.last_mtu(), 0u);
 }
 
 TEST(TablePusher, AStalledGuestDelaysNeitherTheCallerNorAnotherGuest) {

@@ -1,5 +1,6 @@
-#include "api/sqlite_schema.h"
+#include "api/sqlite_migrations.h"
 
+#include "api/sql_transaction.h"
 #include "api/sqlite_conn.h"
 
 namespace sandnet::api {
@@ -9,12 +10,16 @@ namespace sandnet::api {
 // Ids are "<prefix><ULID>", so ORDER BY id is creation order: stable pagination.
 namespace {
 
-const char* const kSchema = R"sql(
+// Version 1: the schema as the last release before versioned migrations left it (the same
+// tables as PostgreSQL's version 1). Written with IF NOT EXISTS, unlike later steps, because
+// adopting an unversioned file runs it too (adopt_unversioned below): there every statement
+// finds its table and changes nothing.
+const char* const kV1 = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   name  TEXT PRIMARY KEY,
   value INTEGER NOT NULL
 );
-INSERT OR IGNORE INTO meta(name, value) VALUES ('schema_version', 1), ('revision', 0);
+INSERT OR IGNORE INTO meta(name, value) VALUES ('revision', 0), ('feed_log_floor', 0);
 
 CREATE TABLE IF NOT EXISTS users (
   id         INTEGER PRIMARY KEY,
@@ -47,6 +52,7 @@ CREATE TABLE IF NOT EXISTS sandboxes (
   status     TEXT NOT NULL,
   ip         TEXT NOT NULL,
   host       TEXT NOT NULL DEFAULT '',
+  mac        TEXT NOT NULL DEFAULT '',
   created_at TEXT NOT NULL,
   revision   INTEGER NOT NULL,
   UNIQUE (user_id, name)
@@ -139,12 +145,15 @@ CREATE TABLE IF NOT EXISTS network_hosts (
   PRIMARY KEY (network_id, host)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS network_hosts_by_host ON network_hosts(host, network_id);
--- The feed follower reads every host's change rows after a revision (feed_delta.h).
-CREATE INDEX IF NOT EXISTS change_hosts_by_revision ON change_hosts(revision);
-CREATE INDEX IF NOT EXISTS view_edges_by_revision ON view_edges(revision);
 )sql";
 
-bool has_row(SqliteConn& conn, const char* sql) { return conn.prepare(sql).step(); }
+bool has_row(SqliteConn& conn, const std::string& sql) { return conn.prepare(sql).step(); }
+
+bool has_table(SqliteConn& conn, const char* table) {
+  Stmt s = conn.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+  s.bind(1, std::string_view(table));
+  return s.step();
+}
 
 bool has_column(SqliteConn& conn, const char* table, const char* column) {
   Stmt s = conn.prepare(std::string("SELECT 1 FROM pragma_table_info('") + table +
@@ -153,34 +162,88 @@ bool has_column(SqliteConn& conn, const char* table, const char* column) {
   return s.step();
 }
 
+// Version 2 (PostgreSQL's too): the feed follower reads every host's change rows after a
+// revision (feed_delta.h); without these it would scan the whole retained log.
+const char* const kV2 = R"sql(
+CREATE INDEX change_hosts_by_revision ON change_hosts(revision);
+CREATE INDEX view_edges_by_revision ON view_edges(revision);
+)sql";
+
+int applied_version(SqliteConn& conn) {
+  Stmt s = conn.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  s.step();
+  return static_cast<int>(s.int_at(0));
+}
+
+void record(SqliteConn& conn, int version) {
+  conn.prepare("INSERT INTO schema_migrations(version, applied_at) VALUES (?, datetime('now'))")
+      .bind(1, int64_t{version})
+      .run();
+}
+
+// A file written before versioned migrations (a meta table, no schema_migrations) is brought
+// to version 1 and recorded there. For a file the last unversioned release wrote nothing
+// changes but the version row (and the unused 'schema_version' meta row goes); older files
+// get what that release's idempotent schema code gave them.
+void adopt_unversioned(SqliteConn& conn) {
+  // Files from before the host feed: a log floor at their current revision (their earlier
+  // changes have no host rows, so older feeds resync). Before kV1, whose default floor is 0.
+  conn.exec("INSERT OR IGNORE INTO meta(name, value) SELECT 'feed_log_floor', value"
+            " FROM meta WHERE name = 'revision'");
+  conn.exec(kV1);
+  if (!has_column(conn, "sandboxes", "mac")) {
+    conn.exec("ALTER TABLE sandboxes ADD COLUMN mac TEXT NOT NULL DEFAULT ''");
+  }
+  // Added with tenant quotas; addresses released before it count against no one.
+  if (!has_column(conn, "ip_addresses", "released_by")) {
+    conn.exec("ALTER TABLE ip_addresses ADD COLUMN released_by INTEGER");
+  }
+  if (!has_row(conn, "SELECT 1 FROM network_hosts LIMIT 1")) {
+    conn.exec("INSERT INTO network_hosts(network_id, host, members)"
+              " SELECT m.network_id, s.host, COUNT(*) FROM members m"
+              " JOIN sandboxes s ON s.id = m.sandbox_id WHERE s.host != ''"
+              " GROUP BY m.network_id, s.host");
+  }
+  conn.exec("DELETE FROM meta WHERE name = 'schema_version'");
+  record(conn, 1);
+}
+
+// The file's version inside the caller's write transaction: creates schema_migrations, and
+// adopts an unversioned file, first.
+int versioned(SqliteConn& conn) {
+  if (has_table(conn, "schema_migrations")) return applied_version(conn);
+  bool unversioned = has_table(conn, "meta");
+  conn.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
+  if (unversioned) adopt_unversioned(conn);
+  return applied_version(conn);
+}
+
 }  // namespace
 
-void apply_sqlite_schema(SqliteConn& conn) {
-  conn.exec("BEGIN IMMEDIATE");
-  try {
-    conn.exec(kSchema);
-    // Added with the host feed; older files get the column and a log floor at their current
-    // revision (their earlier changes have no host rows, so older feeds resync).
-    if (!has_column(conn, "sandboxes", "mac")) {
-      conn.exec("ALTER TABLE sandboxes ADD COLUMN mac TEXT NOT NULL DEFAULT ''");
-    }
-    // Added with tenant quotas; addresses released before it count against no one.
-    if (!has_column(conn, "ip_addresses", "released_by")) {
-      conn.exec("ALTER TABLE ip_addresses ADD COLUMN released_by INTEGER");
-    }
-    conn.exec("INSERT OR IGNORE INTO meta(name, value) SELECT 'feed_log_floor', value"
-              " FROM meta WHERE name = 'revision'");
-    if (!has_row(conn, "SELECT 1 FROM network_hosts LIMIT 1")) {
-      conn.exec("INSERT INTO network_hosts(network_id, host, members)"
-                " SELECT m.network_id, s.host, COUNT(*) FROM members m"
-                " JOIN sandboxes s ON s.id = m.sandbox_id WHERE s.host != ''"
-                " GROUP BY m.network_id, s.host");
-    }
-    conn.exec("COMMIT");
-  } catch (...) {
-    conn.exec("ROLLBACK");
-    throw;
+const std::vector<MigrationStep>& sqlite_migrations() {
+  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}};
+  return steps;
+}
+
+int sqlite_schema_version(SqliteConn& conn) {
+  return has_table(conn, "schema_migrations") ? applied_version(conn) : 0;
+}
+
+int migrate_sqlite(SqliteConn& conn) {
+  int applied = 0;
+  for (const MigrationStep& step : sqlite_migrations()) {
+    // BEGIN IMMEDIATE takes the file's write lock before the version is read: a second
+    // process waits (busy_timeout) and then reads the version the first one committed.
+    in_sql_transaction(conn, "BEGIN IMMEDIATE", [&] {
+      int current = versioned(conn);
+      refuse_newer_schema(current, sqlite_migrations());
+      if (step.version <= current) return;
+      conn.exec(step.sql);
+      record(conn, step.version);
+      ++applied;
+    });
   }
+  return applied;
 }
 
 }  // namespace sandnet::api
