@@ -5,10 +5,13 @@
 namespace sandnet::api {
 
 void AppliedTracker::load(const std::vector<std::pair<std::string, int64_t>>& applied) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (const auto& [host, revision] : applied) {
-    applied_[host] = std::max(applied_[host], revision);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [host, revision] : applied) {
+      applied_[host] = std::max(applied_[host], revision);
+    }
   }
+  cv_.notify_all();  // reports another replica stored may release waiters here
 }
 
 int64_t AppliedTracker::report(const std::string& host, int64_t revision) {

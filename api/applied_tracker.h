@@ -18,6 +18,7 @@ class AppliedTracker {
  public:
   using Deadline = std::chrono::steady_clock::time_point;
 
+  // Stored values (at start, and those other replicas stored: feed_follower.h); monotonic.
   void load(const std::vector<std::pair<std::string, int64_t>>& applied);
   // Monotonic: a smaller revision is ignored. Returns the host's applied revision after it.
   int64_t report(const std::string& host, int64_t revision);

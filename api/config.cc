@@ -82,6 +82,12 @@ void apply_config_file(const std::string& path, ServeConfig& config) {
       config.server.request_timeout_seconds = typed(value, key, uint).get<int>();
     } else if (key == "keep_alive_timeout_seconds") {
       config.server.keep_alive_timeout_seconds = typed(value, key, uint).get<int>();
+    } else if (key == "feed_follower") {
+      config.server.feed_follower = typed(value, key, json::value_t::boolean).get<bool>();
+    } else if (key == "feed_recheck_ms") {
+      config.server.feed_recheck_ms = typed(value, key, uint).get<int>();
+    } else if (key == "applied_persist_ms") {
+      config.server.applied_persist_ms = typed(value, key, uint).get<int>();
     } else if (key == "max_waits_per_caller") {
       config.server.max_waits_per_caller = typed(value, key, uint).get<int>();
     } else if (key == "quota_networks") {
@@ -133,6 +139,10 @@ void finalize(ServeConfig& config) {
   if (o.request_timeout_seconds < 1 || o.keep_alive_timeout_seconds < 1) {
     throw std::runtime_error("request_timeout_seconds and keep_alive_timeout_seconds must be >= 1");
   }
+  if (o.feed_recheck_ms < 10 || o.feed_recheck_ms > 600000) {
+    throw std::runtime_error("feed_recheck_ms must be 10-600000");
+  }
+  if (o.applied_persist_ms > 600000) throw std::runtime_error("applied_persist_ms must be <= 600000");
   if (o.max_waits_per_caller < 1) throw std::runtime_error("max_waits_per_caller must be >= 1");
   if (config.server.threads < 1 || config.server.threads > 1024) {
     throw std::runtime_error("threads must be 1-1024");

@@ -1,7 +1,6 @@
 #include "api/host_view.h"
 
 #include <algorithm>
-#include <set>
 #include <unordered_map>
 
 namespace sandnet::api {
@@ -13,17 +12,18 @@ namespace {
 // Memoized "is this network in the host's view now".
 class ViewMembership {
  public:
-  ViewMembership(ReadTx& tx, const std::string& host) : tx_(tx), host_(host) {}
+  ViewMembership(ViewRecords& records, const std::string& host)
+      : records_(records), host_(host) {}
 
   bool network(const std::string& id) {
     auto it = memo_.find(id);
     if (it != memo_.end()) return it->second;
-    return memo_[id] = tx_.network_in_view(host_, id);
+    return memo_[id] = records_.network_in_view(host_, id);
   }
 
   // The sandbox restricted to the view, or nullopt when it is not (or no longer) in it.
   std::optional<ViewSandbox> sandbox(const std::string& id) {
-    std::optional<ViewSandbox> sb = tx_.view_sandbox(id);
+    std::optional<ViewSandbox> sb = records_.view_sandbox(id);
     if (!sb) return std::nullopt;
     std::erase_if(sb->networks, [&](const std::string& n) { return !network(n); });
     if (sb->host != host_ && sb->networks.empty()) return std::nullopt;
@@ -31,41 +31,58 @@ class ViewMembership {
   }
 
  private:
-  ReadTx& tx_;
+  ViewRecords& records_;
   const std::string& host_;
   std::unordered_map<std::string, bool> memo_;
 };
 
+// The transaction's current records.
+class TxRecords final : public ViewRecords {
+ public:
+  explicit TxRecords(ReadTx& tx) : tx_(tx) {}
+  bool network_in_view(const std::string& host, const std::string& network_id) override {
+    return tx_.network_in_view(host, network_id);
+  }
+  std::optional<ViewSandbox> view_sandbox(const std::string& id) override {
+    return tx_.view_sandbox(id);
+  }
+  std::optional<ViewNetwork> view_network(const std::string& id) override {
+    return tx_.view_network(id);
+  }
+
+ private:
+  ReadTx& tx_;
+};
+
 }  // namespace
 
-ViewChanges compute_view_changes(ReadTx& tx, const std::string& host, int64_t since) {
+void ViewCandidates::add(const Change& c) {
+  if (!c.sandbox_id.empty()) sandboxes.insert(c.sandbox_id);
+  if (!c.network_id.empty()) networks.insert(c.network_id);
+}
+
+ViewChanges assemble_view_changes(ViewRecords& records, const std::string& host,
+                                  int64_t revision, ViewCandidates candidates) {
   ViewChanges out;
-  out.revision = tx.current_revision();
-  std::set<std::string> sandbox_ids, network_ids;  // candidates: changed, entered or left
-  for (const Change& c : tx.host_changes_since(host, since)) {
-    if (!c.sandbox_id.empty()) sandbox_ids.insert(c.sandbox_id);
-    if (!c.network_id.empty()) network_ids.insert(c.network_id);
-  }
+  out.revision = revision;
   // A network that entered the view brings all its members; one that left may take members
   // with it, or shorten the networks list of members that stay.
-  std::set<std::string> crossed;
-  for (const ViewEdge& e : tx.host_edges_since(host, since)) crossed.insert(e.network_id);
-  for (const std::string& id : crossed) {
-    network_ids.insert(id);
-    if (std::optional<ViewNetwork> n = tx.view_network(id)) {
-      sandbox_ids.insert(n->members.begin(), n->members.end());
+  for (const std::string& id : candidates.crossed) {
+    candidates.networks.insert(id);
+    if (std::optional<ViewNetwork> n = records.view_network(id)) {
+      candidates.sandboxes.insert(n->members.begin(), n->members.end());
     }
   }
-  ViewMembership view(tx, host);
-  for (const std::string& id : network_ids) {
-    std::optional<ViewNetwork> n = view.network(id) ? tx.view_network(id) : std::nullopt;
+  ViewMembership view(records, host);
+  for (const std::string& id : candidates.networks) {
+    std::optional<ViewNetwork> n = view.network(id) ? records.view_network(id) : std::nullopt;
     if (n) {
       out.networks.push_back(std::move(*n));
     } else {
       out.removed_networks.push_back(id);
     }
   }
-  for (const std::string& id : sandbox_ids) {
+  for (const std::string& id : candidates.sandboxes) {
     if (std::optional<ViewSandbox> sb = view.sandbox(id)) {
       out.sandboxes.push_back(std::move(*sb));
     } else {
@@ -73,6 +90,15 @@ ViewChanges compute_view_changes(ReadTx& tx, const std::string& host, int64_t si
     }
   }
   return out;
+}
+
+ViewChanges compute_view_changes(ReadTx& tx, const std::string& host, int64_t since) {
+  int64_t revision = tx.current_revision();
+  ViewCandidates candidates;
+  for (const Change& c : tx.host_changes_since(host, since)) candidates.add(c);
+  for (const ViewEdge& e : tx.host_edges_since(host, since)) candidates.crossed.insert(e.network_id);
+  TxRecords records(tx);
+  return assemble_view_changes(records, host, revision, std::move(candidates));
 }
 
 json view_sandbox_json(const ViewSandbox& s) {

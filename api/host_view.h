@@ -2,6 +2,8 @@
 // View of host H: every sandbox placed on H, every network with a member placed on H, and
 // every member of those networks. A sandbox's "networks" lists only networks in the view.
 #pragma once
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,28 @@ struct ViewChanges {
            removed_networks.empty();
   }
 };
+
+// Where the view computation reads current records: a transaction (compute_view_changes),
+// or the feed follower's records read in one batch for a delta (feed_delta.cc).
+class ViewRecords {
+ public:
+  virtual ~ViewRecords() = default;
+  virtual bool network_in_view(const std::string& host, const std::string& network_id) = 0;
+  // With all its networks / all its members in attach order.
+  virtual std::optional<ViewSandbox> view_sandbox(const std::string& id) = 0;
+  virtual std::optional<ViewNetwork> view_network(const std::string& id) = 0;
+};
+
+// What may have changed in one host's view since its revision: ids named by the changes that
+// touched it, and networks that entered or left it (all their members are candidates too).
+struct ViewCandidates {
+  std::set<std::string> sandboxes, networks, crossed;
+  void add(const Change& c);
+};
+
+// The candidates judged against the records as they are at `revision`.
+ViewChanges assemble_view_changes(ViewRecords& records, const std::string& host,
+                                  int64_t revision, ViewCandidates candidates);
 
 // What a host that holds its view at `since` must apply to hold it at tx's revision. Reads
 // only the changes that touched the host (change_hosts), so the cost follows the change,

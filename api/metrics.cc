@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "api/statement_counter.h"
+
 namespace sandnet::api {
 namespace {
 
@@ -39,6 +41,9 @@ std::string Metrics::render() const {
     out += h.render("sandnet_api_request_duration_seconds",
                     fmt::format("route=\"{}\",method=\"{}\"", route, method));
   }
+  out += "# HELP sandnet_api_store_statements_total SQL statements the store executed.\n";
+  out += "# TYPE sandnet_api_store_statements_total counter\n";
+  out += fmt::format("sandnet_api_store_statements_total {}\n", statements_executed());
   return out;
 }
 

@@ -1,5 +1,6 @@
 // Prometheus text exposition (format 0.0.4) of request counts by route template, method and
-// status code, and a request-latency histogram by route template and method.
+// status code, a request-latency histogram by route template and method, and the SQL
+// statements the store executed (statement_counter.h).
 #pragma once
 #include <cstdint>
 #include <map>

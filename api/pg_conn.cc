@@ -4,6 +4,8 @@
 
 #include <cstdlib>
 
+#include "api/statement_counter.h"
+
 namespace sandnet::api {
 namespace {
 
@@ -79,6 +81,7 @@ PgConn::~PgConn() {
 }
 
 PgResult PgConn::exec(const std::string& sql, const std::vector<PgParam>& params) {
+  count_statement();
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const PgParam& p : params) values.push_back(p.value() ? p.value()->c_str() : nullptr);
@@ -94,6 +97,7 @@ PgResult PgConn::exec(const std::string& sql, const std::vector<PgParam>& params
 }
 
 void PgConn::exec_script(const std::string& sql) {
+  count_statement();
   pg_result* r = PQexec(conn_, sql.c_str());
   ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
@@ -105,5 +109,17 @@ void PgConn::exec_script(const std::string& sql) {
 }
 
 bool PgConn::ok() const { return conn_ && PQstatus(conn_) == CONNECTION_OK; }
+
+int PgConn::socket() const { return PQsocket(conn_); }
+
+std::vector<std::string> PgConn::notifications() {
+  if (PQconsumeInput(conn_) == 0 || !ok()) throw error_from(conn_, nullptr);
+  std::vector<std::string> channels;
+  while (PGnotify* n = PQnotifies(conn_)) {
+    channels.emplace_back(n->relname);
+    PQfreemem(n);
+  }
+  return channels;
+}
 
 }  // namespace sandnet::api

@@ -72,6 +72,12 @@ class PgConn {
   // false once the link to the server is broken: the pool drops such a connection.
   bool ok() const;
 
+  // For a LISTENing connection (pg_listener.h): the socket to poll, and the channels
+  // notified since the last call (reads what the server sent; throws PgError when the link
+  // broke).
+  int socket() const;
+  std::vector<std::string> notifications();
+
  private:
   pg_conn* conn_ = nullptr;
 };

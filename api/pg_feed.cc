@@ -69,6 +69,7 @@ int64_t PgTx::compact_log(int64_t keep) {
 }
 
 void PgTx::set_host_applied(const std::string& host, int64_t revision) {
+  applied_written_ = true;
   q("INSERT INTO host_applied(host_id, revision, at) VALUES ($1, $2, $3)"
     " ON CONFLICT (host_id) DO UPDATE SET revision = excluded.revision, at = excluded.at"
     " WHERE excluded.revision > host_applied.revision",

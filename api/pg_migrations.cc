@@ -136,6 +136,13 @@ CREATE TABLE network_hosts (
 CREATE INDEX network_hosts_by_host ON network_hosts(host, network_id);
 )sql";
 
+// Version 2: the feed follower reads every host's change rows after a revision
+// (feed_delta.h); without these it would scan the whole retained log on every read.
+const char* const kV2 = R"sql(
+CREATE INDEX change_hosts_by_revision ON change_hosts(revision);
+CREATE INDEX view_edges_by_revision ON view_edges(revision);
+)sql";
+
 int applied_version(PgConn& conn) {
   PgResult r = conn.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   return static_cast<int>(r.int_at(0, 0));
@@ -144,7 +151,7 @@ int applied_version(PgConn& conn) {
 }  // namespace
 
 const std::vector<MigrationStep>& pg_migrations() {
-  static const std::vector<MigrationStep> steps = {{1, kV1}};
+  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}};
   return steps;
 }
 

@@ -4,10 +4,18 @@
 
 #include "api/clock.h"
 #include "api/pg_conn.h"
+#include "api/pg_listener.h"
 #include "api/pg_migrations.h"
 #include "api/pg_tx.h"
 
 namespace sandnet::api {
+namespace {
+
+// LISTEN/NOTIFY channels (pokes with an empty payload).
+const char* const kRevisionChannel = "sandnet_revision";
+const char* const kAppliedChannel = "sandnet_applied";
+
+}  // namespace
 
 class PgStore::Lease {
  public:
@@ -106,6 +114,11 @@ void PgStore::write(const std::function<void(WriteTx&)>& fn) {
       // replica until it ends (docs/design-postgres.md).
       conn->exec("SELECT value FROM meta WHERE name = 'revision' FOR UPDATE");
       fn(tx);
+      // Pokes for the other replicas' followers, delivered at commit (and never on
+      // rollback). NOTIFY takes a cluster-wide lock at commit: only writes that changed
+      // something the followers read send one.
+      if (tx.taken_revision() != 0) conn->exec("SELECT pg_notify($1, '')", {kRevisionChannel});
+      if (tx.applied_written()) conn->exec("SELECT pg_notify($1, '')", {kAppliedChannel});
     });
   });
   if (commit_listener_ && tx.taken_revision() != 0) {
@@ -117,6 +130,17 @@ void PgStore::write(const std::function<void(WriteTx&)>& fn) {
 void PgStore::set_commit_listener(CommitListener listener) {
   std::lock_guard<std::mutex> lock(write_mu_);
   commit_listener_ = std::move(listener);
+}
+
+bool PgStore::watch_remote_commits(RemoteCommitListener listener) {
+  remote_listener_.reset();  // joins the old thread first
+  if (!listener) return true;
+  remote_listener_ = std::make_unique<PgListener>(
+      uri_, std::vector<std::string>{kRevisionChannel, kAppliedChannel},
+      [listener](const std::string& channel) {
+        listener(channel == kAppliedChannel ? RemoteCommit::kApplied : RemoteCommit::kRevision);
+      });
+  return true;
 }
 
 UserId PgStore::create_user(const std::string& name) {

@@ -13,6 +13,7 @@
 namespace sandnet::api {
 
 class PgConn;
+class PgListener;
 
 class PgStore final : public Store {
  public:
@@ -44,6 +45,9 @@ class PgStore final : public Store {
   bool revoke_host(const std::string& host_id) override;
   int64_t compact_change_log(int64_t keep_revisions) override;
   void set_commit_listener(CommitListener listener) override;
+  // LISTENs on a dedicated connection; every write transaction that takes a revision (or
+  // stores applied revisions) NOTIFYs inside itself, so the poke is sent only if it commits.
+  bool watch_remote_commits(RemoteCommitListener listener) override;
   StoreHealth health() override;
 
  private:
@@ -60,6 +64,7 @@ class PgStore final : public Store {
   // process's revisions in order.
   std::mutex write_mu_;
   CommitListener commit_listener_;
+  std::unique_ptr<PgListener> remote_listener_;
 };
 
 }  // namespace sandnet::api

@@ -36,6 +36,14 @@ class PgTx : public WriteTx {
   std::vector<std::string> member_hosts(const std::string& network_id) override;
   std::vector<std::pair<std::string, int64_t>> applied_revisions() override;
 
+  // The feed follower's batch reads (pg_follower_reads.cc).
+  std::vector<HostChange> host_changes_after(int64_t revision) override;
+  std::vector<HostEdge> host_edges_after(int64_t revision) override;
+  std::vector<ViewSandbox> view_sandboxes(const std::vector<std::string>& ids) override;
+  std::vector<ViewNetwork> view_networks(const std::vector<std::string>& ids) override;
+  std::vector<std::pair<std::string, std::string>> network_hosts_of(
+      const std::vector<std::string>& network_ids) override;
+
   Network create_network(UserId user, const std::string& name) override;
   void delete_network(const std::string& network_id) override;
   Sandbox create_sandbox(UserId user, const std::string& id, const std::string& name,
@@ -57,6 +65,8 @@ class PgTx : public WriteTx {
   // 0 when this transaction changed nothing; else its revision and the hosts it touched.
   int64_t taken_revision() const { return revision_; }
   const std::set<std::string>& touched_hosts() const { return touched_hosts_; }
+  // Whether set_host_applied ran (the store then pokes other replicas).
+  bool applied_written() const { return applied_written_; }
 
   // Drops log entries at or below `revision - keep`; returns the floor (pg_feed.cc).
   int64_t compact_log(int64_t keep);
@@ -85,6 +95,7 @@ class PgTx : public WriteTx {
   int64_t revision_ = 0;
   int64_t change_seq_ = 0;
   std::set<std::string> touched_hosts_;
+  bool applied_written_ = false;
 };
 
 }  // namespace sandnet::api

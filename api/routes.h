@@ -11,6 +11,7 @@
 #include "api/applied_tracker.h"
 #include "api/change_notifier.h"
 #include "api/datapath_limits.h"
+#include "api/feed_follower.h"
 #include "api/ipam.h"
 #include "api/router.h"
 #include "api/store.h"
@@ -52,6 +53,8 @@ struct RouteEnv {
   WaitSlots& wait_slots;
   DatapathLimits limits;
   TenantQuotas quotas;
+  // The shared feed poll (feed_follower.h); null: every long-poll reads the store itself.
+  FeedFollower* follower = nullptr;
 };
 
 // "user:<id>" or "host:<id>": who a request counts against (wait slots, request rates).

@@ -1,6 +1,8 @@
 // Host-agent routes (X-Host-Token): GET /v1/hosts/{host}/feed, POST .../sandboxes/{sb}/plug,
 // POST .../sandboxes/{sb}/unplug, POST .../applied. See docs/host-feed.md.
+#include <algorithm>
 #include <chrono>
+#include <optional>
 
 #include "api/api_error.h"
 #include "api/host_view.h"
@@ -29,9 +31,17 @@ std::optional<json> feed_answer(ReadTx& tx, const std::string& host, int64_t sin
   return changes_json(changes);
 }
 
-Reply feed(RouteEnv& env, Call& call) {
-  FeedQuery q = parse_feed_query(call.req.params);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(q.timeout);
+using Clock = std::chrono::steady_clock;
+
+Reply no_changes(int64_t revision) {
+  ViewChanges none;
+  none.revision = revision;  // every revision up to here was checked: nothing for this host
+  return {200, jsend_success(changes_json(none))};
+}
+
+// Without the follower: every wake re-reads the store, which is the truth (the notifier
+// only says when to look). Kept as the fan-out bench's baseline (feed_follower: false).
+Reply feed_per_request(RouteEnv& env, Call& call, const FeedQuery& q, Clock::time_point deadline) {
   int64_t seen = 0;
   std::optional<json> answer;
   auto check = [&] {
@@ -44,15 +54,70 @@ Reply feed(RouteEnv& env, Call& call) {
     throw ApiError(503, "too_many_waiters", "every long-poll slot is taken; retry shortly", {},
                    1);
   }
-  // Woken only by commits that touched this host; each wake re-reads the store, which is
-  // the truth (the notifier only says when to look).
+  // Woken only by commits that touched this host.
   while (env.notifier.wait(call.host, seen, deadline) == ChangeNotifier::Wake::kRelevant) {
     check();
     if (answer) return {200, jsend_success(std::move(*answer))};
   }
-  ViewChanges none;
-  none.revision = seen;  // every revision up to here was checked: nothing for this host
-  return {200, jsend_success(changes_json(none))};
+  return no_changes(seen);
+}
+
+// A host behind the follower whose revision the store's log no longer reaches gets a
+// snapshot, as without the follower, even while the follower still keeps the changes.
+bool below_log_floor(RouteEnv& env, int64_t since) {
+  if (since == 0 || since >= env.follower->known()) return false;
+  int64_t floor = 0;
+  env.store.read([&](ReadTx& tx) { floor = tx.feed_log_floor(); });
+  return since < floor;
+}
+
+// With the follower: a host at the revision the follower knows waits without a query and
+// takes its answer from the follower's shared read; anything else asks the store once
+// (feed_answer, the same as without the follower), then waits on the follower from there.
+Reply feed_followed(RouteEnv& env, Call& call, const FeedQuery& q, Clock::time_point deadline) {
+  int64_t since = q.since;
+  bool from_client = true;  // not yet checked against the store (it may be ahead of it)
+  bool ask = below_log_floor(env, since);
+  std::optional<WaitSlots::Slot> slot;
+  Clock::time_point until = Clock::now();  // the first pass does not wait for changes...
+  // ...only, briefly, for the follower to read this replica's own acknowledged writes.
+  Clock::time_point catch_up = std::min(deadline, until + std::chrono::seconds(2));
+  while (true) {
+    ViewChanges changes;
+    FeedFollower::Outcome outcome =
+        ask ? FeedFollower::Outcome::kAsk
+            : env.follower->wait(call.host, since, until, catch_up, changes);
+    ask = false;
+    if (outcome == FeedFollower::Outcome::kAnswer) {
+      return {200, jsend_success(changes_json(changes))};
+    }
+    if (outcome == FeedFollower::Outcome::kShutdown) return no_changes(since);
+    if (outcome == FeedFollower::Outcome::kAsk ||
+        (outcome == FeedFollower::Outcome::kBehind && from_client)) {
+      std::optional<json> answer;
+      int64_t seen = since;
+      env.store.read([&](ReadTx& tx) { answer = feed_answer(tx, call.host, since, seen); });
+      if (answer) return {200, jsend_success(std::move(*answer))};
+      since = seen;
+      from_client = false;
+      continue;
+    }
+    // kNothing, or kBehind for a checked revision: wait (once) until the deadline.
+    if (slot || q.timeout == 0) return no_changes(since);
+    slot.emplace(env.wait_slots, caller_name(call));
+    if (!slot->acquired()) {
+      throw ApiError(503, "too_many_waiters", "every long-poll slot is taken; retry shortly",
+                     {}, 1);
+    }
+    until = deadline;
+  }
+}
+
+Reply feed(RouteEnv& env, Call& call) {
+  FeedQuery q = parse_feed_query(call.req.params);
+  auto deadline = Clock::now() + std::chrono::seconds(q.timeout);
+  if (env.follower) return feed_followed(env, call, q, deadline);
+  return feed_per_request(env, call, q, deadline);
 }
 
 // Path sandbox ids only: hosts see sandboxes of every tenant, by id.

@@ -143,11 +143,27 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
       env_{store_,       options_.ipam,   *notifier_,     applied_,
            wait_slots_,  options_.limits, options_.quotas} {
   store_.read([&](ReadTx& tx) { applied_.load(tx.applied_revisions()); });
-  applied_persister_ =
-      std::make_unique<AppliedPersister>(store_, applied_, std::chrono::seconds(1));
+  if (options_.feed_follower) {
+    follower_ = std::make_unique<FeedFollower>(
+        store_, applied_,
+        FeedFollower::Options{std::chrono::milliseconds(options_.feed_recheck_ms)});
+    env_.follower = follower_.get();
+  }
   store_.set_commit_listener([this](int64_t revision, const std::vector<std::string>& hosts) {
     notifier_->publish(revision, hosts);
+    if (follower_) follower_->committed(revision);
   });
+  bool shared = follower_ && store_.watch_remote_commits([this](Store::RemoteCommit kind) {
+    if (kind == Store::RemoteCommit::kApplied) {
+      follower_->poke_applied();
+    } else {
+      follower_->poke();
+    }
+  });
+  int persist_ms = options_.applied_persist_ms > 0 ? options_.applied_persist_ms
+                                                   : (shared ? 100 : 1000);
+  applied_persister_ = std::make_unique<AppliedPersister>(store_, applied_,
+                                                          std::chrono::milliseconds(persist_ms));
   if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
     tls_.reset(tls_context(options_.tls_cert, options_.tls_key));
   }
@@ -196,12 +212,26 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
   router_.add("GET", "/metrics", {false, [this](Call&) {
                 Reply r;
                 r.text = metrics_.render();
+                if (follower_) {
+                  r.text += fmt::format(
+                      "# HELP sandnet_api_feed_waiting Feed long-polls waiting on the shared poll.\n"
+                      "# TYPE sandnet_api_feed_waiting gauge\nsandnet_api_feed_waiting {}\n"
+                      "# HELP sandnet_api_feed_revision Newest revision the shared poll has read.\n"
+                      "# TYPE sandnet_api_feed_revision gauge\nsandnet_api_feed_revision {}\n"
+                      "# HELP sandnet_api_committed_revision Newest revision this replica committed.\n"
+                      "# TYPE sandnet_api_committed_revision gauge\n"
+                      "sandnet_api_committed_revision {}\n",
+                      follower_->waiting(), follower_->known(), follower_->committed());
+                }
                 return r;
               }});
   install_handlers();
 }
 
-ApiServer::~ApiServer() { store_.set_commit_listener(nullptr); }
+ApiServer::~ApiServer() {
+  store_.set_commit_listener(nullptr);
+  store_.watch_remote_commits(nullptr);
+}
 
 Reply ApiServer::dispatch(const httplib::Request& req) {
   ApiRouter::Match match = router_.match(req.method, req.path);
@@ -392,6 +422,7 @@ void ApiServer::run() {
 void ApiServer::stop() {
   // Waiting requests answer now, so that stop() does not wait out their timeouts.
   notifier_->shutdown();
+  if (follower_) follower_->shutdown();
   applied_.shutdown();
   // httplib's stop() does nothing until its accept loop has started, and that loop blocks in
   // accept(): a stop between bind() and run() used to leave the server running. Shutting the

@@ -8,6 +8,7 @@
 #include "api/applied_tracker.h"
 #include "api/change_notifier.h"
 #include "api/datapath_limits.h"
+#include "api/feed_follower.h"
 #include "api/http_front.h"
 #include "api/ipam.h"
 #include "api/metrics.h"
@@ -42,6 +43,16 @@ struct ServerOptions {
   double host_requests_per_second = 1000;  // a host plugging a boot storm of VMs: 2 calls a plug
   IpamConfig ipam;
   DatapathLimits limits;
+  // One shared feed poll per replica (feed_follower.h); false: every long-poll reads the
+  // store itself (the fan-out bench's baseline).
+  bool feed_follower = true;
+  // The follower reads at least this often even without a poke (a poke lost while the
+  // database restarted costs at most this).
+  int feed_recheck_ms = 1000;
+  // How often hosts' applied reports are stored (applied_persister.h); 0: every 1000 ms on
+  // a store of its own, every 100 ms when replicas share it (the bound on ?wait=applied
+  // across replicas).
+  int applied_persist_ms = 0;
 };
 
 class ApiServer {
@@ -66,6 +77,7 @@ class ApiServer {
   ServerOptions options_;
   std::unique_ptr<ChangeNotifier> notifier_;
   AppliedTracker applied_;
+  std::unique_ptr<FeedFollower> follower_;
   std::unique_ptr<AppliedPersister> applied_persister_;
   WaitSlots wait_slots_;
   RateLimiter tenant_rate_, host_rate_;

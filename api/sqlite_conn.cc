@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "api/statement_counter.h"
+
 namespace sandnet::api {
 namespace {
 
@@ -108,6 +110,7 @@ SqliteConn::~SqliteConn() {
 }
 
 Stmt SqliteConn::prepare(const std::string& sql) {
+  count_statement();  // every prepared statement is run once per prepare() call
   auto it = cache_.find(sql);
   if (it == cache_.end()) {
     sqlite3_stmt* stmt = nullptr;
@@ -120,6 +123,7 @@ Stmt SqliteConn::prepare(const std::string& sql) {
 }
 
 void SqliteConn::exec(const std::string& sql) {
+  count_statement();
   char* err = nullptr;
   int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
   if (rc != SQLITE_OK) {

@@ -162,6 +162,13 @@ bool has_column(SqliteConn& conn, const char* table, const char* column) {
   return s.step();
 }
 
+// Version 2 (PostgreSQL's too): the feed follower reads every host's change rows after a
+// revision (feed_delta.h); without these it would scan the whole retained log.
+const char* const kV2 = R"sql(
+CREATE INDEX change_hosts_by_revision ON change_hosts(revision);
+CREATE INDEX view_edges_by_revision ON view_edges(revision);
+)sql";
+
 int applied_version(SqliteConn& conn) {
   Stmt s = conn.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   s.step();
@@ -214,7 +221,7 @@ int versioned(SqliteConn& conn) {
 }  // namespace
 
 const std::vector<MigrationStep>& sqlite_migrations() {
-  static const std::vector<MigrationStep> steps = {{1, kV1}};
+  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}};
   return steps;
 }
 

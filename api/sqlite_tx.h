@@ -35,6 +35,14 @@ class SqliteTx : public WriteTx {
   std::vector<std::string> member_hosts(const std::string& network_id) override;
   std::vector<std::pair<std::string, int64_t>> applied_revisions() override;
 
+  // The feed follower's batch reads (sqlite_follower_reads.cc).
+  std::vector<HostChange> host_changes_after(int64_t revision) override;
+  std::vector<HostEdge> host_edges_after(int64_t revision) override;
+  std::vector<ViewSandbox> view_sandboxes(const std::vector<std::string>& ids) override;
+  std::vector<ViewNetwork> view_networks(const std::vector<std::string>& ids) override;
+  std::vector<std::pair<std::string, std::string>> network_hosts_of(
+      const std::vector<std::string>& network_ids) override;
+
   Network create_network(UserId user, const std::string& name) override;
   void delete_network(const std::string& network_id) override;
   Sandbox create_sandbox(UserId user, const std::string& id, const std::string& name,

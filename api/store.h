@@ -148,6 +148,18 @@ struct Change {
   std::string sandbox_id;
 };
 
+// A change-log entry and one host whose view it touched (a change_hosts row).
+struct HostChange {
+  std::string host;
+  Change change;
+};
+
+// A network entering or leaving one host's view (a view_edges row).
+struct HostEdge {
+  std::string host;
+  ViewEdge edge;
+};
+
 class ReadTx {
  public:
   virtual ~ReadTx() = default;
@@ -188,6 +200,20 @@ class ReadTx {
   virtual std::vector<std::string> member_hosts(const std::string& network_id) = 0;
   // Last applied revision per host.
   virtual std::vector<std::pair<std::string, int64_t>> applied_revisions() = 0;
+
+  // ---- batch reads for the feed follower (feed_delta.h): one or two statements each,
+  // whatever the number of hosts or ids, so a replica's work per change does not grow with
+  // the hosts it serves ----
+  // change_hosts rows after `revision` with their changes, in (revision, seq) order.
+  virtual std::vector<HostChange> host_changes_after(int64_t revision) = 0;
+  virtual std::vector<HostEdge> host_edges_after(int64_t revision) = 0;
+  // The records of those that exist, each with all its networks (sorted) / members (in
+  // attach order); in no particular order.
+  virtual std::vector<ViewSandbox> view_sandboxes(const std::vector<std::string>& ids) = 0;
+  virtual std::vector<ViewNetwork> view_networks(const std::vector<std::string>& ids) = 0;
+  // (network id, host) for every host that has a member of one of these networks placed.
+  virtual std::vector<std::pair<std::string, std::string>> network_hosts_of(
+      const std::vector<std::string>& network_ids) = 0;
 };
 
 class WriteTx : public ReadTx {
@@ -259,6 +285,19 @@ class Store {
   using CommitListener =
       std::function<void(int64_t revision, const std::vector<std::string>& hosts)>;
   virtual void set_commit_listener(CommitListener listener) = 0;
+
+  // What another process committed, as a poke without content (the reader reads the store):
+  // a write that took a revision, or hosts' applied revisions stored.
+  enum class RemoteCommit { kRevision, kApplied };
+  using RemoteCommitListener = std::function<void(RemoteCommit)>;
+  // Starts (or, with nullptr, stops) watching other processes' commits, calling the listener
+  // from a thread of its own; after every (re)connection it calls it with both kinds, since
+  // pokes sent meanwhile are lost. false when the store has nothing to watch (SQLite: one
+  // serving process; the admin CLI's rare writes wait for the follower's recheck).
+  virtual bool watch_remote_commits(RemoteCommitListener listener) {
+    (void)listener;
+    return false;
+  }
 
   // For /healthz: reads the database itself (not a cache) and checks that writes can land.
   virtual StoreHealth health() = 0;
