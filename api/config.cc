@@ -88,6 +88,8 @@ void apply_config_file(const std::string& path, ServeConfig& config) {
       config.server.feed_recheck_ms = typed(value, key, uint).get<int>();
     } else if (key == "applied_persist_ms") {
       config.server.applied_persist_ms = typed(value, key, uint).get<int>();
+    } else if (key == "host_token_cache_ms") {
+      config.server.host_token_cache_ms = typed(value, key, uint).get<int>();
     } else if (key == "max_waits_per_caller") {
       config.server.max_waits_per_caller = typed(value, key, uint).get<int>();
     } else if (key == "quota_networks") {
@@ -143,6 +145,7 @@ void finalize(ServeConfig& config) {
     throw std::runtime_error("feed_recheck_ms must be 10-600000");
   }
   if (o.applied_persist_ms > 600000) throw std::runtime_error("applied_persist_ms must be <= 600000");
+  if (o.host_token_cache_ms > 60000) throw std::runtime_error("host_token_cache_ms must be <= 60000");
   if (o.max_waits_per_caller < 1) throw std::runtime_error("max_waits_per_caller must be >= 1");
   if (config.server.threads < 1 || config.server.threads > 1024) {
     throw std::runtime_error("threads must be 1-1024");

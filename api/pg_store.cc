@@ -3,6 +3,7 @@
 #include <set>
 
 #include "api/clock.h"
+#include "api/id_list.h"
 #include "api/pg_conn.h"
 #include "api/pg_listener.h"
 #include "api/pg_migrations.h"
@@ -228,6 +229,19 @@ std::optional<HostTokenRecord> PgStore::find_host_token(const std::string& token
   });
   if (r.rows() == 0) return std::nullopt;
   return HostTokenRecord{r.text(0, 0), r.text(0, 1), r.bytes(0, 2), r.bool_at(0, 3)};
+}
+
+std::vector<HostTokenRecord> PgStore::find_host_tokens(const std::vector<std::string>& token_ids) {
+  Lease conn = lease();
+  PgResult r = retryable_as_busy([&] {
+    return conn->exec(
+        "SELECT token_id, host_id, secret_hash, revoked_at IS NOT NULL FROM host_tokens"
+        " WHERE token_id IN (SELECT jsonb_array_elements_text($1::jsonb))",
+        {json_id_list(token_ids)});
+  });
+  std::vector<HostTokenRecord> out;
+  for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.text(i, 1), r.bytes(i, 2), r.bool_at(i, 3)});
+  return out;
 }
 
 std::vector<HostInfo> PgStore::list_hosts() {

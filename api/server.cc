@@ -140,6 +140,7 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
       wait_slots_(options_.wait_threads, options_.max_waits_per_caller),
       tenant_rate_(options_.tenant_requests_per_second, 2 * options_.tenant_requests_per_second),
       host_rate_(options_.host_requests_per_second, 2 * options_.host_requests_per_second),
+      host_tokens_(store_, std::chrono::milliseconds(options_.host_token_cache_ms)),
       env_{store_,       options_.ipam,   *notifier_,     applied_,
            wait_slots_,  options_.limits, options_.quotas} {
   store_.read([&](ReadTx& tx) { applied_.load(tx.applied_revisions()); });
@@ -247,7 +248,7 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
   if (match.handler->host_auth) {
     // Host scope only: a user's API key is no credential here.
     std::optional<std::string> host =
-        authenticate_host(store_, req.get_header_value("X-Host-Token"));
+        host_tokens_.authenticate(req.get_header_value("X-Host-Token"));
     if (!host) throw ApiError(401, "unauthorized", "missing or invalid host token");
     // Another host's resources do not exist for this token.
     if (match.params.at("host") != *host) throw not_found("host");

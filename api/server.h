@@ -7,6 +7,7 @@
 #include "api/applied_persister.h"
 #include "api/applied_tracker.h"
 #include "api/change_notifier.h"
+#include "api/host_token_cache.h"
 #include "api/datapath_limits.h"
 #include "api/feed_follower.h"
 #include "api/http_front.h"
@@ -53,6 +54,9 @@ struct ServerOptions {
   // a store of its own, every 100 ms when replicas share it (the bound on ?wait=applied
   // across replicas).
   int applied_persist_ms = 0;
+  // How long a verified host token is believed without asking the store (host_token_cache.h):
+  // the bound on how late a revocation takes effect. 0: ask every time.
+  int host_token_cache_ms = 2000;
 };
 
 class ApiServer {
@@ -81,6 +85,7 @@ class ApiServer {
   std::unique_ptr<AppliedPersister> applied_persister_;
   WaitSlots wait_slots_;
   RateLimiter tenant_rate_, host_rate_;
+  HostTokenCache host_tokens_;
   RouteEnv env_;
   ApiRouter router_;
   Metrics metrics_;

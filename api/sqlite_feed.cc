@@ -5,6 +5,7 @@
 
 #include "api/clock.h"
 #include "api/sqlite_conn.h"
+#include "api/id_list.h"
 #include "api/sqlite_tx.h"
 
 namespace sandnet::api {
@@ -47,15 +48,18 @@ void SqliteTx::move_network_host(const std::string& network_id, const std::strin
   }
 }
 
+// One statement for any number of hosts (the PostgreSQL store does the same).
 void SqliteTx::touch_hosts(int64_t seq, const std::set<std::string>& hosts) {
-  for (const std::string& host : hosts) {
-    if (host.empty()) continue;
-    Stmt s = conn_.prepare(
-        "INSERT OR IGNORE INTO change_hosts(host, revision, seq) VALUES (?, ?, ?)");
-    s.bind(1, host).bind(2, revision()).bind(3, seq);
-    s.run();
-    touched_hosts_.insert(host);
-  }
+  std::vector<std::string> ids;
+  for (const std::string& host : hosts)
+    if (!host.empty()) ids.push_back(host);
+  if (ids.empty()) return;
+  Stmt s = conn_.prepare(
+      "INSERT OR IGNORE INTO change_hosts(host, revision, seq)"
+      " SELECT value, ?, ? FROM json_each(?)");
+  s.bind(1, revision()).bind(2, seq).bind(3, json_id_list(ids));
+  s.run();
+  touched_hosts_.insert(ids.begin(), ids.end());
 }
 
 void SqliteTx::record_edge(const std::string& host, const std::string& network_id,

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "api/clock.h"
+#include "api/id_list.h"
 #include "api/sqlite_conn.h"
 #include "api/sqlite_migrations.h"
 #include "api/sqlite_tx.h"
@@ -187,6 +188,17 @@ std::optional<HostTokenRecord> SqliteStore::find_host_token(const std::string& t
   s.bind(1, token_id);
   if (!s.step()) return std::nullopt;
   return HostTokenRecord{s.text_at(0), s.text_at(1), s.blob_at(2), s.int_at(3) != 0};
+}
+
+std::vector<HostTokenRecord> SqliteStore::find_host_tokens(const std::vector<std::string>& token_ids) {
+  Lease conn = lease();
+  Stmt s = conn->prepare(
+      "SELECT token_id, host_id, secret_hash, revoked_at IS NOT NULL FROM host_tokens"
+      " WHERE token_id IN (SELECT value FROM json_each(?))");
+  s.bind(1, json_id_list(token_ids));
+  std::vector<HostTokenRecord> out;
+  while (s.step()) out.push_back({s.text_at(0), s.text_at(1), s.blob_at(2), s.int_at(3) != 0});
+  return out;
 }
 
 std::vector<HostInfo> SqliteStore::list_hosts() {

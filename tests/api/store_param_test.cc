@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "api/api_error.h"
+#include "api/host_auth.h"
+#include "api/host_token_cache.h"
 #include "api/pg_store.h"
 #include "api/sqlite_store.h"
 #include "common/ulid.h"
@@ -91,6 +93,32 @@ TEST_P(StoreParamTest, HostTokens) {
   EXPECT_EQ(hosts[0].applied_revision, 7);
   EXPECT_EQ(hosts[1].active_tokens, 0);
   EXPECT_TRUE(store_->find_host_token("t3")->revoked);
+  // Several in one statement; unknown ids are simply absent.
+  std::vector<HostTokenRecord> some = store_->find_host_tokens({"t1", "t3", "nope"});
+  ASSERT_EQ(some.size(), 2u);
+  for (const HostTokenRecord& r : some) EXPECT_EQ(r.revoked, r.token_id == "t3") << r.token_id;
+  EXPECT_TRUE(store_->find_host_tokens({}).empty());
+}
+
+// Host tokens verified once are believed without a statement until the refresher finds them
+// revoked: a wrong secret is refused even while the right one is kept, and a revocation ends
+// the belief at the next refresh (or at the TTL, whichever comes first).
+TEST_P(StoreParamTest, HostTokenCacheBelievesUntilARefreshFindsTheRevocation) {
+  std::string token = issue_host_token(*store_, "h1");
+  std::string wrong = token;
+  wrong.back() = wrong.back() == '0' ? '1' : '0';
+  HostTokenCache cache(*store_, std::chrono::hours(1));  // the refresher never runs by itself here
+  auto t0 = HostTokenCache::Clock::now();
+  EXPECT_EQ(cache.authenticate(token, t0), "h1");
+  EXPECT_FALSE(cache.authenticate(wrong, t0));
+  EXPECT_TRUE(store_->revoke_host("h1"));
+  EXPECT_EQ(cache.authenticate(token, t0), "h1") << "believed until the next refresh";
+  cache.refresh(t0);
+  EXPECT_FALSE(cache.authenticate(token, t0)) << "the refresh found it revoked";
+  std::string renewed = issue_host_token(*store_, "h1");
+  EXPECT_EQ(cache.authenticate(renewed, t0), "h1");
+  cache.refresh(t0 + std::chrono::hours(2));  // unused past its TTL: dropped, then asked again
+  EXPECT_EQ(cache.authenticate(renewed, t0 + std::chrono::hours(2)), "h1");
 }
 
 TEST_P(StoreParamTest, NetworksAreNamedPerUserAndPaged) {

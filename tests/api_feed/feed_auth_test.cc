@@ -1,6 +1,8 @@
 // Host tokens are a scope of their own: user keys never open host routes and host tokens
 // never open user routes; a token names exactly one host.
+#include <chrono>
 #include <regex>
+#include <thread>
 
 #include "tests/api_feed/feed_fixture.h"
 
@@ -60,8 +62,18 @@ TEST_F(FeedAuthTest, MalformedAndRevokedTokens) {
   HostClient garbage(server_->port(), "h1", std::string(5000, 'x'));
   expect_fail(garbage.feed(0), 401, "unauthorized");
   EXPECT_EQ(h1().feed(0).status, 200);
+  // The verified token is now cached (host_token_cache.h): a wrong secret for its key id is
+  // still refused.
+  expect_fail(bad.feed(0), 401, "unauthorized");
   std::string out = run_cli({"hosts", "revoke", "h1", "--db", db_});
   EXPECT_NE(out.find("revoked h1"), std::string::npos);
+  // Believed for at most host_token_cache_ms (2 s) after it was verified; bounded poll.
+  bool refused = false;
+  for (int i = 0; i < 300 && !refused; ++i) {
+    refused = h1().feed(0).status == 401;
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_TRUE(refused) << "the revoked token still works after 30 s";
   expect_fail(h1().feed(0), 401, "unauthorized");
   EXPECT_EQ(h2().feed(0).status, 200);
   // A new token for the host works again.
