@@ -161,7 +161,8 @@ TEST_F(PgFeedReplicasTest, AfterADatabaseRestartCommitsStillWakeLongPolls) {
 // statements per change are the same for 5 and for 50 waiting hosts (the write, and its
 // per-host index rows, happen on the other replica).
 TEST_F(PgFeedReplicasTest, StatementsPerChangeDoNotGrowWithWaitingHosts) {
-  start(2, {{"feed_recheck_ms", 600000}, {"wait_threads", 128}});
+  // No fallback rechecks, and no host-token refresh (every 30 s here), during the counts.
+  start(2, {{"feed_recheck_ms", 600000}, {"host_token_cache_ms", 60000}, {"wait_threads", 128}});
   auto cost = [&](const std::string& prefix, int n) {
     FanoutNetwork net = make_fanout_network(db_, port(0), tenant(0), prefix, n);
     settle(0, gauge(0, "sandnet_api_committed_revision"));
