@@ -8,6 +8,7 @@
 #include "api/pg_listener.h"
 #include "api/pg_migrations.h"
 #include "api/pg_tx.h"
+#include "api/sql_transaction.h"
 
 namespace sandnet::api {
 namespace {
@@ -77,31 +78,11 @@ PgStore::Lease PgStore::lease() {
   });
 }
 
-namespace {
-
-// Runs fn between begin and COMMIT; rolls back and rethrows on any exception.
-template <typename Fn>
-void in_transaction(PgConn& conn, const char* begin, Fn&& fn) {
-  conn.exec(begin);
-  try {
-    fn();
-    conn.exec("COMMIT");
-  } catch (...) {
-    try {
-      if (conn.ok()) conn.exec("ROLLBACK");
-    } catch (...) {  // the original error is the one worth reporting
-    }
-    throw;
-  }
-}
-
-}  // namespace
-
 void PgStore::read(const std::function<void(ReadTx&)>& fn) {
   Lease conn = lease();
   PgTx tx(*conn);
   retryable_as_busy([&] {
-    in_transaction(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] { fn(tx); });
+    in_sql_transaction(*conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", [&] { fn(tx); });
   });
 }
 
@@ -110,7 +91,7 @@ void PgStore::write(const std::function<void(WriteTx&)>& fn) {
   std::lock_guard<std::mutex> lock(write_mu_);
   PgTx tx(*conn);
   retryable_as_busy([&] {
-    in_transaction(*conn, "BEGIN ISOLATION LEVEL READ COMMITTED", [&] {
+    in_sql_transaction(*conn, "BEGIN ISOLATION LEVEL READ COMMITTED", [&] {
       // The revision row's lock serializes this transaction against every writer of every
       // replica until it ends (docs/design-postgres.md).
       conn->exec("SELECT value FROM meta WHERE name = 'revision' FOR UPDATE");

@@ -1,7 +1,7 @@
 // One transaction on a SqliteConn or a PgConn: `begin`, fn, COMMIT; on any exception
 // ROLLBACK (its own failure ignored: fn's error is the one worth reporting) and rethrow.
-// For the migration runners and the SQLite-to-PostgreSQL copy; the stores' request paths
-// keep their own (cached statements, pooled connections).
+// For the migration runners, the SQLite-to-PostgreSQL copy and PgStore's transactions;
+// SqliteStore keeps its own (its statements go through the connection's cache).
 #pragma once
 #include <string>
 
