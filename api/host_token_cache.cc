@@ -37,6 +37,7 @@ std::optional<std::string> HostTokenCache::authenticate(std::string_view token, 
     auto it = by_token_id_.find(parts->key_id);
     if (it != by_token_id_.end() && now < it->second.until) {
       if (!same_hash(parts->secret_hash, it->second.secret_hash)) return std::nullopt;
+      it->second.used = now;
       return it->second.host_id;
     }
   }
@@ -46,7 +47,7 @@ std::optional<std::string> HostTokenCache::authenticate(std::string_view token, 
     by_token_id_.erase(parts->key_id);  // revoked, or its secret was wrong: ask again next time
     return std::nullopt;
   }
-  by_token_id_[parts->key_id] = {*host, parts->secret_hash, now + ttl_};
+  by_token_id_[parts->key_id] = {*host, parts->secret_hash, now + ttl_, now};
   return host;
 }
 
@@ -54,8 +55,9 @@ void HostTokenCache::refresh(Clock::time_point now) {
   std::vector<std::string> ids;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    // A token unused past its TTL is not renewed: the map holds the tokens in use.
-    std::erase_if(by_token_id_, [&](const auto& e) { return e.second.until <= now; });
+    // A token not presented within a TTL is forgotten, not renewed: the map holds the tokens
+    // in use, and the refresh reads only those.
+    std::erase_if(by_token_id_, [&](const auto& e) { return e.second.until <= now || e.second.used + ttl_ <= now; });
     for (const auto& [id, entry] : by_token_id_) ids.push_back(id);
   }
   if (ids.empty()) return;

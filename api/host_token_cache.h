@@ -4,8 +4,9 @@
 //
 // Only tokens that verified are kept, with their secret's hash, which every hit compares
 // again. An entry is believed for `ttl` after the store last confirmed it; a refresher
-// re-reads every kept token in ONE statement each ttl/2 (so an active host never falls back to
-// a lookup of its own), and drops those revoked or gone. A revocation (`sandnet-api hosts
+// re-reads, in ONE statement each ttl/2, every kept token used within the last `ttl` (so an
+// active host never falls back to a lookup of its own), drops those revoked or gone, and
+// forgets the ones not used. A revocation (`sandnet-api hosts
 // revoke`, from any process) therefore takes effect within `ttl`.
 #pragma once
 #include <chrono>
@@ -39,7 +40,8 @@ class HostTokenCache {
  private:
   struct Entry {
     std::string host_id, secret_hash;
-    Clock::time_point until;
+    Clock::time_point until;  // believed until then without the store
+    Clock::time_point used;   // last request that presented it
   };
   Store& store_;
   std::chrono::milliseconds ttl_;

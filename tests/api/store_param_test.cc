@@ -117,8 +117,15 @@ TEST_P(StoreParamTest, HostTokenCacheBelievesUntilARefreshFindsTheRevocation) {
   EXPECT_FALSE(cache.authenticate(token, t0)) << "the refresh found it revoked";
   std::string renewed = issue_host_token(*store_, "h1");
   EXPECT_EQ(cache.authenticate(renewed, t0), "h1");
-  cache.refresh(t0 + std::chrono::hours(2));  // unused past its TTL: dropped, then asked again
-  EXPECT_EQ(cache.authenticate(renewed, t0 + std::chrono::hours(2)), "h1");
+  // A refresh renews a token in use...
+  auto t1 = t0 + std::chrono::minutes(50);
+  EXPECT_EQ(cache.authenticate(renewed, t1), "h1");
+  cache.refresh(t1);
+  EXPECT_TRUE(store_->revoke_host("h1"));
+  EXPECT_EQ(cache.authenticate(renewed, t0 + std::chrono::minutes(100)), "h1") << "renewed at t1 for an hour";
+  // ...and forgets one not presented for a TTL: the next request asks the store again.
+  cache.refresh(t0 + std::chrono::minutes(170));
+  EXPECT_FALSE(cache.authenticate(renewed, t0 + std::chrono::minutes(170)));
 }
 
 TEST_P(StoreParamTest, NetworksAreNamedPerUserAndPaged) {
