@@ -200,18 +200,6 @@ void PgStore::add_host_token(const std::string& host_id, const std::string& toke
   });
 }
 
-std::optional<HostTokenRecord> PgStore::find_host_token(const std::string& token_id) {
-  Lease conn = lease();
-  PgResult r = retryable_as_busy([&] {
-    return conn->exec(
-        "SELECT token_id, host_id, secret_hash, revoked_at IS NOT NULL FROM host_tokens"
-        " WHERE token_id = $1",
-        {token_id});
-  });
-  if (r.rows() == 0) return std::nullopt;
-  return HostTokenRecord{r.text(0, 0), r.text(0, 1), r.bytes(0, 2), r.bool_at(0, 3)};
-}
-
 std::vector<HostTokenRecord> PgStore::find_host_tokens(const std::vector<std::string>& token_ids) {
   Lease conn = lease();
   PgResult r = retryable_as_busy([&] {

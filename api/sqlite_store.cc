@@ -180,16 +180,6 @@ void SqliteStore::add_host_token(const std::string& host_id, const std::string& 
   s.run();
 }
 
-std::optional<HostTokenRecord> SqliteStore::find_host_token(const std::string& token_id) {
-  Lease conn = lease();
-  Stmt s = conn->prepare(
-      "SELECT token_id, host_id, secret_hash, revoked_at IS NOT NULL FROM host_tokens"
-      " WHERE token_id = ?");
-  s.bind(1, token_id);
-  if (!s.step()) return std::nullopt;
-  return HostTokenRecord{s.text_at(0), s.text_at(1), s.blob_at(2), s.int_at(3) != 0};
-}
-
 std::vector<HostTokenRecord> SqliteStore::find_host_tokens(const std::vector<std::string>& token_ids) {
   Lease conn = lease();
   Stmt s = conn->prepare(

@@ -44,7 +44,6 @@ class SqliteStore final : public Store {
   bool revoke_api_key(const std::string& key_id) override;
   void add_host_token(const std::string& host_id, const std::string& token_id,
                       const std::string& secret_hash) override;
-  std::optional<HostTokenRecord> find_host_token(const std::string& token_id) override;
   std::vector<HostTokenRecord> find_host_tokens(const std::vector<std::string>& token_ids) override;
   std::vector<HostInfo> list_hosts() override;
   bool revoke_host(const std::string& host_id) override;

@@ -272,9 +272,13 @@ class Store {
   // Host tokens (CLI) and host-token authentication.
   virtual void add_host_token(const std::string& host_id, const std::string& token_id,
                               const std::string& secret_hash) = 0;
-  virtual std::optional<HostTokenRecord> find_host_token(const std::string& token_id) = 0;
   // The records of those of `token_ids` that exist, in one statement (host_token_cache.h).
   virtual std::vector<HostTokenRecord> find_host_tokens(const std::vector<std::string>& token_ids) = 0;
+  std::optional<HostTokenRecord> find_host_token(const std::string& token_id) {
+    std::vector<HostTokenRecord> found = find_host_tokens({token_id});
+    if (found.empty()) return std::nullopt;
+    return std::move(found.front());
+  }
   virtual std::vector<HostInfo> list_hosts() = 0;
   // Revokes every active token of the host; false when it had none.
   virtual bool revoke_host(const std::string& host_id) = 0;
