@@ -74,13 +74,13 @@ std::string World::add_tenant(const std::string& name) {
   return key;
 }
 
-HttpResult World::call(const std::string& method, const std::string& path, const json& body,
-                       const std::string& key) const {
-  return testing::in_netns(host_netns(), [&] {
-    httplib::Client client("http://127.0.0.1:8080");
+HttpResult api_call(const std::string& netns, const std::string& base_url, const std::string& method,
+                    const std::string& path, const json& body, const std::string& key) {
+  return testing::in_netns(netns, [&] {
+    httplib::Client client(base_url);
     client.set_connection_timeout(std::chrono::seconds(5));
     client.set_read_timeout(std::chrono::seconds(90));
-    httplib::Headers headers{{"X-Api-Key", key.empty() ? user_key_ : key}};
+    httplib::Headers headers{{"X-Api-Key", key}};
     std::string text = body.is_null() ? std::string() : body.dump();
     httplib::Result r = method == "GET"      ? client.Get(path, headers)
                         : method == "DELETE" ? client.Delete(path, headers)
@@ -94,12 +94,20 @@ HttpResult World::call(const std::string& method, const std::string& path, const
   });
 }
 
-json World::ok(const std::string& method, const std::string& path, const json& body,
-               const std::string& key) const {
-  auto r = call(method, path, body, key);
+json success_data(const HttpResult& r, const std::string& method, const std::string& path) {
   if (r.status != 200 || !r.body.is_object() || r.body.value("status", "") != "success")
     throw std::runtime_error(fmt::format("{} {} -> {} {}", method, path, r.status, r.raw));
   return r.body["data"];
+}
+
+HttpResult World::call(const std::string& method, const std::string& path, const json& body,
+                       const std::string& key) const {
+  return api_call(host_netns(), "http://127.0.0.1:8080", method, path, body, key.empty() ? user_key_ : key);
+}
+
+json World::ok(const std::string& method, const std::string& path, const json& body,
+               const std::string& key) const {
+  return success_data(call(method, path, body, key), method, path);
 }
 
 void World::start_agent(const std::vector<std::string>& extra_args) {
@@ -166,7 +174,7 @@ uint32_t World::tap_ifindex(const Guest& g) const {
   return j.at(0).at("ifindex").get<uint32_t>();
 }
 
-void World::configure_guest_end(const Guest& g) {
+void configure_guest_end(const Guest& g) {
   // The guest end gets what the API assigned (the harness numbered it on its own).
   run_checked({"ip", "-n", g.netns, "addr", "flush", "dev", "eth0"});
   run_checked({"ip", "-n", g.netns, "link", "set", "eth0", "address", g.mac});
@@ -176,20 +184,24 @@ void World::configure_guest_end(const Guest& g) {
   run_checked({"ip", "-n", g.netns, "route", "replace", "169.254.0.1/32", "dev", "eth0", "scope", "link"});
 }
 
-json World::plug(const Guest& g) {
-  auto r = testing::run_command({sandnetctl_binary(), "plug", "--sandbox", g.id, "--tap", g.tap, "--run-dir", run_dir()},
+json sandnetctl_plug(const std::string& run_dir, const Guest& g) {
+  auto r = testing::run_command({sandnetctl_binary(), "plug", "--sandbox", g.id, "--tap", g.tap, "--run-dir", run_dir},
                                 {.timeout = milliseconds(30000)});
   auto j = json::parse(r.output, nullptr, false);
   if (!r.ok() || !j.is_object()) throw std::runtime_error("sandnetctl plug failed: " + r.output);
   return j;
 }
 
-json World::unplug(const Guest& g) {
-  auto r = testing::run_command({sandnetctl_binary(), "unplug", "--sandbox", g.id, "--run-dir", run_dir()},
+json sandnetctl_unplug(const std::string& run_dir, const Guest& g) {
+  auto r = testing::run_command({sandnetctl_binary(), "unplug", "--sandbox", g.id, "--run-dir", run_dir},
                                 {.timeout = milliseconds(30000)});
   if (!r.ok()) throw std::runtime_error("sandnetctl unplug failed: " + r.output);
   return json::parse(r.output, nullptr, false);
 }
+
+json World::plug(const Guest& g) { return sandnetctl_plug(run_dir(), g); }
+
+json World::unplug(const Guest& g) { return sandnetctl_unplug(run_dir(), g); }
 
 json World::attach(const Guest& g, const std::string& network, bool wait) {
   return ok("POST", fmt::format("/v1/sandboxes/{}/networks{}", g.id, wait ? "?wait=applied&timeout=30" : ""),

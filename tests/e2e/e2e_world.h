@@ -27,10 +27,23 @@ struct HttpResult {
   std::string raw;
 };
 
+// One request to the API at `base_url` from namespace `netns`, with `X-Api-Key: key`.
+HttpResult api_call(const std::string& netns, const std::string& base_url, const std::string& method,
+                    const std::string& path, const json& body, const std::string& key);
+// The answer's data when it is 200 success; throws with the answer otherwise.
+json success_data(const HttpResult& r, const std::string& method, const std::string& path);
+
 struct Guest {
   std::string label, id, name, ip, mac, netns, tap;
   std::string key;  // its tenant's API key; empty: the world's first tenant ("alice")
 };
+
+// The guest end of g's veth gets what the API assigned (address, MAC, the link-local route).
+void configure_guest_end(const Guest& g);
+// `sandnetctl plug` / `unplug` against the agent whose run dir is given (what a VM runtime
+// does); returns the agent's answer, throws when it fails.
+json sandnetctl_plug(const std::string& run_dir, const Guest& g);
+json sandnetctl_unplug(const std::string& run_dir, const Guest& g);
 
 class World {
  public:
@@ -91,7 +104,6 @@ class World {
   json member(const std::string& network, const Guest& g) const;
 
  private:
-  void configure_guest_end(const Guest& g);
   std::unique_ptr<testing::Topology> topo_;
   std::string db_, token_file_, bpffs_root_, user_key_;
   std::unique_ptr<testing::ChildProcess> api_;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks what scripts/demo.sh printed (on stdin) against what its topology must give:
-# backend = {brave-otter, clever-fox}, frontend = {clever-fox, calm-heron}, lonely-yak alone.
+# backend = {brave-otter, clever-fox}, frontend = {clever-fox, calm-heron}, lonely-yak alone;
+# brave-otter and clever-fox on host demo-h1, calm-heron and lonely-yak on demo-h2.
 # Every ordered pair's ping/TCP cell, brave-otter's name lookups, and curl by name.
 set -uo pipefail
 out=$(sed 's/\x1b\[[0-9;]*m//g')
@@ -28,10 +29,14 @@ for n in calm-heron lonely-yak; do
 	[[ $(lookup "$n") == "(not found"* ]] || fail "$n (not a peer of brave-otter) resolved to '$(lookup "$n")'"
 done
 grep -q 'curl http://clever-fox:8080/ -> HTTP 200' <<<"$out" || fail "curl http://clever-fox:8080/ did not answer 200"
+# Across hosts: clever-fox (demo-h1) and calm-heron (demo-h2) share frontend.
+[[ $(lookup calm-heron.frontend) =~ ^10\.[0-9.]+\ calm-heron ]] || fail "calm-heron.frontend resolved to '$(lookup calm-heron.frontend)' across hosts"
+grep -q 'curl http://calm-heron:8080/ (across hosts) -> HTTP 200' <<<"$out" || fail "curl http://calm-heron:8080/ across hosts did not answer 200"
+grep -q 'calm-heron runs on demo-h2' <<<"$out" || fail "the demo did not place calm-heron on the second host"
 grep -q 'the demo is running' <<<"$out" || fail "the demo did not reach its end"
 
 if [ "$fails" -gt 0 ]; then
 	echo "demo output: $fails check(s) failed" >&2
 	exit 1
 fi
-echo "demo output: matrix (16 cells), 4 name lookups and curl by name as expected"
+echo "demo output: matrix across two hosts (16 cells), 5 name lookups and curl by name (same host and across hosts) as expected"
