@@ -334,6 +334,37 @@ TEST_F(ReconcilerTest, ForeignCheckpointNeverReleasesHeldTaps) {
   expect_held_taps_survive_a_start_without_plugs();
 }
 
+// The feed numbering this host otherwise than its config (issue 17): said in the status and the
+// metrics, logged, and not a reason to stop applying (a refused revision would keep revoked
+// peers; the other hosts drop what this one sends with the wrong number).
+TEST_F(ReconcilerTest, AHostNumberMismatchIsReportedNotHidden) {
+  Checkpoint cp;
+  cp.host_id = "h1";
+  cp.generation = 1;
+  cp.view.apply_feed({{"type", "snapshot"},
+                      {"revision", 3},
+                      {"sandboxes", json::array({{{"id", "sb_01J0000000000000000000000C"}, {"name", "peer"},
+                                                  {"ip", "10.42.0.9"}, {"host", "h2"}, {"status", "running"}}})},
+                      {"hosts", {{{"id", "h1"}, {"number", 5}, {"underlay", "192.0.2.1"}, {"live", true}},
+                                 {{"id", "h2"}, {"number", 6}, {"underlay", "192.0.2.2"}, {"live", true}}}}});
+  save_checkpoint(options().state_dir, cp);
+  for (uint32_t configured : {7u, 5u, 0u}) {
+    auto o = options();
+    o.config.overlay_setup.host_number = configured;
+    reconciler_ = std::make_unique<Reconciler>(o, *client_, dp_, *pusher_);
+    reconciler_->restore();
+    bool mismatch = configured == 7;
+    auto s = status();
+    EXPECT_EQ(s["host_number"], json({{"config", configured}, {"feed", 5}, {"mismatch", mismatch}})) << s.dump();
+    EXPECT_EQ(reconciler_->metrics().host_number_mismatch, mismatch);
+    EXPECT_EQ(s["applied_revision"], 3) << "applied all the same: " << s.dump();
+    auto last = dp_.last_state();
+    ASSERT_EQ(last.hosts.size(), 1u);
+    EXPECT_EQ(last.hosts[0].id, "h2");
+    EXPECT_EQ(last.hosts[0].number, 6u);
+  }
+}
+
 TEST_F(ReconcilerTest, PlugWhoseAttachFailsIsNotOk) {
   start();
   std::string sb = make_sandbox(alice(), "one")["id"];
