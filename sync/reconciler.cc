@@ -383,7 +383,7 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       // costs O(view) as well, and its transient indexes (names, touched entries, marked peers)
       // outweigh a whole derivation's.
       size_t records = answer.sandboxes.size() + answer.removed_sandboxes.size() + answer.networks.size() +
-                       answer.removed_networks.size();
+                       answer.removed_networks.size() + answer.hosts.size();
       whole = whole || records * 4 > view_.sandboxes().size() + 64;
       // The log record of a changes answer is the size of the change: encode it before the
       // answer is consumed, write it once the revision is reported.
