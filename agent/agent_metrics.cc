@@ -55,6 +55,9 @@ std::string render_reconciler_metrics(const sync::ReconcilerMetrics& m) {
   out += gauge("sandnet_agent_quarantined_taps", "Taps held drop-all (unplaceable, over capacity).", m.quarantined);
   out += gauge("sandnet_agent_attach_failures", "Taps whose programs could not be attached (set down).",
                m.attach_failures);
+  out += gauge("sandnet_agent_host_number_mismatch",
+               "1 while the feed numbers this host otherwise than the config's host_number.",
+               m.host_number_mismatch ? 1 : 0);
   return out;
 }
 

@@ -17,8 +17,8 @@ struct DesiredDelta {
   // Quarantines are few and per local tap: the delta carries the whole list when it changes.
   bool quarantine_changed = false;
   std::vector<QuarantineSpec> quarantined;
-  // The hosts of the overlay (layout v7) are few too: the whole list when it changes. (Only the
-  // state file lists hosts today; the API's feed does not, and its deltas leave them alone.)
+  // The hosts of the overlay (layout v7) are few too: the whole list when it changes (in API
+  // mode, when a host record of the feed changed: sync/view_to_state.h state_delta).
   bool hosts_changed = false;
   std::vector<HostSpec> hosts;
 

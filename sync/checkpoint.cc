@@ -38,12 +38,13 @@ std::string log_header(uint64_t generation) {
 }
 
 json feed_to_json(const FeedAnswer& a) {
-  json sbs = json::array(), nets = json::array();
+  json sbs = json::array(), nets = json::array(), hosts = json::array();
   for (auto& s : a.sandboxes) sbs.push_back(to_json(s));
   for (auto& n : a.networks) nets.push_back(to_json(n));
+  for (auto& h : a.hosts) hosts.push_back(to_json(h));
   return {{"type", a.snapshot ? "snapshot" : "changes"}, {"revision", a.revision},      {"sandboxes", sbs},
-          {"networks", nets},                            {"removed_sandboxes", a.removed_sandboxes},
-          {"removed_networks", a.removed_networks}};
+          {"networks", nets},                            {"hosts", hosts},
+          {"removed_sandboxes", a.removed_sandboxes},    {"removed_networks", a.removed_networks}};
 }
 
 // Replays the log onto `c` if it belongs to c's base; stops at a torn or bad line.
@@ -110,6 +111,7 @@ size_t view_text_estimate(const HostView& view) {
     n += (s.host ? s.host->size() : 0) + (s.mac ? s.mac->size() : 0);
     for (auto& net : s.networks) n += net.size() + 3;
   }
+  n += view.hosts().size() * 128;
   for (auto& [_, net] : view.networks()) {
     n += 40 + net.id.size() + net.name.size();
     for (auto& m : net.members) n += m.size() + 3;
@@ -153,7 +155,12 @@ std::string encode_base(const std::string& host_id, uint64_t generation, const H
     out += "]}";
     sep = ",";
   }
-  out += "]}}";
+  // The host records (few): a base from before them has none and still loads.
+  json hosts = json::array();
+  for (auto& [_, h] : view.hosts()) hosts.push_back(to_json(h));
+  out += R"(],"hosts":)";
+  out += hosts.dump();
+  out += "}}";
   return out;
 }
 

@@ -25,7 +25,8 @@ uint32_t GuestTableIndex::net_number(const std::string& net_id) {
   return it->second;
 }
 
-void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& change) {
+void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& change, const std::string& host_id) {
+  std::set<std::string> changed_hosts = before.hosts_changed_by(change.hosts);
   std::set<std::string> changed;
   for (auto& s : change.sandboxes) changed.insert(s.id);
   changed.insert(change.removed_sandboxes.begin(), change.removed_sandboxes.end());
@@ -47,7 +48,8 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
       if (g.dirty.count(peer)) return;
       EntryKey key;
       if (g.shared.count(peer))
-        if (auto sb = before.sandboxes().find(peer); sb != before.sandboxes().end() && !sb->second.ip.empty())
+        if (auto sb = before.sandboxes().find(peer); sb != before.sandboxes().end() && !sb->second.ip.empty() &&
+                                                     named_peer(before, sb->second, host_id))
           key.emplace(sb->second.name, sb->second.ip);
       g.dirty.emplace(peer, std::move(key));
     };
@@ -94,6 +96,20 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
     }
     for (auto& id : changed)
       if (g.shared.count(id)) mark(id);  // its name or address shows in the entry
+    // Peers on a host whose record changed may appear or vanish: whichever side is smaller.
+    for (auto& host : changed_hosts) {
+      auto& placed = before.placed_on(host);
+      if (placed.size() <= g.shared.size()) {
+        for (auto id : placed)
+          if (std::string peer(id); g.shared.count(peer)) mark(peer);
+      } else {
+        std::vector<std::string> on_host;
+        for (auto& [peer, _] : g.shared)
+          if (auto sb = before.sandboxes().find(peer); sb != before.sandboxes().end() && sb->second.host == host)
+            on_host.push_back(peer);
+        for (auto& peer : on_host) mark(peer);
+      }
+    }
   }
 }
 
@@ -113,11 +129,13 @@ void GuestTableIndex::seed(Guest& g, const HostView& view, const std::string& se
   for (auto& [_, nets] : g.shared) std::sort(nets.begin(), nets.end());
 }
 
-std::optional<TableEntry> GuestTableIndex::entry_of(const Guest& g, const HostView& view, const std::string& peer) const {
+std::optional<TableEntry> GuestTableIndex::entry_of(const Guest& g, const HostView& view, const std::string& host_id,
+                                                    const std::string& peer) const {
   auto shared = g.shared.find(peer);
   if (shared == g.shared.end()) return std::nullopt;
   auto sb = view.sandboxes().find(peer);
-  if (sb == view.sandboxes().end() || sb->second.ip.empty()) return std::nullopt;
+  if (sb == view.sandboxes().end() || sb->second.ip.empty() || !named_peer(view, sb->second, host_id))
+    return std::nullopt;
   TableEntry e{sb->second.name, sb->second.ip, {}};
   for (uint32_t n : shared->second)
     if (auto net = view.networks().find(net_ids_[n]); net != view.networks().end()) e.networks.push_back(net->second.name);
@@ -142,7 +160,7 @@ std::shared_ptr<const GuestTable> GuestTableIndex::table(const HostView& view, c
     seed(g, view, sandbox_id);
     t.entries.reserve(g.shared.size());
     for (auto& [peer, _] : g.shared)
-      if (auto e = entry_of(g, view, peer)) t.entries.push_back(std::move(*e));
+      if (auto e = entry_of(g, view, host_id, peer)) t.entries.push_back(std::move(*e));
     std::sort(t.entries.begin(), t.entries.end(), entry_less);
   } else {
     // The last table without the dirty peers' entries, merged with their new ones.
@@ -150,7 +168,7 @@ std::shared_ptr<const GuestTable> GuestTableIndex::table(const HostView& view, c
     std::vector<TableEntry> fresh;
     for (auto& [peer, old_key] : g.dirty) {
       if (old_key) stale.emplace(old_key->first, old_key->second);
-      if (auto e = entry_of(g, view, peer)) fresh.push_back(std::move(*e));
+      if (auto e = entry_of(g, view, host_id, peer)) fresh.push_back(std::move(*e));
     }
     std::sort(fresh.begin(), fresh.end(), entry_less);
     t.entries.reserve(g.last->entries.size() + fresh.size());

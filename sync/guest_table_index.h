@@ -25,8 +25,9 @@ namespace sandnet::sync {
 class GuestTableIndex {
  public:
   // Before `change` is applied to `before`: what it does to each kept guest's shared networks,
-  // and which of its peers' entries it may alter. A guest whose own record changes is rebuilt.
-  void note_change(const HostView& before, const FeedAnswer& change);
+  // and which of its peers' entries it may alter (a host record's change: the peers placed
+  // there). A guest whose own record changes is rebuilt.
+  void note_change(const HostView& before, const FeedAnswer& change, const std::string& host_id);
   // The table of `sandbox_id` in `view` now (nullptr: it has none, as guest_table()); shared
   // with the index, which keeps it as the base of the next one.
   std::shared_ptr<const GuestTable> table(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
@@ -53,7 +54,8 @@ class GuestTableIndex {
     bool whole = true;  // rebuild from the view
   };
   void seed(Guest& g, const HostView& view, const std::string& self);
-  std::optional<TableEntry> entry_of(const Guest& g, const HostView& view, const std::string& peer) const;
+  std::optional<TableEntry> entry_of(const Guest& g, const HostView& view, const std::string& host_id,
+                                     const std::string& peer) const;
   uint32_t net_number(const std::string& net_id);
 
   std::map<std::string, Guest> guests_;

@@ -14,7 +14,8 @@
 namespace sandnet::sync {
 namespace {
 
-GuestTable table_for(const SandboxRecord& self, const std::string& tap, const HostView& view) {
+GuestTable table_for(const SandboxRecord& self, const std::string& tap, const HostView& view,
+                     const std::string& host_id) {
   // peer id → names of the networks it shares with self (views into the view: no copies)
   std::unordered_map<std::string_view, std::vector<std::string_view>> shared;
   shared[self.id];
@@ -29,7 +30,7 @@ GuestTable table_for(const SandboxRecord& self, const std::string& tap, const Ho
   GuestTable t{self.id, self.ip, tap, {}};
   t.entries.reserve(shared.size());
   auto add = [&](const SandboxRecord& peer, std::vector<std::string_view>& nets) {
-    if (peer.ip.empty()) return;
+    if (peer.ip.empty() || !named_peer(view, peer, host_id)) return;
     std::sort(nets.begin(), nets.end());
     t.entries.push_back({peer.name, peer.ip, {nets.begin(), nets.end()}});
   };
@@ -55,7 +56,7 @@ std::optional<GuestTable> guest_table(const HostView& view, const LocalPlugs& pl
   auto it = view.sandboxes().find(sandbox_id);
   if (it == view.sandboxes().end()) return std::nullopt;
   if (it->second.host && *it->second.host != host_id) return std::nullopt;  // moved to another host
-  return table_for(it->second, plug->second.tap, view);
+  return table_for(it->second, plug->second.tap, view, host_id);
 }
 
 std::map<std::string, GuestTable> guest_tables(const HostView& view, const LocalPlugs& plugs,
@@ -66,6 +67,10 @@ std::map<std::string, GuestTable> guest_tables(const HostView& view, const Local
   return out;
 }
 
+bool named_peer(const HostView& view, const SandboxRecord& peer, const std::string& host_id) {
+  return !peer.host || view.reaches(*peer.host, host_id);
+}
+
 std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs) {
   std::set<std::string> touched;
   auto note = [&](const std::string& id) {
@@ -74,6 +79,9 @@ std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& c
   std::unordered_set<std::string_view> changed_sandboxes;
   for (auto& s : change.sandboxes) changed_sandboxes.insert(s.id);
   for (auto& id : change.removed_sandboxes) changed_sandboxes.insert(id);
+  // A host's record change shows (or hides) every sandbox placed there.
+  for (auto& host : before.hosts_changed_by(change.hosts))
+    for (auto id : before.placed_on(host)) changed_sandboxes.insert(id);
   for (auto id : changed_sandboxes) note(std::string(id));
   auto note_members = [&](const std::string& net_id) {
     auto it = before.networks().find(net_id);

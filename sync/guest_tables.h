@@ -1,7 +1,8 @@
 // The hosts table each local plugged sandbox must see: every sandbox sharing a
 // network with it, itself included, under its bare name and as name.network for each network
 // they share (reverse entries come from the format). A guest never gets names of networks it is
-// not in, nor sandboxes it shares nothing with.
+// not in, nor sandboxes it shares nothing with, nor peers placed on a host the overlay does not
+// reach (lost, or without an underlay address: HostView::reaches), which the datapath purges.
 #pragma once
 #include <cstdint>
 #include <map>
@@ -37,9 +38,13 @@ std::optional<GuestTable> guest_table(const HostView& view, const LocalPlugs& pl
                                       const std::string& sandbox_id);
 // The plugged guests whose table `change` can alter, given the view before it is applied:
 // guests that are a changed or removed sandbox, members of a changed or removed network
-// (before or after), and guests sharing a network with a changed or removed sandbox. Every
-// other guest's table stays as it was, so only these need rebuilding.
+// (before or after), and guests sharing a network with a changed or removed sandbox or with a
+// sandbox placed on a host whose record changes. Every other guest's table stays as it was,
+// so only these need rebuilding.
 std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs);
+
+// A peer shows in guests' tables: placed nowhere yet, here, or on a host the overlay reaches.
+bool named_peer(const HostView& view, const SandboxRecord& peer, const std::string& host_id);
 
 // The table image for sandnet-guestd (common/hosts_table). Throws hosts_table::Error.
 std::vector<unsigned char> encode_table(const GuestTable& table, uint64_t generation);

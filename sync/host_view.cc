@@ -50,6 +50,19 @@ std::vector<NetworkRecord> network_list(const json& data, const char* key) {
   return out;
 }
 
+// More hosts than any fleet sandnet is sized for: a longer list is hostile, not a view.
+constexpr size_t kMaxFeedHosts = 1 << 16;
+
+std::vector<HostRecord> host_list(const json& data) {
+  std::vector<HostRecord> out;
+  auto it = data.find("hosts");
+  if (it == data.end()) return out;  // an API from before the hosts (issue 17)
+  if (!it->is_array()) throw FeedFormatError("feed: \"hosts\" is not a list");
+  if (it->size() > kMaxFeedHosts) throw FeedFormatError(fmt::format("feed: more than {} hosts", kMaxFeedHosts));
+  for (auto& h : *it) out.push_back(parse_host(h));
+  return out;
+}
+
 std::vector<std::string> id_list(const json& data, const char* key) {
   if (!data.contains(key)) return {};
   return string_list(data, key, "feed");
@@ -111,6 +124,7 @@ FeedAnswer parse_feed(const json& data, FeedAnswer records) {
   a.revision = rev->get<uint64_t>();
   for (auto& s : sandbox_list(data, "sandboxes")) a.sandboxes.push_back(std::move(s));
   for (auto& n : network_list(data, "networks")) a.networks.push_back(std::move(n));
+  a.hosts = host_list(data);
   if (!a.snapshot) {
     a.removed_sandboxes = id_list(data, "removed_sandboxes");
     a.removed_networks = id_list(data, "removed_networks");
@@ -133,15 +147,24 @@ bool HostView::apply(FeedAnswer a) {
       nets[std::move(id)] = std::move(n);
     }
     uint64_t revision = a.revision;
+    auto hosts = std::move(a.hosts);
     a = {};  // the records are moved out: free the lists before comparing
     bool changed = sbs != sandboxes_ || nets != networks_;
     sandboxes_ = std::move(sbs);
     networks_ = std::move(nets);
+    rebuild_placement();
+    changed |= !merge_hosts(hosts_, hosts).empty();
     revision_ = revision;
     return changed;
   }
-  bool changed = false;
-  for (auto& id : a.removed_sandboxes) changed |= sandboxes_.erase(id) > 0;
+  bool changed = !merge_hosts(hosts_, a.hosts).empty();
+  for (auto& id : a.removed_sandboxes) {
+    auto it = sandboxes_.find(id);
+    if (it == sandboxes_.end()) continue;
+    unplace(it->first, it->second);
+    sandboxes_.erase(it);
+    changed = true;
+  }
   for (auto& id : a.removed_networks) changed |= networks_.erase(id) > 0;
   for (auto& s : a.sandboxes) changed |= upsert(s);
   for (auto& n : a.networks) {
@@ -161,18 +184,89 @@ SandboxRecord HostView::kept(SandboxRecord s) {
 }
 
 bool HostView::upsert(const SandboxRecord& s) {
-  auto& slot = sandboxes_[s.id];
+  auto [it, added] = sandboxes_.try_emplace(s.id);
   SandboxRecord k = kept(s);
-  if (slot == k) return false;
-  slot = std::move(k);
+  if (!added && it->second == k) return false;
+  if (!added) unplace(it->first, it->second);
+  it->second = std::move(k);
+  place(it->first, it->second);
   return true;
 }
 
+void HostView::place(const std::string& id, const SandboxRecord& s) {
+  if (s.host) placed_[*s.host].insert(id);
+}
+
+void HostView::unplace(const std::string& id, const SandboxRecord& s) {
+  if (!s.host) return;
+  auto it = placed_.find(*s.host);
+  if (it == placed_.end()) return;
+  it->second.erase(id);
+  if (it->second.empty()) placed_.erase(it);
+}
+
+void HostView::rebuild_placement() {
+  placed_.clear();
+  for (auto& [id, s] : sandboxes_) place(id, s);
+}
+
+HostView::HostView(const HostView& other)
+    : revision_(other.revision_), sandboxes_(other.sandboxes_), networks_(other.networks_), hosts_(other.hosts_) {
+  rebuild_placement();
+}
+
+HostView& HostView::operator=(const HostView& other) {
+  if (this == &other) return *this;
+  revision_ = other.revision_;
+  sandboxes_ = other.sandboxes_;
+  networks_ = other.networks_;
+  hosts_ = other.hosts_;
+  rebuild_placement();
+  return *this;
+}
+
+const std::set<std::string_view>& HostView::placed_on(std::string_view host) const {
+  static const std::set<std::string_view> none;
+  auto it = placed_.find(host);
+  return it == placed_.end() ? none : it->second;
+}
+
+bool HostView::reaches(const std::string& host, const std::string& host_id) const {
+  if (host == host_id) return true;
+  auto it = hosts_.find(host);
+  return it != hosts_.end() && it->second.overlay_reaches();
+}
+
+std::set<std::string> HostView::hosts_changed_by(const std::vector<HostRecord>& records) const {
+  if (records.empty()) return {};
+  HostRecords scratch = hosts_;  // hosts are few (at most capacity.max_hosts in the maps)
+  return merge_hosts(scratch, records);
+}
+
+std::set<std::string> merge_hosts(HostRecords& hosts, const std::vector<HostRecord>& records) {
+  std::set<std::string> changed;
+  for (auto& r : records) {
+    auto& slot = hosts[r.id];
+    if (!(slot == r)) {
+      slot = r;
+      changed.insert(r.id);
+    }
+    if (!r.overlay_reaches()) continue;
+    for (auto& [id, other] : hosts)
+      if (id != r.id && other.overlay_reaches() && (other.number == r.number || other.underlay == r.underlay)) {
+        other.live = false;
+        changed.insert(id);
+      }
+  }
+  return changed;
+}
+
 json HostView::to_json() const {
-  json sbs = json::array(), nets = json::array();
+  json sbs = json::array(), nets = json::array(), hosts = json::array();
   for (auto& [_, s] : sandboxes_) sbs.push_back(sync::to_json(s));
   for (auto& [_, n] : networks_) nets.push_back(sync::to_json(n));
-  return {{"type", "snapshot"}, {"revision", revision_}, {"sandboxes", sbs}, {"networks", nets}};
+  for (auto& [_, h] : hosts_) hosts.push_back(sync::to_json(h));
+  return {{"type", "snapshot"}, {"revision", revision_}, {"sandboxes", sbs}, {"networks", nets}, {"hosts", hosts}};
 }
 
 HostView HostView::from_json(const json& j) {

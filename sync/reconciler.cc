@@ -62,6 +62,7 @@ void Reconciler::restore() {
   bool base_current = false;  // the base and log on disk hold exactly the restored state
   if (cp) {
     view_ = std::move(cp->view);
+    check_own_host_locked();
     plugs_ = std::move(cp->plugs);
     unreported_unplugs_ = std::move(cp->unreported_unplugs);
     bool changed = false;
@@ -100,8 +101,7 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   std::vector<std::string> skipped;
   std::optional<dp::DesiredDelta> delta;  // handed to the datapath: it plans only what changed
   if (change && state_known_) {
-    delta = state_delta(view_, plugs_, options_.host_id, options_.config, change->sandboxes, change->networks,
-                        &skipped);
+    delta = state_delta(view_, plugs_, options_.host_id, options_.config, *change, &skipped);
     dp::apply_delta(state_, *delta);
   } else {
     auto build = view_to_state(view_, plugs_, options_.host_id, options_.config);
@@ -269,6 +269,35 @@ void Reconciler::note_api(bool reachable, const std::string& detail) {
   api_reachable_ = reachable;
 }
 
+void Reconciler::log_host_changes_locked(const std::set<std::string>& hosts) {
+  for (auto& id : hosts) {
+    if (id == options_.host_id) continue;
+    auto& h = view_.hosts().at(id);
+    spdlog::info("host {} (number {}, underlay {}) is {}: its {} sandboxes of the view are {}", id, h.number,
+                 h.underlay.value_or("none"), h.live ? "live" : "lost", view_.placed_on(id).size(),
+                 h.overlay_reaches() ? "peers" : "purged (no tunnel, no names)");
+  }
+}
+
+void Reconciler::check_own_host_locked() {
+  auto it = view_.hosts().find(options_.host_id);
+  if (it == view_.hosts().end()) return;
+  uint32_t configured = options_.config.overlay_setup.host_number;
+  bool mismatch = configured != 0 && it->second.number != configured;
+  if (feed_host_number_ != it->second.number || mismatch != host_number_mismatch_) {
+    // Not a reason to stop applying: the other hosts check our frames against the feed's
+    // number and drop them (closed), while a refused revision would keep a revoked peer.
+    if (mismatch)
+      spdlog::error("the API numbers this host {} but the config says host_number {}: frames this host sends "
+                    "across hosts are dropped by the others until host_number is fixed and the agent restarted",
+                    it->second.number, configured);
+    else if (host_number_mismatch_)
+      spdlog::info("the API's number for this host ({}) matches the config again", it->second.number);
+  }
+  feed_host_number_ = it->second.number;
+  host_number_mismatch_ = mismatch;
+}
+
 void Reconciler::report_pending() {
   uint64_t revision;
   std::set<std::string> unplugs;
@@ -354,20 +383,23 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       // costs O(view) as well, and its transient indexes (names, touched entries, marked peers)
       // outweigh a whole derivation's.
       size_t records = answer.sandboxes.size() + answer.removed_sandboxes.size() + answer.networks.size() +
-                       answer.removed_networks.size();
+                       answer.removed_networks.size() + answer.hosts.size();
       whole = whole || records * 4 > view_.sandboxes().size() + 64;
       // The log record of a changes answer is the size of the change: encode it before the
       // answer is consumed, write it once the revision is reported.
       if (!whole && records != 0) record = encode_record({.feed = &answer});
+      names.hosts = view_.hosts_changed_by(answer.hosts);
       if (!whole) {
         touched = guests_touched(view_, answer, plugs_);
-        table_index_.note_change(view_, answer);
+        table_index_.note_change(view_, answer, options_.host_id);
         for (auto& s : answer.sandboxes) names.sandboxes.insert(s.id);
         names.sandboxes.insert(answer.removed_sandboxes.begin(), answer.removed_sandboxes.end());
         for (auto& n : answer.networks) names.networks.insert(n.id);
         names.networks.insert(answer.removed_networks.begin(), answer.removed_networks.end());
       }
       changed = view_.apply(std::move(answer));
+      log_host_changes_locked(names.hosts);
+      check_own_host_locked();
       bool ok = !datapath_behind_;
       if (changed || snapshot) ok = apply_locked({}, touched ? &*touched : nullptr, {}, whole ? nullptr : &names);
       // `applied` only for what is applied: a failed apply leaves the reported revision where it was.
@@ -432,7 +464,7 @@ json Reconciler::plug(const std::string& sandbox_id, const std::string& tap, std
     return fail(e.what());
   }
   std::lock_guard lock(mu_);
-  StateChange change{{sandbox_id}, {}};
+  StateChange change{{sandbox_id}, {}, {}};
   // A plug of another sandbox on an older device of this name ends: the runtime placed this one.
   for (auto it = plugs_.begin(); it != plugs_.end();) {
     if (it->second.tap != tap || it->first == sandbox_id) {
@@ -470,7 +502,7 @@ json Reconciler::unplug(const std::string& sandbox_id, const char* why) {
     std::string tap = it->second.tap;
     plugs_.erase(it);
     unreported_unplugs_.insert(sandbox_id);
-    StateChange change{{sandbox_id}, {}};
+    StateChange change{{sandbox_id}, {}, {}};
     apply_locked({}, nullptr, {tap}, &change);  // the one way a tap that still exists loses the programs
     log_local_locked(/*durable_now=*/true);
   }
@@ -522,7 +554,11 @@ json Reconciler::status() {
           {"tables", {{"delivered", push.delivered}, {"failed_attempts", push.failed_attempts}, {"pending", push.pending}}},
           {"last_apply_error", last_apply_error_},
           {"quarantined", quarantined_json()},
-          {"attach_failures", attach_failures_json()}};
+          {"attach_failures", attach_failures_json()},
+          {"host_number",
+           {{"config", options_.config.overlay_setup.host_number},
+            {"feed", feed_host_number_ ? json(*feed_host_number_) : json(nullptr)},
+            {"mismatch", host_number_mismatch_}}}};
 }
 
 ReconcilerMetrics Reconciler::metrics() {
@@ -542,6 +578,7 @@ ReconcilerMetrics Reconciler::metrics() {
   m.plugs = plugs_.size();
   m.quarantined = quarantined_.size();
   m.attach_failures = attach_failures_.size();
+  m.host_number_mismatch = host_number_mismatch_;
   return m;
 }
 

@@ -30,6 +30,7 @@
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
 #include "sync/table_pusher.h"
+#include "sync/view_to_state.h"
 
 namespace sandnet::sync {
 
@@ -39,13 +40,6 @@ struct ReconcilerOptions {
   dp::AgentConfig config;
   std::chrono::seconds long_poll{25};
   std::chrono::milliseconds max_backoff{5000};
-};
-
-// What changed since the last apply, when the caller knows it: the sandboxes (their records
-// or their plugs) and the networks a feed answer or a runtime request named. Lets an apply
-// derive only those (sync/view_to_state.h state_delta) instead of the whole view.
-struct StateChange {
-  std::set<std::string> sandboxes, networks;
 };
 
 // What the agent's /metrics shows of the reconciler (agent/agent_metrics.h).
@@ -58,6 +52,8 @@ struct ReconcilerMetrics {
   prom::Histogram apply_seconds;  // derive + datapath + hosts tables, per apply
   PushStats push;
   size_t plugs = 0, quarantined = 0, attach_failures = 0;
+  // The feed lists this host with a number other than the config's host_number (issue 17).
+  bool host_number_mismatch = false;
 };
 
 class Reconciler {
@@ -110,6 +106,10 @@ class Reconciler {
   void log_locked(const CheckpointRecord& record, bool durable_now = false);
   void log_local_locked(bool durable_now = false);
   void append_locked(std::string line, bool durable_now = false);
+  // What the feed says of this host against the config (sanity), and each changed host's
+  // record, logged once per change.
+  void check_own_host_locked();
+  void log_host_changes_locked(const std::set<std::string>& hosts);
   void report_pending();
   void note_api(bool reachable, const std::string& detail);
 
@@ -140,6 +140,8 @@ class Reconciler {
   bool datapath_behind_ = false;  // the last apply failed: retry before trusting the maps
   std::vector<dp::Quarantined> quarantined_;             // drop-all taps after the last apply
   std::map<uint32_t, std::string> attach_failures_;  // taps left without programs
+  std::optional<uint32_t> feed_host_number_;  // this host's number in the feed, once listed
+  bool host_number_mismatch_ = false;
 
   uint64_t generation_ = 0;  // of the last checkpoint base
   CheckpointWriter checkpoints_;

@@ -7,8 +7,8 @@
 
 namespace sandnet::sync {
 
-SandboxDerivation derive_sandbox(const std::string& id, const SandboxRecord& sb, const LocalPlugs& plugs,
-                                 const std::string& host_id, const dp::AgentConfig& config) {
+SandboxDerivation derive_sandbox(const HostView& view, const std::string& id, const SandboxRecord& sb,
+                                 const LocalPlugs& plugs, const std::string& host_id, const dp::AgentConfig& config) {
   SandboxDerivation d;
   auto plug = plugs.find(id);
   // A plugged tap always keeps an entry: one its sandbox cannot fill is drop-all.
@@ -35,7 +35,10 @@ SandboxDerivation derive_sandbox(const std::string& id, const SandboxRecord& sb,
     ep.tap = plug->second.tap;
     mac_text = &plug->second.mac;
   } else if (sb.host && *sb.host != host_id) {
-    ep.host = *sb.host;  // a peer on another host
+    // A peer on another host, while that host is reachable: a lost host's sandboxes are
+    // purged (no endpoint, no verdict, no ARP answer), not left to fail at its tunnel.
+    if (!view.reaches(*sb.host, host_id)) return d;
+    ep.host = *sb.host;
     if (sb.mac) mac_text = &*sb.mac;
   } else {
     return d;  // not plugged anywhere we can reach: nothing to install
@@ -75,13 +78,24 @@ StateBuild view_to_state(const HostView& view, const LocalPlugs& plugs, const st
   out.state.endpoints.reserve(view.sandboxes().size());
   out.state.quarantined = plug_quarantines(view, plugs);
   for (auto& [id, sb] : view.sandboxes()) {
-    auto d = derive_sandbox(id, sb, plugs, host_id, config);
+    auto d = derive_sandbox(view, id, sb, plugs, host_id, config);
     if (!d.skipped.empty()) out.skipped.push_back(std::move(d.skipped));
     if (d.quarantine) out.state.quarantined.push_back(std::move(*d.quarantine));
     if (d.endpoint) out.state.endpoints.push_back(std::move(*d.endpoint));
   }
   out.state.networks.reserve(view.networks().size());
   for (auto& [id, net] : view.networks()) out.state.networks.push_back({id, net.members});
+  out.state.hosts = overlay_hosts(view, host_id);
+  return out;
+}
+
+std::vector<dp::HostSpec> overlay_hosts(const HostView& view, const std::string& host_id) {
+  std::vector<dp::HostSpec> out;
+  for (auto& [id, h] : view.hosts()) {
+    if (id == host_id || !h.overlay_reaches()) continue;
+    auto ip = dp::parse_ipv4(*h.underlay);  // parse_host keeps only valid addresses
+    if (ip) out.push_back({id, h.number, *ip});
+  }
   return out;
 }
 
@@ -91,27 +105,36 @@ std::vector<dp::QuarantineSpec> quarantines(const HostView& view, const LocalPlu
   for (auto& [id, plug] : plugs) {  // by id, as view_to_state meets them in the view
     auto sb = view.sandboxes().find(id);
     if (sb == view.sandboxes().end()) continue;
-    if (auto d = derive_sandbox(id, sb->second, plugs, host_id, config); d.quarantine) out.push_back(*d.quarantine);
+    if (auto d = derive_sandbox(view, id, sb->second, plugs, host_id, config); d.quarantine) out.push_back(*d.quarantine);
   }
   return out;
 }
 
 dp::DesiredDelta state_delta(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
-                             const dp::AgentConfig& config, const std::set<std::string>& sandboxes,
-                             const std::set<std::string>& networks, std::vector<std::string>* skipped) {
+                             const dp::AgentConfig& config, const StateChange& change,
+                             std::vector<std::string>* skipped) {
   dp::DesiredDelta delta;
-  for (auto& id : sandboxes) {
+  auto derive = [&](const std::string& id) {
     auto sb = view.sandboxes().find(id);
     std::optional<dp::EndpointSpec> ep;
     if (sb != view.sandboxes().end()) {
-      auto d = derive_sandbox(id, sb->second, plugs, host_id, config);
+      auto d = derive_sandbox(view, id, sb->second, plugs, host_id, config);
       if (skipped && !d.skipped.empty()) skipped->push_back(std::move(d.skipped));
       ep = std::move(d.endpoint);
     }
     if (ep) delta.upsert_endpoints.push_back(std::move(*ep));
     else delta.removed_endpoints.push_back(id);
+  };
+  for (auto& id : change.sandboxes) derive(id);
+  // A host's record changed: only the sandboxes placed there may come or go (issue 19: no scan).
+  for (auto& host : change.hosts)
+    for (auto id : view.placed_on(host))
+      if (std::string s(id); !change.sandboxes.count(s)) derive(s);
+  if (!change.hosts.empty()) {
+    delta.hosts_changed = true;  // few: the whole list
+    delta.hosts = overlay_hosts(view, host_id);
   }
-  for (auto& id : networks) {
+  for (auto& id : change.networks) {
     auto net = view.networks().find(id);
     if (net != view.networks().end()) delta.upsert_networks.push_back({id, net->second.members});
     else delta.removed_networks.push_back(id);

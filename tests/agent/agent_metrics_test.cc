@@ -63,9 +63,11 @@ TEST(AgentMetricsText, ReconcilerFiguresAndTheApplyHistogram) {
         "sandnet_agent_apply_duration_seconds_bucket{le=\"0.005\"} 1\n",
         "sandnet_agent_apply_duration_seconds_bucket{le=\"+Inf\"} 2\n",
         "sandnet_agent_apply_duration_seconds_count 2\n",
-        "sandnet_agent_table_pushes_total{result=\"failed\"} 2\n"}) {
+        "sandnet_agent_table_pushes_total{result=\"failed\"} 2\n", "sandnet_agent_host_number_mismatch 0\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line;
   }
+  m.host_number_mismatch = true;
+  EXPECT_NE(render_reconciler_metrics(m).find("sandnet_agent_host_number_mismatch 1\n"), std::string::npos);
   m.api_reachable.reset();  // unknown until the first answer: no series rather than a guess
   EXPECT_EQ(render_reconciler_metrics(m).find("sandnet_agent_api_reachable"), std::string::npos);
 }

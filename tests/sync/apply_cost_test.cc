@@ -39,6 +39,7 @@ TEST(ApplyCost, OneAttachAt10kSandboxes) {
     if (i != 1) peers_net.members.push_back(sb_id(i));
   }
   snap.networks = {peers_net, pair_net};
+  snap.hosts = {{"h1", 1, "192.0.2.1", true}, {"h2", 2, "192.0.2.2", true}};
   HostView view;
   view.apply(snap);
   LocalPlugs plugs{{sb_id(0), {"tapA", "02:00:0a:2a:00:02"}}, {sb_id(1), {"tapB", "02:00:0a:2a:00:03"}}};
@@ -63,12 +64,12 @@ TEST(ApplyCost, OneAttachAt10kSandboxes) {
   for (auto& [id, _] : plugs) tables.table(view, plugs, "h1", id);
   double t0 = cpu_ms();
   auto touched = guests_touched(view, attach, plugs);
-  tables.note_change(view, attach);
+  tables.note_change(view, attach, "h1");
   double t0b = cpu_ms();
   view.apply(attach);
   double t1 = cpu_ms();
   // What the reconciler does: the change's delta patches the kept state (sync/reconciler.cc).
-  auto delta = state_delta(view, plugs, "h1", config, {sb_id(1)}, {pair});
+  auto delta = state_delta(view, plugs, "h1", config, {{sb_id(1)}, {pair}, {}});
   dp::apply_delta(state, delta);
   double t2 = cpu_ms();
   auto plan = planner.plan(state, &delta, maps, taps);

@@ -1,5 +1,6 @@
 // The kept tables of GuestTableIndex equal the ones built whole from the view (guest_table) at
-// every step of random feed churn, for every plugged guest.
+// every step of random feed churn (host records' liveness and underlay included), for every
+// plugged guest.
 #include "sync/guest_table_index.h"
 
 #include <fmt/format.h>
@@ -26,10 +27,10 @@ TEST(GuestTableIndex, PatchedTablesEqualTheWholeBuildUnderChurn) {
     FeedAnswer a;
     a.revision = step + 1;
     int i = pick(kSandboxes);
-    switch (pick(7)) {
+    switch (pick(9)) {
       case 0: case 1: {  // a record: new name or address, here or elsewhere
         SandboxRecord s{sb_id(i), fmt::format("s{}-{}", i, pick(3)), fmt::format("10.42.0.{}", i + 2 + 20 * pick(2)),
-                        pick(4) ? std::optional<std::string>("h1") : std::optional<std::string>("h2"), std::nullopt,
+                        pick(4) ? std::optional<std::string>("h1") : std::optional<std::string>(pick(2) ? "h2" : "h3"), std::nullopt,
                         "running", {}};
         if (pick(12) == 0) s.ip = "";
         a.sandboxes.push_back(s);
@@ -52,6 +53,12 @@ TEST(GuestTableIndex, PatchedTablesEqualTheWholeBuildUnderChurn) {
       case 5:
         a.removed_networks.push_back(net_id(pick(kNetworks)));
         break;
+      case 7: case 8: {  // a host's record: lost, live again, its underlay dropped or moved
+        HostRecord h{pick(2) ? "h2" : "h3", static_cast<uint32_t>(2 + pick(2)), std::nullopt, pick(3) != 0};
+        if (pick(4)) h.underlay = fmt::format("192.0.2.{}", 2 + pick(2));
+        a.hosts.push_back(h);
+        break;
+      }
       case 6: {  // a whole new member list
         NetworkRecord rec{net_id(pick(kNetworks)), fmt::format("n{}", pick(kNetworks)), {}};
         for (int m = 0; m < kSandboxes; ++m)
@@ -60,7 +67,7 @@ TEST(GuestTableIndex, PatchedTablesEqualTheWholeBuildUnderChurn) {
         break;
       }
     }
-    index.note_change(view, a);
+    index.note_change(view, a, "h1");
     view.apply(a);
     for (auto& [id, _] : plugs) {
       auto want = guest_table(view, plugs, "h1", id);

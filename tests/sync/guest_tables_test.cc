@@ -81,6 +81,9 @@ TEST(GuestTables, UntouchedGuestsKeepTheirTableOnRandomChurn) {
       for (int m = pick(rng) % 6; m > 0; --m) n.members.push_back(sb_id(pick(rng)));
       change.networks.push_back(n);
     }
+    if (pick(rng) < 2)  // h2's lease lost or renewed, its underlay dropped
+      change.hosts.push_back({"h2", 2, pick(rng) % 3 ? std::optional<std::string>("192.0.2.2") : std::nullopt,
+                              pick(rng) % 2 == 0});
     if (pick(rng) == 0) change.removed_sandboxes.push_back(sb_id(pick(rng)));
     if (pick(rng) == 0) change.removed_networks.push_back(net_id(pick(rng) % 4));
     auto before = guest_tables(v, plugs, "h1");

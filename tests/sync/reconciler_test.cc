@@ -12,6 +12,9 @@
 #include <mutex>
 #include <thread>
 
+#include <fmt/format.h>
+#include <httplib.h>
+
 #include "sync/checkpoint.h"
 #include "sync/feed_client.h"
 #include "sync/table_pusher.h"
@@ -332,6 +335,99 @@ TEST_F(ReconcilerTest, ForeignCheckpointNeverReleasesHeldTaps) {
   foreign.plugs["sb_01J0000000000000000000000B"] = p;
   save_checkpoint(options().state_dir, foreign);
   expect_held_taps_survive_a_start_without_plugs();
+}
+
+// The feed numbering this host otherwise than its config (issue 17): said in the status and the
+// metrics, logged, and not a reason to stop applying (a refused revision would keep revoked
+// peers; the other hosts drop what this one sends with the wrong number).
+TEST_F(ReconcilerTest, AHostNumberMismatchIsReportedNotHidden) {
+  Checkpoint cp;
+  cp.host_id = "h1";
+  cp.generation = 1;
+  cp.view.apply_feed({{"type", "snapshot"},
+                      {"revision", 3},
+                      {"sandboxes", json::array({{{"id", "sb_01J0000000000000000000000C"}, {"name", "peer"},
+                                                  {"ip", "10.42.0.9"}, {"host", "h2"}, {"status", "running"}}})},
+                      {"hosts", {{{"id", "h1"}, {"number", 5}, {"underlay", "192.0.2.1"}, {"live", true}},
+                                 {{"id", "h2"}, {"number", 6}, {"underlay", "192.0.2.2"}, {"live", true}}}}});
+  save_checkpoint(options().state_dir, cp);
+  for (uint32_t configured : {7u, 5u, 0u}) {
+    auto o = options();
+    o.config.overlay_setup.host_number = configured;
+    reconciler_ = std::make_unique<Reconciler>(o, *client_, dp_, *pusher_);
+    reconciler_->restore();
+    bool mismatch = configured == 7;
+    auto s = status();
+    EXPECT_EQ(s["host_number"], json({{"config", configured}, {"feed", 5}, {"mismatch", mismatch}})) << s.dump();
+    EXPECT_EQ(reconciler_->metrics().host_number_mismatch, mismatch);
+    EXPECT_EQ(s["applied_revision"], 3) << "applied all the same: " << s.dump();
+    auto last = dp_.last_state();
+    ASSERT_EQ(last.hosts.size(), 1u);
+    EXPECT_EQ(last.hosts[0].id, "h2");
+    EXPECT_EQ(last.hosts[0].number, 6u);
+  }
+}
+
+// The feed's host records through the reconciler's feed loop (issue 17). The API side of them
+// is built on another branch, so a loopback HTTP server answers the contract's shapes
+// (docs/host-feed.md): a snapshot where C runs on h2 (live), then a changes answer holding
+// nothing but h2's lost record. C leaves the datapath and the host list; the checkpoint keeps
+// the lost record, so a restarted agent does not bring C back.
+TEST_F(ReconcilerTest, AHostLostInTheFeedIsPurgedAndStaysPurgedAcrossARestart) {
+  const std::string kC = "sb_01J0000000000000000000000C", kA = "sb_01J0000000000000000000000A";
+  auto host = [](const char* id, int number, bool live) {
+    return json{{"id", id}, {"number", number}, {"underlay", fmt::format("192.0.2.{}", number)}, {"live", live}};
+  };
+  auto sandbox = [](const std::string& id, const char* ip, const char* on) {
+    return json{{"id", id}, {"name", id.substr(id.size() - 1)}, {"ip", ip}, {"host", on}, {"status", "running"}};
+  };
+  json snapshot = {{"type", "snapshot"},
+                   {"revision", 3},
+                   {"sandboxes", {sandbox(kA, "10.42.0.8", "h1"), sandbox(kC, "10.42.0.9", "h2")}},
+                   {"networks", json::array({{{"id", "net-01J00000000000000000000001"}, {"name", "web"},
+                                              {"members", {kA, kC}}}})},
+                   {"hosts", {host("h1", 1, true), host("h2", 2, true)}}};
+  json lost = {{"type", "changes"}, {"revision", 4}, {"hosts", json::array({host("h2", 2, false)})}};
+  httplib::Server api;
+  std::atomic<uint64_t> reported{0};
+  api.Get("/v1/hosts/h1/feed", [&](const httplib::Request& req, httplib::Response& res) {
+    uint64_t since = std::stoull(req.get_param_value("since"));
+    json data = since < 3 ? snapshot : since < 4 ? lost : json{{"type", "changes"}, {"revision", 4}};
+    if (since >= 4) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a short long-poll
+    res.set_content(json{{"status", "success"}, {"data", data}}.dump(), "application/json");
+  });
+  api.Post("/v1/hosts/h1/applied", [&](const httplib::Request& req, httplib::Response& res) {
+    reported = json::parse(req.body)["revision"].get<uint64_t>();
+    res.set_content(json{{"status", "success"}, {"data", {{"host", "h1"}, {"applied_revision", reported.load()}}}}.dump(),
+                    "application/json");
+  });
+  int port = api.bind_to_any_port("127.0.0.1");
+  std::thread serving([&] { api.listen_after_bind(); });
+  FeedClient canned({{fmt::format("http://127.0.0.1:{}", port)}, "h1", "ht_0000000000000000_x"});
+  auto has = [](const dp::DesiredState& s, const std::string& id) {
+    for (auto& e : s.endpoints)
+      if (e.sandbox_id == id) return true;
+    return false;
+  };
+  reconciler_ = std::make_unique<Reconciler>(options(), canned, dp_, *pusher_);
+  reconciler_->restore();
+  feed_ = std::thread([this] { reconciler_->run(stop_); });
+  ASSERT_TRUE(eventually([&] { return reported == 4; })) << status().dump();
+  auto last = dp_.last_state();
+  EXPECT_FALSE(has(last, kC)) << "h2 is lost: its sandbox has no endpoint";
+  EXPECT_TRUE(last.hosts.empty()) << "and h2 is out of the underlay's hosts";
+  stop_ = true;
+  feed_.join();
+  reconciler_.reset();  // writes the checkpoint's pending records
+  api.stop();
+  serving.join();
+
+  // A restart from the checkpoint alone (no feed): h2 is still lost.
+  reconciler_ = std::make_unique<Reconciler>(options(), canned, dp_, *pusher_);
+  reconciler_->restore();
+  EXPECT_EQ(status()["revision"], 4);
+  EXPECT_FALSE(has(dp_.last_state(), kC));
+  EXPECT_TRUE(dp_.last_state().hosts.empty());
 }
 
 TEST_F(ReconcilerTest, PlugWhoseAttachFailsIsNotOk) {

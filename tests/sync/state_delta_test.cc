@@ -1,5 +1,6 @@
-// state_delta is view_to_state restricted to what changed: on random feed and plug churn, the
-// state patched delta by delta (apply_delta) equals the one derived from the whole view.
+// state_delta is view_to_state restricted to what changed: on random feed and plug churn, host
+// records included (liveness flips, underlay and number changes), the state patched delta by
+// delta (apply_delta) equals the one derived from the whole view.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -25,6 +26,11 @@ void expect_same_state(const dp::DesiredState& got, const dp::DesiredState& want
   for (size_t i = 0; i < want.networks.size(); ++i)
     EXPECT_TRUE(got.networks[i].id == want.networks[i].id && got.networks[i].members == want.networks[i].members)
         << "step " << step;
+  ASSERT_EQ(got.hosts.size(), want.hosts.size()) << "step " << step;
+  for (size_t i = 0; i < want.hosts.size(); ++i)
+    EXPECT_TRUE(got.hosts[i].id == want.hosts[i].id && got.hosts[i].number == want.hosts[i].number &&
+                got.hosts[i].underlay_be == want.hosts[i].underlay_be)
+        << "step " << step << " host " << want.hosts[i].id;
   ASSERT_EQ(got.quarantined.size(), want.quarantined.size()) << "step " << step;
   for (size_t i = 0; i < want.quarantined.size(); ++i)
     EXPECT_TRUE(got.quarantined[i].tap == want.quarantined[i].tap && got.quarantined[i].why == want.quarantined[i].why)
@@ -39,18 +45,19 @@ TEST(StateDelta, PatchedStateEqualsTheWholeDerivationUnderChurn) {
   HostView view;
   LocalPlugs plugs;
   dp::DesiredState kept;
-  int endpoints_seen = 0, quarantines_seen = 0;
+  int endpoints_seen = 0, quarantines_seen = 0, remote_seen = 0, hosts_seen = 0, host_changes = 0;
+  const char* kHosts[] = {"h1", "h2", "h3"};
   for (int step = 0; step < 3000; ++step) {
     FeedAnswer a;
     a.revision = step + 1;
     std::set<std::string> sandboxes, networks;
     int i = pick(kSandboxes);
-    switch (pick(6)) {
+    switch (pick(8)) {
       case 0: case 1: {  // a sandbox record: here, elsewhere, nowhere; sometimes a bad address or MAC
         SandboxRecord s{sb_id(i), fmt::format("s{}", i), fmt::format("10.42.0.{}", i + 2), std::nullopt, std::nullopt,
                         "running", {}};
         if (pick(10) == 0) s.ip = "192.168.0.1";
-        if (int h = pick(3)) s.host = h == 1 ? "h1" : "h2";
+        if (int h = pick(4)) s.host = kHosts[h - 1];
         if (int m = pick(8); m == 0) s.mac = "zz";
         else if (m < 4) s.mac = fmt::format("02:00:00:00:01:{:02x}", i);
         a.sandboxes.push_back(s);
@@ -77,21 +84,36 @@ TEST(StateDelta, PatchedStateEqualsTheWholeDerivationUnderChurn) {
         sandboxes.insert(sb_id(i));
         break;
       }
+      case 6: case 7: {  // host records: a lease lost or renewed, an underlay moved or dropped, renumbered
+        for (int k = 1 + pick(2); k > 0; --k) {
+          HostRecord h{kHosts[pick(3)], static_cast<uint32_t>(1 + pick(4)), std::nullopt, pick(3) != 0};
+          if (pick(4)) h.underlay = fmt::format("192.0.2.{}", 1 + pick(4));
+          a.hosts.push_back(h);
+        }
+        break;
+      }
     }
+    std::set<std::string> hosts = view.hosts_changed_by(a.hosts);
+    host_changes += !hosts.empty();
     for (auto& s : a.sandboxes) sandboxes.insert(s.id);
     for (auto& s : a.removed_sandboxes) sandboxes.insert(s);
     for (auto& n : a.networks) networks.insert(n.id);
     for (auto& n : a.removed_networks) networks.insert(n);
     view.apply(a);
-    dp::apply_delta(kept, state_delta(view, plugs, "h1", config, sandboxes, networks));
+    dp::apply_delta(kept, state_delta(view, plugs, "h1", config, {sandboxes, networks, hosts}));
     auto want = view_to_state(view, plugs, "h1", config).state;
     expect_same_state(kept, want, step);
     if (HasFatalFailure()) return;
     endpoints_seen += !want.endpoints.empty();
     quarantines_seen += !want.quarantined.empty();
+    hosts_seen += !want.hosts.empty();
+    for (auto& e : want.endpoints) remote_seen += !e.local();
   }
   EXPECT_GT(endpoints_seen, 1000);
   EXPECT_GT(quarantines_seen, 100);
+  EXPECT_GT(host_changes, 300);
+  EXPECT_GT(hosts_seen, 1000);
+  EXPECT_GT(remote_seen, 1000);
 }
 
 }  // namespace

@@ -24,9 +24,14 @@ inline const std::string kC = "sb_01HZY0000000000000000000CC";
 inline const std::string kNet1 = "net-01HZY00000000000000000N1";
 inline const std::string kNet2 = "net-01HZY00000000000000000N2";
 
-// A on h1 (plugged), B on h1, C on h2; backend = {A, B}, web = {A, C}.
+inline nlohmann::json host(const std::string& id, uint32_t number, nlohmann::json underlay, bool live = true) {
+  return {{"id", id}, {"number", number}, {"underlay", underlay}, {"live", live}};
+}
+
+// A on h1 (plugged), B on h1, C on h2 (live, with an underlay); backend = {A, B}, web = {A, C}.
 inline nlohmann::json snapshot(uint64_t revision = 7) {
   return {{"type", "snapshot"},
+          {"hosts", {host("h1", 1, "192.0.2.1"), host("h2", 2, "192.0.2.2")}},
           {"revision", revision},
           {"sandboxes",
            {sandbox(kA, "brave-otter", "10.42.0.5", "h1", {kNet1, kNet2}, "02:00:0a:2a:00:05"),

@@ -67,6 +67,7 @@ TEST(ViewToState, HostileRecordsAreSkippedNotInstalled) {
   HostView v;
   v.apply_feed({{"type", "snapshot"},
                 {"revision", 1},
+                {"hosts", {host("h2", 2, "192.0.2.2")}},
                 {"sandboxes",
                  {sandbox(kA, "a", "192.168.1.1", "h1", {}), sandbox(kB, "b", "not-an-ip", "h2", {}),
                   sandbox(kC, "c", "10.42.0.9", "h2", {}, "zz:zz")}},
