@@ -132,7 +132,7 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
       "create", "register HOST_ID (or change its underlay) and print a new host token for it");
   create->add_option("HOST_ID", a.host, "host id (DNS label)")->required();
   create->add_option("--underlay", a.underlay,
-                     "the host's underlay IPv4 address, where other hosts send its overlay traffic");
+                     "its underlay IPv4 address: where other hosts send its overlay traffic");
   create->fallthrough();
   create->callback([&a] {
     if (!sandnet::is_dns_label(a.host)) {

@@ -83,9 +83,11 @@ LeaseTransitions PgTx::keep_host_leases(const std::vector<std::string>& renewed,
   }
   for (bool live : {false, true}) {
     for (const std::string& host : live ? out.live : out.lost) {
-      q("UPDATE hosts SET live = $1, revision = $2 WHERE id = $3",
-        {live ? "true" : "false", revision(), host});
-      log_host_change(live ? "host_live" : "host_lost", host);
+      // Conditional as well as serialized: a host turns once, whoever else keeps leases.
+      bool turned = q("UPDATE hosts SET live = $1, revision = $2 WHERE id = $3 AND live != $1",
+                      {live ? "true" : "false", revision(), host})
+                        .affected() > 0;
+      if (turned) log_host_change(live ? "host_live" : "host_lost", host);
     }
   }
   return out;

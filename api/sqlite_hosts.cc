@@ -88,10 +88,12 @@ LeaseTransitions SqliteTx::keep_host_leases(const std::vector<std::string>& rene
   }
   for (bool live : {false, true}) {
     for (const std::string& host : live ? out.live : out.lost) {
-      Stmt s = conn_.prepare("UPDATE hosts SET live = ?, revision = ? WHERE id = ?");
+      // Conditional as well as serialized: a host turns once, whoever else keeps leases.
+      Stmt s = conn_.prepare(
+          "UPDATE hosts SET live = ?1, revision = ?2 WHERE id = ?3 AND live != ?1");
       s.bind(1, int64_t{live}).bind(2, revision()).bind(3, host);
       s.run();
-      log_host_change(live ? "host_live" : "host_lost", host);
+      if (conn_.changes() > 0) log_host_change(live ? "host_live" : "host_lost", host);
     }
   }
   return out;
