@@ -6,24 +6,12 @@ namespace sandnet::api {
 
 AppliedPersister::AppliedPersister(Store& store, AppliedTracker& tracker,
                                    std::chrono::milliseconds interval)
-    : store_(store), tracker_(tracker), interval_(interval) {
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, interval_, [this] { return stopping_; })) {
-      lock.unlock();
-      flush();
-      lock.lock();
-    }
-  });
+    : store_(store), tracker_(tracker) {
+  timer_ = std::make_unique<PeriodicThread>(interval, [this] { flush(); });
 }
 
 AppliedPersister::~AppliedPersister() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
+  timer_.reset();
   flush();
 }
 

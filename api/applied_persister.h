@@ -9,11 +9,10 @@
 // applied change); nothing ever claims to be applied when it is not.
 #pragma once
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <thread>
+#include <memory>
 
 #include "api/applied_tracker.h"
+#include "api/periodic_thread.h"
 #include "api/store.h"
 
 namespace sandnet::api {
@@ -31,11 +30,7 @@ class AppliedPersister {
  private:
   Store& store_;
   AppliedTracker& tracker_;
-  std::chrono::milliseconds interval_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicThread> timer_;
 };
 
 }  // namespace sandnet::api

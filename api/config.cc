@@ -90,6 +90,8 @@ void apply_config_file(const std::string& path, ServeConfig& config) {
       config.server.applied_persist_ms = typed(value, key, uint).get<int>();
     } else if (key == "host_token_cache_ms") {
       config.server.host_token_cache_ms = typed(value, key, uint).get<int>();
+    } else if (key == "host_lease_ms") {
+      config.server.host_lease_ms = typed(value, key, uint).get<int>();
     } else if (key == "max_waits_per_caller") {
       config.server.max_waits_per_caller = typed(value, key, uint).get<int>();
     } else if (key == "quota_networks") {
@@ -146,6 +148,11 @@ void finalize(ServeConfig& config) {
   }
   if (o.applied_persist_ms > 600000) throw std::runtime_error("applied_persist_ms must be <= 600000");
   if (o.host_token_cache_ms > 60000) throw std::runtime_error("host_token_cache_ms must be <= 60000");
+  // A lease must outlast a long-poll's renewal period several times over (renewals land every
+  // lease / 4); an hour is far beyond any host's silence worth waiting for.
+  if (o.host_lease_ms < 100 || o.host_lease_ms > 3600000) {
+    throw std::runtime_error("host_lease_ms must be 100-3600000");
+  }
   if (o.max_waits_per_caller < 1) throw std::runtime_error("max_waits_per_caller must be >= 1");
   if (config.server.threads < 1 || config.server.threads > 1024) {
     throw std::runtime_error("threads must be 1-1024");

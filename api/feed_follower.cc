@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <optional>
 
 #include <spdlog/spdlog.h>
@@ -80,8 +81,10 @@ class MergedChanges {
     for (const ViewNetwork& n : c.networks) networks_[n.id] = n;
     for (const std::string& id : c.removed_sandboxes) sandboxes_[id] = std::nullopt;
     for (const std::string& id : c.removed_networks) networks_[id] = std::nullopt;
+    for (const ViewHost& h : c.hosts) hosts_[h.id] = h;
+    changed_hosts_.insert(c.changed_hosts.begin(), c.changed_hosts.end());
   }
-  bool empty() const { return sandboxes_.empty() && networks_.empty(); }
+  bool empty() const { return sandboxes_.empty() && networks_.empty() && hosts_.empty(); }
   // Sorted by id, as compute_view_changes lists them.
   ViewChanges take(int64_t revision) {
     ViewChanges out;
@@ -100,12 +103,21 @@ class MergedChanges {
         out.removed_networks.push_back(id);
       }
     }
+    // The hosts the answer for both deltas at once lists, each as the later delta saw it:
+    // a record that changed in between touched this host, so that delta carries it.
+    for (const std::string& id : listed_host_ids(changed_hosts_, out.sandboxes)) {
+      auto it = hosts_.find(id);
+      if (it != hosts_.end()) out.hosts.push_back(it->second);
+    }
+    out.changed_hosts = std::move(changed_hosts_);
     return out;
   }
 
  private:
   std::map<std::string, std::optional<ViewSandbox>> sandboxes_;
   std::map<std::string, std::optional<ViewNetwork>> networks_;
+  std::map<std::string, ViewHost> hosts_;
+  std::set<std::string> changed_hosts_;
 };
 
 }  // namespace

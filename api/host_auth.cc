@@ -1,10 +1,12 @@
 #include "api/host_auth.h"
 
 #include "api/auth.h"
+#include "api/host_registry.h"
 
 namespace sandnet::api {
 
 std::string issue_host_token(Store& store, const std::string& host_id) {
+  register_host(store, host_id, "");  // a host with a token is registered (keeps its underlay)
   NewToken t = new_token("ht");
   store.add_host_token(host_id, t.key_id, t.secret_hash);
   return t.token;

@@ -9,8 +9,9 @@
 
 namespace sandnet::api {
 
-// Creates a token for the host (a host may hold several, e.g. during rotation) and returns
-// the full "ht_..." string; only its hash is stored.
+// Creates a token for the host (a host may hold several, e.g. during rotation), registering
+// the host first when new (host_registry.h), and returns the full "ht_..." string; only its
+// hash is stored.
 std::string issue_host_token(Store& store, const std::string& host_id);
 
 // The host a token belongs to, or nullopt (malformed, unknown, revoked or wrong secret).

@@ -9,24 +9,10 @@ namespace sandnet::api {
 
 HostTokenCache::HostTokenCache(Store& store, std::chrono::milliseconds ttl) : store_(store), ttl_(ttl) {
   if (ttl_.count() == 0) return;
-  refresher_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!cv_.wait_for(lock, ttl_ / 2, [this] { return stopping_; })) {
-      lock.unlock();
-      refresh();
-      lock.lock();
-    }
-  });
+  refresher_ = std::make_unique<PeriodicThread>(ttl_ / 2, [this] { refresh(); });
 }
 
-HostTokenCache::~HostTokenCache() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  if (refresher_.joinable()) refresher_.join();
-}
+HostTokenCache::~HostTokenCache() = default;
 
 std::optional<std::string> HostTokenCache::authenticate(std::string_view token, Clock::time_point now) {
   if (ttl_.count() == 0) return authenticate_host(store_, token);

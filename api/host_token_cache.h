@@ -10,14 +10,14 @@
 // revoke`, from any process) therefore takes effect within `ttl`.
 #pragma once
 #include <chrono>
-#include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <unordered_map>
 
+#include "api/periodic_thread.h"
 #include "api/store.h"
 
 namespace sandnet::api {
@@ -47,9 +47,7 @@ class HostTokenCache {
   std::chrono::milliseconds ttl_;
   std::mutex mu_;
   std::unordered_map<std::string, Entry> by_token_id_;  // at most one per issued token
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread refresher_;
+  std::unique_ptr<PeriodicThread> refresher_;  // last: stopped before the rest goes
 };
 
 }  // namespace sandnet::api

@@ -49,6 +49,9 @@ class TxRecords final : public ViewRecords {
   std::optional<ViewNetwork> view_network(const std::string& id) override {
     return tx_.view_network(id);
   }
+  std::vector<ViewHost> view_hosts(const std::set<std::string>& ids) override {
+    return sorted_view_hosts(tx_, ids);
+  }
 
  private:
   ReadTx& tx_;
@@ -56,9 +59,33 @@ class TxRecords final : public ViewRecords {
 
 }  // namespace
 
+std::vector<ViewHost> sorted_view_hosts(ReadTx& tx, const std::set<std::string>& ids) {
+  if (ids.empty()) return {};
+  std::vector<ViewHost> out = tx.view_hosts({ids.begin(), ids.end()});
+  std::sort(out.begin(), out.end(),
+            [](const ViewHost& a, const ViewHost& b) { return a.id < b.id; });
+  return out;
+}
+
+std::set<std::string> listed_host_ids(const std::set<std::string>& changed,
+                                      const std::vector<ViewSandbox>& sandboxes) {
+  std::set<std::string> ids = changed;
+  for (const ViewSandbox& sb : sandboxes) {
+    if (!sb.host.empty()) ids.insert(sb.host);
+  }
+  return ids;
+}
+
+HostView snapshot_view(ReadTx& tx, const std::string& host) {
+  HostView view = tx.host_view(host);
+  view.hosts = sorted_view_hosts(tx, listed_host_ids({host}, view.sandboxes));
+  return view;
+}
+
 void ViewCandidates::add(const Change& c) {
   if (!c.sandbox_id.empty()) sandboxes.insert(c.sandbox_id);
   if (!c.network_id.empty()) networks.insert(c.network_id);
+  if (!c.host_id.empty()) hosts.insert(c.host_id);
 }
 
 ViewChanges assemble_view_changes(ViewRecords& records, const std::string& host,
@@ -89,6 +116,8 @@ ViewChanges assemble_view_changes(ViewRecords& records, const std::string& host,
       out.removed_sandboxes.push_back(id);
     }
   }
+  out.changed_hosts = std::move(candidates.hosts);
+  out.hosts = records.view_hosts(listed_host_ids(out.changed_hosts, out.sandboxes));
   return out;
 }
 
@@ -111,6 +140,13 @@ json view_sandbox_json(const ViewSandbox& s) {
           {"networks", s.networks}};
 }
 
+json view_host_json(const ViewHost& h) {
+  return {{"id", h.id},
+          {"number", h.number},
+          {"underlay", h.underlay.empty() ? json(nullptr) : json(h.underlay)},
+          {"live", h.live}};
+}
+
 json view_network_json(const ViewNetwork& n) {
   return {{"id", n.id}, {"name", n.name}, {"members", n.members}};
 }
@@ -130,7 +166,8 @@ json snapshot_json(const HostView& view) {
   return {{"type", "snapshot"},
           {"revision", view.revision},
           {"sandboxes", array_of(view.sandboxes, view_sandbox_json)},
-          {"networks", array_of(view.networks, view_network_json)}};
+          {"networks", array_of(view.networks, view_network_json)},
+          {"hosts", array_of(view.hosts, view_host_json)}};
 }
 
 json changes_json(const ViewChanges& c) {
@@ -139,7 +176,8 @@ json changes_json(const ViewChanges& c) {
           {"sandboxes", array_of(c.sandboxes, view_sandbox_json)},
           {"networks", array_of(c.networks, view_network_json)},
           {"removed_sandboxes", c.removed_sandboxes},
-          {"removed_networks", c.removed_networks}};
+          {"removed_networks", c.removed_networks},
+          {"hosts", array_of(c.hosts, view_host_json)}};
 }
 
 }  // namespace sandnet::api

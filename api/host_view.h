@@ -19,12 +19,22 @@ struct ViewChanges {
   std::vector<ViewNetwork> networks;
   std::vector<std::string> removed_sandboxes;
   std::vector<std::string> removed_networks;
+  // The registered hosts of `sandboxes` and of `changed_hosts`, sorted by id.
+  std::vector<ViewHost> hosts;
+  // Hosts whose record changed (host_* changes); not sent, kept so that answers merge.
+  std::set<std::string> changed_hosts;
 
   bool empty() const {
     return sandboxes.empty() && networks.empty() && removed_sandboxes.empty() &&
-           removed_networks.empty();
+           removed_networks.empty() && hosts.empty();
   }
 };
+
+// The registered ones of `ids`, sorted by id (one statement; none for no ids).
+std::vector<ViewHost> sorted_view_hosts(ReadTx& tx, const std::set<std::string>& ids);
+// The hosts a changes answer lists: `changed` and the hosts of `sandboxes`.
+std::set<std::string> listed_host_ids(const std::set<std::string>& changed,
+                                      const std::vector<ViewSandbox>& sandboxes);
 
 // Where the view computation reads current records: a transaction (compute_view_changes),
 // or the feed follower's records read in one batch for a delta (feed_delta.cc).
@@ -35,12 +45,15 @@ class ViewRecords {
   // With all its networks / all its members in attach order.
   virtual std::optional<ViewSandbox> view_sandbox(const std::string& id) = 0;
   virtual std::optional<ViewNetwork> view_network(const std::string& id) = 0;
+  // The registered ones of `ids`, sorted by id.
+  virtual std::vector<ViewHost> view_hosts(const std::set<std::string>& ids) = 0;
 };
 
 // What may have changed in one host's view since its revision: ids named by the changes that
 // touched it, and networks that entered or left it (all their members are candidates too).
 struct ViewCandidates {
   std::set<std::string> sandboxes, networks, crossed;
+  std::set<std::string> hosts;  // whose record changed
   void add(const Change& c);
 };
 
@@ -54,11 +67,17 @@ ViewChanges assemble_view_changes(ViewRecords& records, const std::string& host,
 // the view (all its members are then resent or removed).
 ViewChanges compute_view_changes(ReadTx& tx, const std::string& host, int64_t since);
 
+// The host's snapshot: its view (ReadTx::host_view) with every registered host that holds a
+// placed sandbox of it, the host itself included.
+HostView snapshot_view(ReadTx& tx, const std::string& host);
+
 nlohmann::json view_sandbox_json(const ViewSandbox& s);
+nlohmann::json view_host_json(const ViewHost& h);
 nlohmann::json view_network_json(const ViewNetwork& n);
-// {"type":"snapshot","revision","sandboxes","networks"}
+// {"type":"snapshot","revision","sandboxes","networks","hosts"}
 nlohmann::json snapshot_json(const HostView& view);
-// {"type":"changes","revision","sandboxes","networks","removed_sandboxes","removed_networks"}
+// {"type":"changes","revision","sandboxes","networks","removed_sandboxes","removed_networks",
+//  "hosts"}
 nlohmann::json changes_json(const ViewChanges& changes);
 
 }  // namespace sandnet::api

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -61,11 +62,16 @@ uint32_t allocate_ip(WriteTx& tx, const IpamConfig& config, const std::string& s
     tx.claim_ip(fresh, sandbox_id);
     return fresh;
   }
-  std::optional<uint32_t> reusable =
-      tx.oldest_released_ip(first, last, now_ms - config.quarantine_ms);
+  // A live host that has not applied the release may still hold the address in its maps
+  // (docs/host-feed.md): reuse waits for every live host, as stored (applied_persister.h).
+  std::optional<int64_t> applied_floor = tx.live_hosts_applied_floor();
+  std::optional<uint32_t> reusable = tx.oldest_released_ip(
+      first, last, now_ms - config.quarantine_ms,
+      applied_floor ? *applied_floor : std::numeric_limits<int64_t>::max());
   if (!reusable) {
     throw ApiError(503, "pool_exhausted",
-                   fmt::format("no free address in pool {} (freed addresses are quarantined)",
+                   fmt::format("no free address in pool {} (freed addresses are quarantined, and "
+                               "wait until every live host has applied their release)",
                                config.pool.to_string()),
                    {}, 60);  // the earliest quarantine ends some time later: come back then
   }

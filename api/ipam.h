@@ -2,8 +2,9 @@
 // address, its broadcast address and the first host address (the gateway every guest
 // routes through) are never handed to a sandbox. Fresh addresses are used first, in order;
 // once the pool has been walked, an address freed by a deleted sandbox is reused only after
-// the quarantine has passed, oldest release first, so a stale peer entry anywhere cannot
-// point at a new tenant's sandbox.
+// the quarantine has passed and every live host has applied the revision that released it
+// (docs/host-feed.md), oldest release first, so a stale peer entry anywhere cannot point at
+// a new tenant's sandbox.
 #pragma once
 #include <cstdint>
 #include <optional>

@@ -3,12 +3,14 @@
 // (safe while the server runs); `migrate` copies a SQLite store into PostgreSQL.
 #include <cstdio>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
 #include "api/auth.h"
 #include "api/host_auth.h"
+#include "api/host_registry.h"
 #include "api/placement.h"
 #include "api/serve.h"
 #include "api/open_store.h"
@@ -70,6 +72,7 @@ void add_serve(CLI::App& app, ServeConfig& config, ServeFlags& f, int& rc) {
 struct AdminArgs {
   std::string db_path = "sandnet.db";
   std::string name, user, key_id, host;
+  std::optional<std::string> underlay;  // hosts create
   std::string from, to;  // migrate
   int64_t keep = 100000;
 };
@@ -125,21 +128,32 @@ void add_host_admin(CLI::App& app, AdminArgs& a) {
   CLI::App* hosts = app.add_subcommand("hosts", "manage host-agent tokens")->require_subcommand(1);
   hosts->add_option("--db", db_path, kDbHelp);
   hosts->fallthrough();
-  CLI::App* create = hosts->add_subcommand("create", "print a new host token for HOST_ID");
+  CLI::App* create = hosts->add_subcommand(
+      "create", "register HOST_ID (or change its underlay) and print a new host token for it");
   create->add_option("HOST_ID", a.host, "host id (DNS label)")->required();
+  create->add_option("--underlay", a.underlay,
+                     "its underlay IPv4 address: where other hosts send its overlay traffic");
   create->fallthrough();
   create->callback([&a] {
     if (!sandnet::is_dns_label(a.host)) {
       throw CLI::ValidationError("HOST_ID", "must be a DNS label");
     }
+    std::string underlay = a.underlay ? parse_underlay(*a.underlay) : "";
     std::unique_ptr<Store> store = open_store(a.db_path);
-    std::cout << issue_host_token(*store, a.host) << std::endl;
+    HostRegistration r = register_host(*store, a.host, underlay);
+    std::string token = issue_host_token(*store, a.host);
+    // stdout carries only the token (scripts read it); the rest goes to stderr.
+    std::cerr << "host " << a.host << ": number " << r.host.number << ", underlay "
+              << (r.host.underlay.empty() ? "none" : r.host.underlay) << std::endl;
+    std::cout << token << std::endl;
   });
-  hosts->add_subcommand("list", "list hosts with tokens")->fallthrough()->callback([&db_path] {
+  hosts->add_subcommand("list", "list registered hosts")->fallthrough()->callback([&db_path] {
     std::unique_ptr<Store> store = open_store(db_path);
     for (const HostInfo& h : store->list_hosts()) {
-      std::cout << h.host_id << "\tactive tokens " << h.active_tokens << "\tapplied revision "
-                << h.applied_revision << "\n";
+      std::cout << h.host_id << "\tnumber " << h.number << "\tunderlay "
+                << (h.underlay.empty() ? "none" : h.underlay) << "\t"
+                << (h.live ? "live" : "lost") << "\tactive tokens " << h.active_tokens
+                << "\tapplied revision " << h.applied_revision << "\n";
     }
   });
   CLI::App* revoke = hosts->add_subcommand("revoke", "revoke every token of HOST_ID");

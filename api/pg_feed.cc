@@ -131,13 +131,14 @@ HostView PgTx::host_view(const std::string& host) {
 
 std::vector<Change> PgTx::host_changes_since(const std::string& host, int64_t revision) {
   PgResult r = q(
-      "SELECT c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id FROM change_hosts h"
-      " JOIN changes c ON c.revision = h.revision AND c.seq = h.seq"
+      "SELECT c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id, c.host_id"
+      " FROM change_hosts h JOIN changes c ON c.revision = h.revision AND c.seq = h.seq"
       " WHERE h.host = $1 AND h.revision > $2 ORDER BY h.revision, h.seq",
       {host, revision});
   std::vector<Change> out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back({r.int_at(i, 0), r.text(i, 1), r.int_at(i, 2), r.text(i, 3), r.text(i, 4)});
+    out.push_back({r.int_at(i, 0), r.text(i, 1), r.int_at(i, 2), r.text(i, 3), r.text(i, 4),
+                   r.text(i, 5)});
   }
   return out;
 }

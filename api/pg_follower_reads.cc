@@ -8,14 +8,14 @@ namespace sandnet::api {
 
 std::vector<HostChange> PgTx::host_changes_after(int64_t revision) {
   PgResult r = q(
-      "SELECT h.host, c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id"
+      "SELECT h.host, c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id, c.host_id"
       " FROM change_hosts h JOIN changes c ON c.revision = h.revision AND c.seq = h.seq"
       " WHERE h.revision > $1 ORDER BY h.revision, h.seq",
       {revision});
   std::vector<HostChange> out;
   for (int i = 0; i < r.rows(); ++i) {
-    out.push_back({r.text(i, 0),
-                   {r.int_at(i, 1), r.text(i, 2), r.int_at(i, 3), r.text(i, 4), r.text(i, 5)}});
+    out.push_back({r.text(i, 0), {r.int_at(i, 1), r.text(i, 2), r.int_at(i, 3), r.text(i, 4),
+                                  r.text(i, 5), r.text(i, 6)}});
   }
   return out;
 }

@@ -143,6 +143,23 @@ CREATE INDEX change_hosts_by_revision ON change_hosts(revision);
 CREATE INDEX view_edges_by_revision ON view_edges(revision);
 )sql";
 
+// Version 3: hosts with numbers, underlay addresses and leases (SQLite's version 3).
+const char* const kV3 = R"sql(
+CREATE TABLE hosts (
+  id             TEXT PRIMARY KEY,
+  number         BIGINT NOT NULL UNIQUE CHECK (number BETWEEN 1 AND 16777215),
+  underlay       TEXT UNIQUE,
+  live           BOOLEAN NOT NULL DEFAULT false,
+  lease_until_ms BIGINT NOT NULL DEFAULT 0,
+  revision       BIGINT NOT NULL DEFAULT 0
+);
+INSERT INTO hosts(id, number)
+  SELECT host_id, ROW_NUMBER() OVER (ORDER BY host_id)
+  FROM (SELECT DISTINCT host_id FROM host_tokens) AS t;
+ALTER TABLE changes ADD COLUMN host_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE ip_addresses ADD COLUMN released_revision BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 int applied_version(PgConn& conn) {
   PgResult r = conn.exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   return static_cast<int>(r.int_at(0, 0));
@@ -151,7 +168,7 @@ int applied_version(PgConn& conn) {
 }  // namespace
 
 const std::vector<MigrationStep>& pg_migrations() {
-  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}};
+  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}, {3, kV3}};
   return steps;
 }
 

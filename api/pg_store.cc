@@ -217,12 +217,16 @@ std::vector<HostInfo> PgStore::list_hosts() {
   Lease conn = lease();
   PgResult r = retryable_as_busy([&] {
     return conn->exec(
-        "SELECT h.host_id, COUNT(*) FILTER (WHERE h.revoked_at IS NULL),"
-        " COALESCE((SELECT revision FROM host_applied a WHERE a.host_id = h.host_id), 0)"
-        " FROM host_tokens h GROUP BY h.host_id ORDER BY h.host_id");
+        "SELECT h.id,"
+        " (SELECT COUNT(*) FROM host_tokens t WHERE t.host_id = h.id AND t.revoked_at IS NULL),"
+        " COALESCE((SELECT revision FROM host_applied a WHERE a.host_id = h.id), 0),"
+        " h.number, COALESCE(h.underlay, ''), h.live FROM hosts h ORDER BY h.id");
   });
   std::vector<HostInfo> out;
-  for (int i = 0; i < r.rows(); ++i) out.push_back({r.text(i, 0), r.int_at(i, 1), r.int_at(i, 2)});
+  for (int i = 0; i < r.rows(); ++i) {
+    out.push_back({r.text(i, 0), r.int_at(i, 1), r.int_at(i, 2), r.int_at(i, 3), r.text(i, 4),
+                   r.bool_at(i, 5)});
+  }
   return out;
 }
 

@@ -25,7 +25,8 @@ Sandbox sandbox_from(const PgResult& r, int row) {
 }
 
 Change change_from(const PgResult& r, int row) {
-  return {r.int_at(row, 0), r.text(row, 1), r.int_at(row, 2), r.text(row, 3), r.text(row, 4)};
+  return {r.int_at(row, 0), r.text(row, 1), r.int_at(row, 2), r.text(row, 3), r.text(row, 4),
+          r.text(row, 5)};
 }
 
 ApiError name_taken(const char* what, const std::string& name) {
@@ -136,7 +137,7 @@ int64_t PgTx::current_revision() {
 
 std::vector<Change> PgTx::changes_since(int64_t revision, int64_t limit) {
   PgResult r = q(
-      "SELECT revision, kind, user_id, network_id, sandbox_id FROM changes"
+      "SELECT revision, kind, user_id, network_id, sandbox_id, host_id FROM changes"
       " WHERE revision > $1 ORDER BY revision, seq LIMIT $2",
       {revision, limit});
   std::vector<Change> out;
@@ -159,10 +160,10 @@ int64_t PgTx::revision() {
 }
 
 int64_t PgTx::log_change(const char* kind, UserId user, const std::string& network_id,
-                         const std::string& sandbox_id) {
-  q("INSERT INTO changes(revision, seq, kind, user_id, network_id, sandbox_id, at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    {revision(), ++change_seq_, kind, user, network_id, sandbox_id, rfc3339_utc_now()});
+                         const std::string& sandbox_id, const std::string& host_id) {
+  q("INSERT INTO changes(revision, seq, kind, user_id, network_id, sandbox_id, host_id, at)"
+    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    {revision(), ++change_seq_, kind, user, network_id, sandbox_id, host_id, rfc3339_utc_now()});
   return change_seq_;
 }
 
@@ -281,11 +282,13 @@ std::optional<uint32_t> PgTx::highest_ip(uint32_t first, uint32_t last) {
 }
 
 std::optional<uint32_t> PgTx::oldest_released_ip(uint32_t first, uint32_t last,
-                                                 int64_t released_before_ms) {
+                                                 int64_t released_before_ms,
+                                                 int64_t released_by_revision) {
   PgResult r = q(
       "SELECT ip FROM ip_addresses WHERE sandbox_id IS NULL AND released_at_ms <= $1"
-      " AND ip BETWEEN $2 AND $3 ORDER BY released_at_ms, ip LIMIT 1",
-      {released_before_ms, int64_t{first}, int64_t{last}});
+      " AND released_revision <= $4 AND ip BETWEEN $2 AND $3 ORDER BY released_at_ms, ip"
+      " LIMIT 1",
+      {released_before_ms, int64_t{first}, int64_t{last}, released_by_revision});
   if (r.rows() == 0) return std::nullopt;
   return static_cast<uint32_t>(r.int_at(0, 0));
 }
@@ -298,9 +301,9 @@ void PgTx::claim_ip(uint32_t ip, const std::string& sandbox_id) {
 }
 
 void PgTx::release_ips(const std::string& sandbox_id, int64_t now_ms) {
-  q("UPDATE ip_addresses SET sandbox_id = NULL, released_at_ms = $1,"
+  q("UPDATE ip_addresses SET sandbox_id = NULL, released_at_ms = $1, released_revision = $3,"
     " released_by = (SELECT user_id FROM sandboxes WHERE id = $2) WHERE sandbox_id = $2",
-    {now_ms, sandbox_id});
+    {now_ms, sandbox_id, revision()});
 }
 
 void PgTx::save_idempotent(UserId user, const std::string& key, const StoredResponse& response) {

@@ -35,6 +35,8 @@ class PgTx : public WriteTx {
   std::optional<ViewNetwork> view_network(const std::string& network_id) override;
   std::vector<std::string> member_hosts(const std::string& network_id) override;
   std::vector<std::pair<std::string, int64_t>> applied_revisions() override;
+  std::vector<ViewHost> view_hosts(const std::vector<std::string>& ids) override;
+  std::optional<int64_t> live_hosts_applied_floor() override;
 
   // The feed follower's batch reads (pg_follower_reads.cc).
   std::vector<HostChange> host_changes_after(int64_t revision) override;
@@ -56,11 +58,16 @@ class PgTx : public WriteTx {
   void set_host_applied(const std::string& host, int64_t revision) override;
   std::optional<uint32_t> highest_ip(uint32_t first, uint32_t last) override;
   std::optional<uint32_t> oldest_released_ip(uint32_t first, uint32_t last,
-                                             int64_t released_before_ms) override;
+                                             int64_t released_before_ms,
+                                             int64_t released_by_revision) override;
   void claim_ip(uint32_t ip, const std::string& sandbox_id) override;
   void release_ips(const std::string& sandbox_id, int64_t now_ms) override;
   void save_idempotent(UserId user, const std::string& key,
                        const StoredResponse& response) override;
+  // Hosts and leases (pg_hosts.cc).
+  HostRegistration register_host(const std::string& id, const std::string& underlay) override;
+  LeaseTransitions keep_host_leases(const std::vector<std::string>& renewed, int64_t now_ms,
+                                    int64_t until_ms) override;
 
   // 0 when this transaction changed nothing; else its revision and the hosts it touched.
   int64_t taken_revision() const { return revision_; }
@@ -76,7 +83,7 @@ class PgTx : public WriteTx {
   int64_t revision();
   // Returns the change's sequence number within the revision.
   int64_t log_change(const char* kind, UserId user, const std::string& network_id,
-                     const std::string& sandbox_id);
+                     const std::string& sandbox_id, const std::string& host_id = "");
   UserId owner_of_sandbox(const std::string& sandbox_id);
 
   // Host-feed bookkeeping at write time (pg_feed.cc).
@@ -88,6 +95,9 @@ class PgTx : public WriteTx {
                          const std::string& to);
   void touch_hosts(int64_t seq, const std::set<std::string>& hosts);
   void record_edge(const std::string& host, const std::string& network_id, bool entered);
+  // A host's record changed (pg_hosts.cc): logs it and touches every host whose view holds
+  // a sandbox placed on it, and the host itself, in one statement.
+  void log_host_change(const char* kind, const std::string& host);
 
   PgResult q(const std::string& sql, const std::vector<PgParam>& params = {});
 

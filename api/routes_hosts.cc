@@ -23,7 +23,7 @@ std::optional<json> feed_answer(ReadTx& tx, const std::string& host, int64_t sin
                                 int64_t& seen) {
   int64_t now = tx.current_revision();
   if (since == 0 || since < tx.feed_log_floor() || since > now) {
-    return snapshot_json(tx.host_view(host));
+    return snapshot_json(snapshot_view(tx, host));
   }
   ViewChanges changes = compute_view_changes(tx, host, since);
   seen = changes.revision;

@@ -165,6 +165,8 @@ ApiServer::ApiServer(Store& store, ServerOptions options)
                                                    : (shared ? 100 : 1000);
   applied_persister_ = std::make_unique<AppliedPersister>(store_, applied_,
                                                           std::chrono::milliseconds(persist_ms));
+  lease_keeper_ = std::make_unique<LeaseKeeper>(store_, host_presence_,
+                                                std::chrono::milliseconds(options_.host_lease_ms));
   if (!options_.tls_cert.empty() || !options_.tls_key.empty()) {
     tls_.reset(tls_context(options_.tls_cert, options_.tls_key));
   }
@@ -245,6 +247,7 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
                    {{"allow", allow}});
   }
   Call call{req, match.params, match.route, 0, {}};
+  std::optional<HostPresence::Visit> visit;  // renews the host's lease (lease_keeper.h)
   if (match.handler->host_auth) {
     // Host scope only: a user's API key is no credential here.
     std::optional<std::string> host =
@@ -253,6 +256,7 @@ Reply ApiServer::dispatch(const httplib::Request& req) {
     // Another host's resources do not exist for this token.
     if (match.params.at("host") != *host) throw not_found("host");
     call.host = *host;
+    visit.emplace(host_presence_, *host);
     check_rate(host_rate_, caller_name(call));
   } else if (match.handler->needs_auth) {
     std::optional<UserId> user = authenticate(store_, req.get_header_value("X-Api-Key"));

@@ -7,7 +7,9 @@
 #include "api/applied_persister.h"
 #include "api/applied_tracker.h"
 #include "api/change_notifier.h"
+#include "api/host_presence.h"
 #include "api/host_token_cache.h"
+#include "api/lease_keeper.h"
 #include "api/datapath_limits.h"
 #include "api/feed_follower.h"
 #include "api/http_front.h"
@@ -57,6 +59,8 @@ struct ServerOptions {
   // How long a verified host token is believed without asking the store (host_token_cache.h):
   // the bound on how late a revocation takes effect. 0: ask every time.
   int host_token_cache_ms = 2000;
+  // A host that made no request for this long is lost (lease_keeper.h, docs/host-feed.md).
+  int host_lease_ms = 30000;
 };
 
 class ApiServer {
@@ -83,6 +87,8 @@ class ApiServer {
   AppliedTracker applied_;
   std::unique_ptr<FeedFollower> follower_;
   std::unique_ptr<AppliedPersister> applied_persister_;
+  HostPresence host_presence_;
+  std::unique_ptr<LeaseKeeper> lease_keeper_;
   WaitSlots wait_slots_;
   RateLimiter tenant_rate_, host_rate_;
   HostTokenCache host_tokens_;

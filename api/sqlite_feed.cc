@@ -155,13 +155,14 @@ HostView SqliteTx::host_view(const std::string& host) {
 
 std::vector<Change> SqliteTx::host_changes_since(const std::string& host, int64_t revision) {
   Stmt s = conn_.prepare(
-      "SELECT c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id FROM change_hosts h"
-      " JOIN changes c ON c.revision = h.revision AND c.seq = h.seq"
+      "SELECT c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id, c.host_id"
+      " FROM change_hosts h JOIN changes c ON c.revision = h.revision AND c.seq = h.seq"
       " WHERE h.host = ? AND h.revision > ? ORDER BY h.revision, h.seq");
   s.bind(1, host).bind(2, revision);
   std::vector<Change> out;
   while (s.step()) {
-    out.push_back({s.int_at(0), s.text_at(1), s.int_at(2), s.text_at(3), s.text_at(4)});
+    out.push_back({s.int_at(0), s.text_at(1), s.int_at(2), s.text_at(3), s.text_at(4),
+                   s.text_at(5)});
   }
   return out;
 }

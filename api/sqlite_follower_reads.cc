@@ -8,14 +8,14 @@ namespace sandnet::api {
 
 std::vector<HostChange> SqliteTx::host_changes_after(int64_t revision) {
   Stmt s = conn_.prepare(
-      "SELECT h.host, c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id"
+      "SELECT h.host, c.revision, c.kind, c.user_id, c.network_id, c.sandbox_id, c.host_id"
       " FROM change_hosts h JOIN changes c ON c.revision = h.revision AND c.seq = h.seq"
       " WHERE h.revision > ? ORDER BY h.revision, h.seq");
   s.bind(1, revision);
   std::vector<HostChange> out;
   while (s.step()) {
-    out.push_back({s.text_at(0),
-                   {s.int_at(1), s.text_at(2), s.int_at(3), s.text_at(4), s.text_at(5)}});
+    out.push_back({s.text_at(0), {s.int_at(1), s.text_at(2), s.int_at(3), s.text_at(4),
+                                  s.text_at(5), s.text_at(6)}});
   }
   return out;
 }

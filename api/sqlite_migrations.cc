@@ -169,6 +169,27 @@ CREATE INDEX change_hosts_by_revision ON change_hosts(revision);
 CREATE INDEX view_edges_by_revision ON view_edges(revision);
 )sql";
 
+// Version 3 (PostgreSQL's too): hosts with numbers, underlay addresses and leases
+// (docs/host-feed.md, issue 17). Every host that has a token is registered, numbered in id
+// order, without underlay, lost until its first request. Host changes name their host in
+// the log; a released address remembers the revision that released it (IPAM waits for
+// every live host to apply it).
+const char* const kV3 = R"sql(
+CREATE TABLE hosts (
+  id             TEXT PRIMARY KEY,
+  number         INTEGER NOT NULL UNIQUE CHECK (number BETWEEN 1 AND 16777215),
+  underlay       TEXT UNIQUE,
+  live           INTEGER NOT NULL DEFAULT 0,
+  lease_until_ms INTEGER NOT NULL DEFAULT 0,
+  revision       INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO hosts(id, number)
+  SELECT host_id, ROW_NUMBER() OVER (ORDER BY host_id)
+  FROM (SELECT DISTINCT host_id FROM host_tokens);
+ALTER TABLE changes ADD COLUMN host_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE ip_addresses ADD COLUMN released_revision INTEGER NOT NULL DEFAULT 0;
+)sql";
+
 int applied_version(SqliteConn& conn) {
   Stmt s = conn.prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
   s.step();
@@ -221,7 +242,7 @@ int versioned(SqliteConn& conn) {
 }  // namespace
 
 const std::vector<MigrationStep>& sqlite_migrations() {
-  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}};
+  static const std::vector<MigrationStep> steps = {{1, kV1}, {2, kV2}, {3, kV3}};
   return steps;
 }
 

@@ -194,11 +194,15 @@ std::vector<HostTokenRecord> SqliteStore::find_host_tokens(const std::vector<std
 std::vector<HostInfo> SqliteStore::list_hosts() {
   Lease conn = lease();
   Stmt s = conn->prepare(
-      "SELECT h.host_id, SUM(h.revoked_at IS NULL),"
-      " COALESCE((SELECT revision FROM host_applied a WHERE a.host_id = h.host_id), 0)"
-      " FROM host_tokens h GROUP BY h.host_id ORDER BY h.host_id");
+      "SELECT h.id,"
+      " (SELECT COUNT(*) FROM host_tokens t WHERE t.host_id = h.id AND t.revoked_at IS NULL),"
+      " COALESCE((SELECT revision FROM host_applied a WHERE a.host_id = h.id), 0),"
+      " h.number, COALESCE(h.underlay, ''), h.live FROM hosts h ORDER BY h.id");
   std::vector<HostInfo> out;
-  while (s.step()) out.push_back({s.text_at(0), s.int_at(1), s.int_at(2)});
+  while (s.step()) {
+    out.push_back({s.text_at(0), s.int_at(1), s.int_at(2), s.int_at(3), s.text_at(4),
+                   s.int_at(5) != 0});
+  }
   return out;
 }
 

@@ -137,12 +137,13 @@ int64_t SqliteTx::current_revision() {
 
 std::vector<Change> SqliteTx::changes_since(int64_t revision, int64_t limit) {
   Stmt s = conn_.prepare(
-      "SELECT revision, kind, user_id, network_id, sandbox_id FROM changes"
+      "SELECT revision, kind, user_id, network_id, sandbox_id, host_id FROM changes"
       " WHERE revision > ? ORDER BY revision, seq LIMIT ?");
   s.bind(1, revision).bind(2, limit);
   std::vector<Change> out;
   while (s.step()) {
-    out.push_back({s.int_at(0), s.text_at(1), s.int_at(2), s.text_at(3), s.text_at(4)});
+    out.push_back({s.int_at(0), s.text_at(1), s.int_at(2), s.text_at(3), s.text_at(4),
+                   s.text_at(5)});
   }
   return out;
 }
@@ -161,12 +162,12 @@ int64_t SqliteTx::revision() {
 }
 
 int64_t SqliteTx::log_change(const char* kind, UserId user, const std::string& network_id,
-                              const std::string& sandbox_id) {
+                              const std::string& sandbox_id, const std::string& host_id) {
   Stmt s = conn_.prepare(
-      "INSERT INTO changes(revision, seq, kind, user_id, network_id, sandbox_id, at)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?)");
+      "INSERT INTO changes(revision, seq, kind, user_id, network_id, sandbox_id, host_id, at)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
   s.bind(1, revision()).bind(2, ++change_seq_).bind(3, std::string_view(kind)).bind(4, user);
-  s.bind(5, network_id).bind(6, sandbox_id).bind(7, rfc3339_utc_now());
+  s.bind(5, network_id).bind(6, sandbox_id).bind(7, host_id).bind(8, rfc3339_utc_now());
   s.run();
   return change_seq_;
 }
@@ -307,11 +308,13 @@ std::optional<uint32_t> SqliteTx::highest_ip(uint32_t first, uint32_t last) {
 }
 
 std::optional<uint32_t> SqliteTx::oldest_released_ip(uint32_t first, uint32_t last,
-                                                         int64_t released_before_ms) {
+                                                     int64_t released_before_ms,
+                                                     int64_t released_by_revision) {
   Stmt s = conn_.prepare(
       "SELECT ip FROM ip_addresses WHERE sandbox_id IS NULL AND released_at_ms <= ?"
-      " AND ip BETWEEN ? AND ? ORDER BY released_at_ms, ip LIMIT 1");
-  s.bind(1, released_before_ms).bind(2, int64_t{first}).bind(3, int64_t{last});
+      " AND released_revision <= ? AND ip BETWEEN ? AND ? ORDER BY released_at_ms, ip LIMIT 1");
+  s.bind(1, released_before_ms).bind(2, released_by_revision);
+  s.bind(3, int64_t{first}).bind(4, int64_t{last});
   if (!s.step()) return std::nullopt;
   return static_cast<uint32_t>(s.int_at(0));
 }
@@ -327,9 +330,9 @@ void SqliteTx::claim_ip(uint32_t ip, const std::string& sandbox_id) {
 
 void SqliteTx::release_ips(const std::string& sandbox_id, int64_t now_ms) {
   Stmt s = conn_.prepare(
-      "UPDATE ip_addresses SET sandbox_id = NULL, released_at_ms = ?1,"
+      "UPDATE ip_addresses SET sandbox_id = NULL, released_at_ms = ?1, released_revision = ?3,"
       " released_by = (SELECT user_id FROM sandboxes WHERE id = ?2) WHERE sandbox_id = ?2");
-  s.bind(1, now_ms).bind(2, sandbox_id);
+  s.bind(1, now_ms).bind(2, sandbox_id).bind(3, revision());
   s.run();
 }
 

@@ -84,10 +84,21 @@ struct ViewNetwork {
   std::vector<std::string> members;  // sandbox ids in attach order
 };
 
+// A registered host as other hosts see it (docs/host-feed.md, "Hosts, their overlay
+// addresses and their leases").
+struct ViewHost {
+  std::string id;
+  int64_t number = 0;    // 1 .. 16777215: the VNI it sends
+  std::string underlay;  // IPv4 text; empty: none
+  bool live = false;     // its lease has not run out
+  bool operator==(const ViewHost&) const = default;
+};
+
 struct HostView {
   int64_t revision = 0;
   std::vector<ViewSandbox> sandboxes;  // sorted by id
   std::vector<ViewNetwork> networks;   // sorted by id
+  std::vector<ViewHost> hosts;         // sorted by id
 };
 
 // A network entering (or leaving) a host's view at a revision: the first (or last) member
@@ -109,6 +120,21 @@ struct HostInfo {
   std::string host_id;
   int64_t active_tokens = 0;
   int64_t applied_revision = 0;
+  int64_t number = 0;
+  std::string underlay;  // empty: none
+  bool live = false;
+};
+
+// What `hosts create` registered or found (WriteTx::register_host).
+struct HostRegistration {
+  ViewHost host;
+  bool created = false;
+  bool underlay_changed = false;
+};
+
+// The lease keeper's write (WriteTx::keep_host_leases): which hosts it found gone or back.
+struct LeaseTransitions {
+  std::vector<std::string> lost, live;
 };
 
 // What one tenant holds, for its quotas (tenant_quotas.h).
@@ -142,10 +168,12 @@ struct StoredResponse {
 struct Change {
   int64_t revision = 0;
   std::string kind;  // network_created, network_deleted, sandbox_created, sandbox_deleted,
-                     // member_attached, member_detached, sandbox_status
+                     // member_attached, member_detached, sandbox_status,
+                     // host_lost, host_live, host_underlay
   UserId user_id = 0;
   std::string network_id;
   std::string sandbox_id;
+  std::string host_id;  // the host whose record changed (host_* kinds only)
 };
 
 // A change-log entry and one host whose view it touched (a change_hosts row).
@@ -200,6 +228,12 @@ class ReadTx {
   virtual std::vector<std::string> member_hosts(const std::string& network_id) = 0;
   // Last applied revision per host.
   virtual std::vector<std::pair<std::string, int64_t>> applied_revisions() = 0;
+  // The records of those of `ids` that are registered, in one statement; in no order.
+  virtual std::vector<ViewHost> view_hosts(const std::vector<std::string>& ids) = 0;
+  // The smallest stored applied revision among live hosts (0 for one that never reported);
+  // nullopt when no host is live. IPAM reuses an address only once this reaches the
+  // revision that released it.
+  virtual std::optional<int64_t> live_hosts_applied_floor() = 0;
 
   // ---- batch reads for the feed follower (feed_delta.h): one or two statements each,
   // whatever the number of hosts or ids, so a replica's work per change does not grow with
@@ -242,12 +276,27 @@ class WriteTx : public ReadTx {
 
   // IPAM primitives (policy lives in ipam.cc). Addresses are host-order IPv4.
   virtual std::optional<uint32_t> highest_ip(uint32_t first, uint32_t last) = 0;
+  // Released before released_before_ms, by a revision at or below released_by_revision.
   virtual std::optional<uint32_t> oldest_released_ip(uint32_t first, uint32_t last,
-                                                     int64_t released_before_ms) = 0;
+                                                     int64_t released_before_ms,
+                                                     int64_t released_by_revision) = 0;
   virtual void claim_ip(uint32_t ip, const std::string& sandbox_id) = 0;
   // Call before delete_sandbox: the released address stays counted against the sandbox's
-  // owner while it is quarantined.
+  // owner while it is quarantined. Records this transaction's revision as the release's.
   virtual void release_ips(const std::string& sandbox_id, int64_t now_ms) = 0;
+
+  // ---- hosts (docs/host-feed.md, issue 17) ----
+  // Registers the host with the smallest free number when new (no revision: no view holds
+  // it yet); on a known host a different `underlay` is a host_underlay change. Empty
+  // underlay: a new host gets none, a known one keeps its own. Throws ApiError 400
+  // "underlay_taken" when another host has that address, 503 "host_numbers_exhausted".
+  virtual HostRegistration register_host(const std::string& id, const std::string& underlay) = 0;
+  // The lease keeper's periodic write: `renewed` hosts' leases run to at least until_ms
+  // (no revision); then live hosts whose lease is at or before now_ms become lost and lost
+  // hosts whose lease is after it live, each a logged change, all in one revision (none when
+  // nothing turned). Conditional updates: replicas running it concurrently turn a host once.
+  virtual LeaseTransitions keep_host_leases(const std::vector<std::string>& renewed,
+                                            int64_t now_ms, int64_t until_ms) = 0;
 
   virtual void save_idempotent(UserId user, const std::string& key,
                                const StoredResponse& response) = 0;

@@ -3,13 +3,16 @@
 // long-polls on another (LISTEN/NOTIFY pokes its shared poll), a host switching replicas
 // never sees its revision go backwards, ?wait=applied on one replica is released by a report
 // taken by another, the shared poll survives a database restart, and the poll's statements
-// per change do not grow with the hosts waiting (a count from /metrics).
+// per change do not grow with the hosts waiting (a count from /metrics), and every replica's
+// lease keeper turns a host lost or live once, not once per replica.
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <thread>
 
 #include <gtest/gtest.h>
 
+#include "api/pg_conn.h"
 #include "tests/api/api_process.h"
 #include "tests/api/pg_cluster_env.h"
 #include "tests/api_feed/feed_fanout_support.h"
@@ -162,7 +165,8 @@ TEST_F(PgFeedReplicasTest, AfterADatabaseRestartCommitsStillWakeLongPolls) {
 // per-host index rows, happen on the other replica).
 TEST_F(PgFeedReplicasTest, StatementsPerChangeDoNotGrowWithWaitingHosts) {
   // No fallback rechecks, and no host-token refresh (every 30 s here), during the counts.
-  start(2, {{"feed_recheck_ms", 600000}, {"host_token_cache_ms", 60000}, {"wait_threads", 128}});
+  start(2, {{"feed_recheck_ms", 600000}, {"host_token_cache_ms", 60000},
+            {"host_lease_ms", 3600000}, {"wait_threads", 128}});
   auto cost = [&](const std::string& prefix, int n) {
     FanoutNetwork net = make_fanout_network(db_, port(0), tenant(0), prefix, n);
     settle(0, gauge(0, "sandnet_api_committed_revision"));
@@ -182,6 +186,70 @@ TEST_F(PgFeedReplicasTest, StatementsPerChangeDoNotGrowWithWaitingHosts) {
   int64_t c50 = cost("many", 50);
   EXPECT_EQ(c50, c5) << "5 hosts: " << c5 << ", 50 hosts: " << c50;
   EXPECT_LT(c50, 50);  // fewer than one statement per waiting host
+}
+
+// Two replicas each keep leases (lease 400 ms, a round every 100 ms) over one database; each
+// host polls only its own replica, so each replica renews one host and sees the other's
+// renewal only in the database. Every transition is logged once.
+TEST_F(PgFeedReplicasTest, LeasesTurnOnceWhateverTheReplicas) {
+  start(2, {{"host_lease_ms", 400}});
+  FanoutNetwork net = make_fanout_network(db_, port(0), tenant(0), "ls", 2);
+  HostClient a(port(0), "ls0", net.hosts[0]->token());
+  HostClient b(port(1), "ls1", net.hosts[1]->token());
+  sandnet::api::PgConn sql(db_);
+  auto count = [&](const std::string& kind, const std::string& host) {
+    return sql.exec("SELECT COUNT(*) FROM changes WHERE kind = $1 AND host_id = $2", {kind, host})
+        .int_at(0, 0);
+  };
+  auto both_poll = [&] {
+    EXPECT_EQ(a.feed(0).status, 200);
+    EXPECT_EQ(b.feed(0).status, 200);
+  };
+  ASSERT_TRUE(eventually([&] {
+    both_poll();
+    return count("host_live", "ls0") >= 1 && count("host_live", "ls1") >= 1;
+  }));
+  // Many more rounds of both keepers while both hosts stay live: nothing more is logged.
+  int64_t settled = 0;
+  for (int i = 0; i < 20; ++i) {
+    Response r = a.feed(0);
+    ASSERT_EQ(r.status, 200) << r.raw;
+    settled = r.body["data"]["revision"];
+    EXPECT_EQ(b.feed(settled, 0).status, 200);
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(count("host_live", "ls0"), 1);
+  EXPECT_EQ(count("host_live", "ls1"), 1);
+  EXPECT_EQ(count("host_lost", "ls0"), 0);
+  EXPECT_EQ(count("host_lost", "ls1"), 0);
+  // ls1 falls silent: lost once, and ls0 (polling replica 0) is told.
+  int64_t since = settled;
+  bool told = false;
+  ASSERT_TRUE(eventually([&] {
+    Response r = a.feed(since, 1);
+    if (r.status != 200) return false;
+    since = r.body["data"]["revision"];
+    nlohmann::json h = host_record(r.body["data"], "ls1");
+    told = told || (!h.is_null() && h["live"] == false);
+    return told;
+  }, 30s));
+  for (int i = 0; i < 10; ++i) {  // more rounds of both keepers
+    EXPECT_EQ(a.feed(since, 0).status, 200);
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(count("host_lost", "ls1"), 1);
+  // Back with one request to replica 1: live once more, once.
+  ASSERT_EQ(b.feed(0).status, 200);
+  ASSERT_TRUE(eventually([&] {
+    EXPECT_EQ(b.feed(0).status, 200);
+    return count("host_live", "ls1") == 2;
+  }));
+  for (int i = 0; i < 10; ++i) {
+    both_poll();
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(count("host_live", "ls1"), 2);
+  EXPECT_EQ(count("host_lost", "ls0"), 0);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // host make exactly as the SQLite server did, old keys and host tokens work, host feeds go on
 // from the revision they held (no snapshot), and the next write takes the next revision.
 // Refusals leave the target untouched.
+#include <fstream>
 #include <set>
 #include <string>
 #include <utility>
@@ -26,6 +27,14 @@ using nlohmann::json;
 class MigrateCommandTest : public ::testing::Test {
  protected:
   MigrateCommandTest() : sqlite_(dir_.file("sandnet.db")), pg_(PgCluster::fresh_database()) {}
+
+  // Serve options for both sides: no lease keeper round during the test, whose turning a
+  // host lost or live would take revisions between the reads compared.
+  std::vector<std::string> serve_args() {
+    std::string path = dir_.file("serve.json");
+    std::ofstream(path) << R"({"host_lease_ms": 3600000})";
+    return {"--config", path};
+  }
 
   int64_t pg_count(const std::string& table) {
     api::PgConn conn(pg_);
@@ -91,12 +100,13 @@ TEST_F(MigrateCommandTest, ReplicasOnPostgresContinueWhereSqliteStopped) {
   std::string bob_key = create_user(sqlite_, "bob");
   std::string h1_token = create_host(sqlite_, "h1");
   std::string h2_token = create_host(sqlite_, "h2");
+  ASSERT_FALSE(run_cli({"hosts", "create", "h2", "--underlay", "10.8.0.2", "--db", sqlite_}).empty());
 
   Answers before;
   int64_t mid = 0;
   std::string web, frontend;
   {
-    ApiProcess server(sqlite_);
+    ApiProcess server(sqlite_, serve_args());
     Api alice(server.port(), alice_key), bob(server.port(), bob_key);
     HostClient h1(server.port(), "h1", h1_token), h2(server.port(), "h2", h2_token);
     std::string backend = id_of(alice.post("/v1/networks", R"({"name":"backend"})"));
@@ -138,7 +148,7 @@ TEST_F(MigrateCommandTest, ReplicasOnPostgresContinueWhereSqliteStopped) {
   ASSERT_EQ(rc, 0) << out;
   EXPECT_NE(out.find("copied "), std::string::npos) << out;
 
-  ApiProcess replica(pg_);
+  ApiProcess replica(pg_, serve_args());
   Api alice(replica.port(), alice_key), bob(replica.port(), bob_key);
   HostClient h1(replica.port(), "h1", h1_token), h2(replica.port(), "h2", h2_token);
   Answers after = everything_read({alice, bob, h1, h2}, mid);
@@ -169,6 +179,10 @@ TEST_F(MigrateCommandTest, ReplicasOnPostgresContinueWhereSqliteStopped) {
   EXPECT_EQ(next.body["data"]["type"], "changes") << next.raw;
   EXPECT_EQ(next.body["data"]["revision"], held + 1) << next.raw;
   EXPECT_EQ(ids_of(next.body["data"]["sandboxes"]).count(web), 1u) << next.raw;
+  // Hosts keep their numbers and underlays (the feed answers above list them too).
+  std::string hosts = run_cli({"hosts", "list", "--db", pg_});
+  EXPECT_NE(hosts.find("h1\tnumber 1\tunderlay none\t"), std::string::npos) << hosts;
+  EXPECT_NE(hosts.find("h2\tnumber 2\tunderlay 10.8.0.2\t"), std::string::npos) << hosts;
   // A new user gets the next user id, not one the copy took.
   EXPECT_FALSE(create_user(pg_, "carol").empty());
   EXPECT_EQ(pg_count("users"), 3);

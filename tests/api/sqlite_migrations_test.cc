@@ -50,6 +50,10 @@ TEST(SqliteMigrations, UnversionedFileIsAdoptedWithItsData) {
     std::stringstream dump;
     dump << in.rdbuf();
     SqliteConn(path).exec(dump.str());
+    // A second host, its one token revoked: registered too (step 3), numbered before h1.
+    SqliteConn(path).exec(
+        "INSERT INTO host_tokens VALUES('00000000000000aa', 'h0', X'00', '2026-12-06T15:33:30Z',"
+        " '2026-12-06T15:40:00Z')");
   }
   SqliteStore store(path);
   EXPECT_EQ(store.migrations_applied(), kSteps - 1);  // version 1 is adopted, not run
@@ -76,6 +80,18 @@ TEST(SqliteMigrations, UnversionedFileIsAdoptedWithItsData) {
     EXPECT_TRUE(tx.network_in_view("h1", net->id));
     EXPECT_EQ(tx.changes_since(0, 100).size(), 4u);
   });
+  // Every host with a token is registered, numbered in id order, without underlay, lost.
+  std::vector<HostInfo> hosts = store.list_hosts();
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].host_id, "h0");
+  EXPECT_EQ(hosts[0].number, 1);
+  EXPECT_EQ(hosts[1].host_id, "h1");
+  EXPECT_EQ(hosts[1].number, 2);
+  EXPECT_EQ(hosts[1].active_tokens, 1);
+  for (const HostInfo& h : hosts) {
+    EXPECT_EQ(h.underlay, "");
+    EXPECT_FALSE(h.live);
+  }
   // And it takes writes at the next revision.
   store.write([&](WriteTx& tx) { tx.create_network(alice->id, "frontend"); });
   store.read([&](ReadTx& tx) { EXPECT_EQ(tx.current_revision(), 5); });

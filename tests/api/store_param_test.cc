@@ -8,6 +8,7 @@
 
 #include "api/api_error.h"
 #include "api/host_auth.h"
+#include "api/host_registry.h"
 #include "api/host_token_cache.h"
 #include "api/pg_store.h"
 #include "api/sqlite_store.h"
@@ -77,6 +78,8 @@ TEST_P(StoreParamTest, UsersAndApiKeys) {
 
 TEST_P(StoreParamTest, HostTokens) {
   std::string hash("\x01\x02\x00\x03", 4);
+  register_host(*store_, "h1", "");  // hosts list lists registered hosts
+  register_host(*store_, "h2", "");
   store_->add_host_token("h1", "t1", hash);
   store_->add_host_token("h1", "t2", hash);
   store_->add_host_token("h2", "t3", hash);
@@ -103,6 +106,77 @@ TEST_P(StoreParamTest, HostTokens) {
 // Host tokens verified once are believed without a statement until the refresher finds them
 // revoked: a wrong secret is refused even while the right one is kept, and a revocation ends
 // the belief at the next refresh (or at the TTL, whichever comes first).
+// Registration, underlay changes and lease transitions, on both stores (docs/host-feed.md).
+TEST_P(StoreParamTest, HostsNumbersUnderlaysAndLeases) {
+  HostRegistration h1 = register_host(*store_, "h1", "");
+  HostRegistration h2 = register_host(*store_, "h2", "10.8.0.2");
+  EXPECT_TRUE(h1.created);
+  EXPECT_EQ(h1.host, (ViewHost{"h1", 1, "", false}));
+  EXPECT_EQ(h2.host, (ViewHost{"h2", 2, "10.8.0.2", false}));
+  int64_t r0 = 0;
+  store_->read([&](ReadTx& tx) { r0 = tx.current_revision(); });
+  EXPECT_EQ(r0, 0);  // a new host is in no view: no revision
+  try {
+    register_host(*store_, "h3", "10.8.0.2");
+    ADD_FAILURE() << "h2's underlay given to h3";
+  } catch (const ApiError& e) {
+    EXPECT_EQ(e.code, "underlay_taken");
+  }
+  // h2 sees a sandbox of h1 through a network: h1's changes touch h2 too.
+  UserId u = store_->create_user("alice");
+  store_->write([&](WriteTx& tx) {
+    std::string net = tx.create_network(u, "n").id;
+    for (const char* host : {"h1", "h2"}) {
+      std::string id = new_sandbox_id();
+      tx.create_sandbox(u, id, std::string("s-") + host, host[1] == '1' ? "10.42.0.2" : "10.42.0.3");
+      tx.attach(id, net);
+      tx.set_sandbox_status(id, host, "running");
+    }
+  });
+  store_->read([&](ReadTx& tx) { r0 = tx.current_revision(); });
+  HostRegistration moved = register_host(*store_, "h1", "10.8.0.1");
+  EXPECT_TRUE(moved.underlay_changed);
+  EXPECT_FALSE(register_host(*store_, "h1", "10.8.0.1").underlay_changed);  // the same again
+  EXPECT_EQ(register_host(*store_, "h1", "").host.underlay, "10.8.0.1");   // kept
+  // Leases on a clock of the test's own.
+  auto keep = [&](std::vector<std::string> renewed, int64_t now) {
+    LeaseTransitions t;
+    store_->write([&](WriteTx& tx) { t = tx.keep_host_leases(renewed, now, now + 100); });
+    return t;
+  };
+  LeaseTransitions t = keep({"h1", "h2"}, 1000);
+  EXPECT_EQ(t.live, (std::vector<std::string>{"h1", "h2"}));
+  EXPECT_TRUE(keep({"h1", "h2"}, 1000).live.empty());  // a second keeper: nothing turns
+  t = keep({"h1"}, 1150);  // h2's lease ended at 1100
+  EXPECT_EQ(t.lost, (std::vector<std::string>{"h2"}));
+  EXPECT_TRUE(t.live.empty());
+  EXPECT_TRUE(keep({}, 1160).lost.empty());  // once
+  std::optional<int64_t> floor;
+  store_->write([&](WriteTx& tx) { tx.set_host_applied("h1", 3); });
+  store_->read([&](ReadTx& tx) { floor = tx.live_hosts_applied_floor(); });
+  EXPECT_EQ(floor, 3);  // h1 only: h2 is lost
+  std::vector<Change> log;
+  store_->read([&](ReadTx& tx) {
+    log = tx.changes_since(r0, 100);
+    // h2 is told of h1's underlay and liveness (it sees h1's sandbox), h1 of h2's.
+    std::vector<Change> seen = tx.host_changes_since("h2", r0);
+    ASSERT_EQ(seen.size(), 4u);
+    EXPECT_EQ(seen[0].kind, "host_underlay");
+    EXPECT_EQ(seen[0].host_id, "h1");
+  });
+  ASSERT_EQ(log.size(), 4u);  // underlay, live h1, live h2, lost h2
+  EXPECT_EQ(log[0].kind, "host_underlay");
+  EXPECT_EQ(log[1].kind, "host_live");
+  EXPECT_EQ(log[1].revision, log[2].revision);  // one revision for both turns
+  EXPECT_EQ(log[3].kind, "host_lost");
+  EXPECT_EQ(log[3].host_id, "h2");
+  std::vector<HostInfo> hosts = store_->list_hosts();
+  ASSERT_EQ(hosts.size(), 2u);
+  EXPECT_EQ(hosts[0].underlay, "10.8.0.1");
+  EXPECT_TRUE(hosts[0].live);
+  EXPECT_FALSE(hosts[1].live);
+}
+
 TEST_P(StoreParamTest, HostTokenCacheBelievesUntilARefreshFindsTheRevocation) {
   std::string token = issue_host_token(*store_, "h1");
   std::string wrong = token;

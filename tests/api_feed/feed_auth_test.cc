@@ -14,7 +14,10 @@ class FeedAuthTest : public FeedTest {};
 TEST_F(FeedAuthTest, TokenFormatAndHostsList) {
   EXPECT_TRUE(std::regex_match(h1_token_, std::regex("ht_[0-9a-f]{16}_[0-9a-f]{64}"))) << h1_token_;
   std::string list = run_cli({"hosts", "list", "--db", db_});
-  EXPECT_NE(list.find("h1\tactive tokens 1\tapplied revision 0"), std::string::npos) << list;
+  // Registered in creation order with the smallest free numbers, no underlay, and lost
+  // until their first request reaches a lease keeper.
+  EXPECT_NE(list.find("h1\tnumber 1\tunderlay none\tlost\tactive tokens 1\tapplied revision 0"),
+            std::string::npos) << list;
   EXPECT_NE(list.find("h2\t"), std::string::npos) << list;
 }
 

@@ -16,9 +16,10 @@ class FeedFanoutQueriesTest : public ApiTest {
  protected:
   void SetUp() override {
     ApiTest::SetUp();
-    // No fallback rechecks, and no host-token refresh, during the test: they would add reads
-    // that no change caused.
-    restart_with_config({{"feed_recheck_ms", 600000}, {"host_token_cache_ms", 60000}, {"wait_threads", 128}});
+    // No fallback rechecks, no host-token refresh and no lease renewal during the test: they
+    // would add statements that no change caused.
+    restart_with_config({{"feed_recheck_ms", 600000}, {"host_token_cache_ms", 60000},
+                         {"host_lease_ms", 3600000}, {"wait_threads", 128}});
   }
 
   int64_t statements() { return metric(anon(), "sandnet_api_store_statements_total"); }

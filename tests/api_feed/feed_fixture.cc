@@ -60,4 +60,11 @@ std::set<std::string> ids_of(const nlohmann::json& records) {
   return out;
 }
 
+nlohmann::json host_record(const nlohmann::json& data, const std::string& id) {
+  for (const nlohmann::json& h : data.value("hosts", nlohmann::json::array())) {
+    if (h["id"] == id) return h;
+  }
+  return nullptr;
+}
+
 }  // namespace sandnet::test

@@ -4,6 +4,7 @@
 #include <future>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/api/api_fixture.h"
@@ -78,6 +79,18 @@ class FeedTest : public ApiTest {
     ASSERT_EQ(r.status, 200) << r.raw;
   }
 
+  // Sandbox "a" plugged on h1 and "b" on h2, both in a new network "net": each host sees
+  // the other's. Returns their ids.
+  std::pair<std::string, std::string> share_a_network() {
+    std::string net = make_network(alice(), "net")["id"];
+    std::string a = sandbox_id("a"), b = sandbox_id("b");
+    attach(a, net);
+    attach(b, net);
+    plug(h1(), a);
+    plug(h2(), b);
+    return {a, b};
+  }
+
   std::string h1_token_, h2_token_;
   std::unique_ptr<HostClient> h1_, h2_;
 };
@@ -92,5 +105,8 @@ PollOutcome collect_polls(std::vector<std::future<Response>>& polls);
 
 // Ids of the records in a feed list.
 std::set<std::string> ids_of(const nlohmann::json& records);
+
+// The record of host `id` in a feed answer's "hosts", or null.
+nlohmann::json host_record(const nlohmann::json& data, const std::string& id);
 
 }  // namespace sandnet::test

@@ -55,7 +55,7 @@ TEST_F(FeedLongPollTest, IrrelevantChangesDoNotAnswerAndTimeoutGivesCurrentRevis
   EXPECT_EQ(d, (json{{"type", "changes"}, {"revision", d["revision"]},
                      {"sandboxes", json::array()}, {"networks", json::array()},
                      {"removed_sandboxes", json::array()},
-                     {"removed_networks", json::array()}}));
+                     {"removed_networks", json::array()}, {"hosts", json::array()}}));
   EXPECT_EQ(d["revision"], snapshot(h2())["revision"]);
   EXPECT_GT(d["revision"].get<int64_t>(), rev_);
 }

@@ -18,8 +18,11 @@ const json* find_record(const json& list, const std::string& id) {
 
 TEST_F(FeedViewTest, SnapshotOfAnEmptyHost) {
   json s = snapshot(h1());
+  // Its own record only (live once a lease keeper has stored its first request).
+  json self = {{"id", "h1"}, {"number", 1}, {"underlay", nullptr}, {"live", s["hosts"][0]["live"]}};
   EXPECT_EQ(s, (json{{"type", "snapshot"}, {"revision", s["revision"]},
-                     {"sandboxes", json::array()}, {"networks", json::array()}}));
+                     {"sandboxes", json::array()}, {"networks", json::array()},
+                     {"hosts", json::array({self})}}));
 }
 
 TEST_F(FeedViewTest, SnapshotHoldsLocalSandboxesAndPeersSharingANetwork) {

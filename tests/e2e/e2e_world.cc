@@ -34,6 +34,9 @@ World::World() : topo_(std::make_unique<testing::Topology>()) {
   if (user_key_.empty()) throw std::runtime_error("sandnet-api users create printed no key");
   auto token = run_checked({SANDNET_API_BIN, "hosts", "create", host_id(), "--db", db_});
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  // Output here is stdout and stderr together: the token is the last line (stdout), after
+  // the host's number (stderr).
+  token = token.substr(token.rfind('\n') + 1);
   std::ofstream(token_file_) << token << "\n";
   std::filesystem::permissions(token_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
