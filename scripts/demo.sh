@@ -3,8 +3,9 @@
 #   scripts/demo.sh          install + build (scripts/setup.sh), then two hosts joined by a VXLAN
 #                            overlay: an underlay bridge (namespace sndemo-ul, 192.0.2.0/24) with
 #                            two host namespaces sndemo-h1/-h2 on it, each running sandnet-agent
-#                            in API mode; sandnet-api (SQLite) listens on 192.0.2.254, on a veth
-#                            from this namespace into the underlay. Four demo sandboxes (network
+#                            in API mode; sandnet-api (SQLite) listens on the bridge, 192.0.2.254
+#                            (nothing is added to this namespace: reach the API with `ip netns
+#                            exec sndemo-ul curl ...`). Four demo sandboxes (network
 #                            namespaces sndemo-<name>, two behind each host by veth "taps"),
 #                            networks and memberships made through the API with the seed's curl
 #                            calls, a sandnet-guestd in each; prints the reachability matrix
@@ -41,7 +42,6 @@ stop_demo() {
     rm -f "$DEMO/pids"
   fi
   for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep '^sndemo-' || true); do ip netns del "$ns"; done
-  ip link del sndemo-api 2>/dev/null || true  # gone with sndemo-ul already, unless that failed
   for pins in "$PINS" "$PINS"-h1 "$PINS"-h2; do
     if [ -d "$pins" ]; then "$BUILD/agent/sandnet-agent" purge --bpffs-root "$pins" >/dev/null 2>&1 || rm -rf "$pins"; fi
   done
@@ -79,12 +79,10 @@ in_host() { nsenter --net="/run/netns/sndemo-h$1" "${@:2}"; }  # not `ip netns e
 
 say "the underlay: a bridge (sndemo-ul), hosts sndemo-h1 (192.0.2.1) and sndemo-h2 (192.0.2.2)"
 ip netns add sndemo-ul
+ip -n sndemo-ul link set lo up
 ip -n sndemo-ul link add br0 type bridge
 ip -n sndemo-ul link set br0 up
-ip link add sndemo-api type veth peer name api0 netns sndemo-ul  # the control plane's way in
-ip -n sndemo-ul link set api0 master br0 up
-ip addr add "$API_IP/24" dev sndemo-api
-ip link set sndemo-api up
+ip -n sndemo-ul addr add "$API_IP/24" dev br0  # the control plane, on the underlay
 for h in 1 2; do
   ip netns add "sndemo-h$h"
   ip -n "sndemo-h$h" link set lo up
@@ -103,9 +101,10 @@ for h in 1 2; do
   chmod 600 "$DEMO/h$h/host.token"
   sed 's/^/  /' "$DEMO/h$h/host.txt"
 done
-spawn "$API_BIN" "$DEMO/api.log" "$API_BIN" serve --listen "$API_IP:$PORT" --db "$DB"
-for _ in $(seq 100); do curl -sf "$BASE/v1/networks" -H "X-Api-Key: $API_KEY" >/dev/null && break; sleep 0.1; done
-curl -sf "$BASE/v1/networks" -H "X-Api-Key: $API_KEY" >/dev/null || die "the API did not start (see $DEMO/api.log)"
+spawn "$API_BIN" "$DEMO/api.log" nsenter --net=/run/netns/sndemo-ul "$API_BIN" serve --listen "$API_IP:$PORT" --db "$DB"
+ul_curl() { nsenter --net=/run/netns/sndemo-ul curl "$@"; }
+for _ in $(seq 100); do ul_curl -sf "$BASE/v1/networks" -H "X-Api-Key: $API_KEY" >/dev/null && break; sleep 0.1; done
+ul_curl -sf "$BASE/v1/networks" -H "X-Api-Key: $API_KEY" >/dev/null || die "the API did not start (see $DEMO/api.log)"
 
 for h in 1 2; do
   say "sandnet-agent --api on host demo-h$h (overlay: underlay ul0, host number $h)"
@@ -116,7 +115,7 @@ for h in 1 2; do
   for _ in $(seq 100); do "$CTL" agent-status --run-dir "$DEMO/h$h/run" >/dev/null 2>&1 && break; sleep 0.1; done
 done
 
-api() { curl -sS "$@" -H "X-Api-Key: $API_KEY" -H "Content-Type: application/json"; }
+api() { ul_curl -sS "$@" -H "X-Api-Key: $API_KEY" -H "Content-Type: application/json"; }
 field() { /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["data"][sys.argv[1]])' "$1"; }
 
 say "networks and sandboxes, through the API"
@@ -204,14 +203,14 @@ trap - INT TERM EXIT
 cat <<EOT
 
 $(say "the demo is running")
-  export BASE=$BASE
+  export BASE=$BASE                   # on the underlay: curl from its namespace, sndemo-ul
   export API_KEY=$API_KEY
-  curl \$BASE/v1/networks -H "X-Api-Key: \$API_KEY"
-  curl \$BASE/v1/networks/backend -H "X-Api-Key: \$API_KEY"
-  curl -X DELETE \$BASE/v1/sandboxes/${ID[clever-fox]}/networks/backend?wait=applied -H "X-Api-Key: \$API_KEY"
+  ip netns exec sndemo-ul curl \$BASE/v1/networks -H "X-Api-Key: \$API_KEY"
+  ip netns exec sndemo-ul curl \$BASE/v1/networks/backend -H "X-Api-Key: \$API_KEY"
+  ip netns exec sndemo-ul curl -X DELETE \$BASE/v1/sandboxes/${ID[clever-fox]}/networks/backend?wait=applied -H "X-Api-Key: \$API_KEY"
   ip netns exec sndemo-brave-otter ping -c1 ${IP[clever-fox]}       # now blocked
   $CTL agent-status --run-dir $DEMO/h1/run
-  $CTL dp endpoints --bpffs-root $PINS-h1                           # calm-heron: on host demo-h2
+  nsenter --net=/run/netns/sndemo-h1 $CTL dp endpoints --bpffs-root $PINS-h1   # in h1's namespace: tap names; calm-heron is remote
   $API_BIN hosts list --db $DB
 Logs: $DEMO/*.log.  Stop and clean up: scripts/demo.sh --stop
 EOT
