@@ -80,7 +80,7 @@ in_host() { nsenter --net="/run/netns/sndemo-h$1" "${@:2}"; }  # not `ip netns e
 say "the underlay: a bridge (sndemo-ul), hosts sndemo-h1 (192.0.2.1) and sndemo-h2 (192.0.2.2)"
 ip netns add sndemo-ul
 ip -n sndemo-ul link set lo up
-ip -n sndemo-ul link add br0 type bridge
+ip -n sndemo-ul link add br0 address 02:53:4e:ff:00:01 type bridge  # fixed: it would follow its ports' lowest MAC
 ip -n sndemo-ul link set br0 up
 ip -n sndemo-ul addr add "$API_IP/24" dev br0  # the control plane, on the underlay
 for h in 1 2; do

@@ -140,7 +140,9 @@ def measure_size(args, n):
     f = Fleet(args, n)
     try:
         ul = f.ns("ul")
-        sh("ip", "-n", ul, "link", "add", "br0", "type", "bridge")
+        # A fixed MAC: a bridge takes its ports' lowest otherwise, which changes as hosts join
+        # and strands the hosts' ARP entries for the API's address.
+        sh("ip", "-n", ul, "link", "add", "br0", "address", "02:53:4e:ff:00:01", "type", "bridge")
         sh("ip", "-n", ul, "link", "set", "br0", "up")
         sh("ip", "-n", ul, "addr", "add", f"{API_IP}/24", "dev", "br0")
         db = f"{f.dir}/api.db"
@@ -194,7 +196,10 @@ def measure_size(args, n):
                 if os.path.exists(f"{hd}/run/agent.sock"):
                     break
                 time.sleep(0.05)
-            sh(args.ctl, "plug", "--sandbox", sb["id"], "--tap", tap, "--run-dir", f"{hd}/run")
+            r = subprocess.run([args.ctl, "plug", "--sandbox", sb["id"], "--tap", tap, "--run-dir", f"{hd}/run"],
+                               capture_output=True, text=True)
+            if r.returncode != 0:
+                raise RuntimeError(f"sandnetctl plug {label} on h{i}: {r.stdout}{r.stderr}")
             return sb, ns
 
         x, x_ns = sandbox(PROBE, 1, [])

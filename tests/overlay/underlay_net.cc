@@ -6,7 +6,10 @@ namespace sandnet::testing {
 
 UnderlayNet::UnderlayNet(std::string prefix) : prefix_(std::move(prefix)) {
   ns_ = std::make_unique<Netns>(prefix_ + "-ul");
-  run_checked({"ip", "-n", ns_->name(), "link", "add", "br0", "type", "bridge"});
+  // A fixed MAC: a bridge otherwise takes its ports' lowest, which changes as hosts join and
+  // leaves whoever cached the old one (the API listens on br0 in tests/overlay_fleet) unable to
+  // reach it until their ARP entry goes stale.
+  run_checked({"ip", "-n", ns_->name(), "link", "add", "br0", "address", "02:53:4e:ff:00:01", "type", "bridge"});
   run_checked({"ip", "-n", ns_->name(), "link", "set", "br0", "up"});
 }
 
