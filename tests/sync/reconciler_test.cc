@@ -368,65 +368,66 @@ TEST_F(ReconcilerTest, AHostNumberMismatchIsReportedNotHidden) {
   }
 }
 
-// The feed's host records through the reconciler's feed loop (issue 17). The API side of them
-// is built on another branch, so a loopback HTTP server answers the contract's shapes
-// (docs/host-feed.md): a snapshot where C runs on h2 (live), then a changes answer holding
-// nothing but h2's lost record. C leaves the datapath and the host list; the checkpoint keeps
-// the lost record, so a restarted agent does not bring C back.
+// The feed's host records through the reconciler's feed loop, from the real API (issue 17): C
+// runs on h2, which keeps polling, then falls silent. Once its lease passes the API turns it
+// lost: C leaves the datapath and the host list, and the checkpoint keeps the lost record, so a
+// restarted agent does not bring C back.
 TEST_F(ReconcilerTest, AHostLostInTheFeedIsPurgedAndStaysPurgedAcrossARestart) {
-  const std::string kC = "sb_01J0000000000000000000000C", kA = "sb_01J0000000000000000000000A";
-  auto host = [](const char* id, int number, bool live) {
-    return json{{"id", id}, {"number", number}, {"underlay", fmt::format("192.0.2.{}", number)}, {"live", live}};
+  restart_with_config({{"host_lease_ms", 400}});
+  auto token = [&](const char* host, const char* underlay) {
+    std::string t = test::run_cli({"hosts", "create", host, "--underlay", underlay, "--db", db_});
+    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
+    return t;
   };
-  auto sandbox = [](const std::string& id, const char* ip, const char* on) {
-    return json{{"id", id}, {"name", id.substr(id.size() - 1)}, {"ip", ip}, {"host", on}, {"status", "running"}};
+  std::string t1 = token("h1", "192.0.2.1"), t2 = token("h2", "192.0.2.2");
+  std::string net = make_network(alice(), "web")["id"];
+  std::string a = make_sandbox(alice(), "a", {net})["id"], c = make_sandbox(alice(), "c", {net})["id"];
+  httplib::Client http(server_->url());
+  auto plug = [&](const std::string& host, const std::string& tok, const std::string& sb) {
+    auto r = http.Post("/v1/hosts/" + host + "/sandboxes/" + sb + "/plug", httplib::Headers{{"X-Host-Token", tok}}, "{}",
+                       "application/json");
+    return r ? r->status : 0;
   };
-  json snapshot = {{"type", "snapshot"},
-                   {"revision", 3},
-                   {"sandboxes", {sandbox(kA, "10.42.0.8", "h1"), sandbox(kC, "10.42.0.9", "h2")}},
-                   {"networks", json::array({{{"id", "net-01J00000000000000000000001"}, {"name", "web"},
-                                              {"members", {kA, kC}}}})},
-                   {"hosts", {host("h1", 1, true), host("h2", 2, true)}}};
-  json lost = {{"type", "changes"}, {"revision", 4}, {"hosts", json::array({host("h2", 2, false)})}};
-  httplib::Server api;
-  std::atomic<uint64_t> reported{0};
-  api.Get("/v1/hosts/h1/feed", [&](const httplib::Request& req, httplib::Response& res) {
-    uint64_t since = std::stoull(req.get_param_value("since"));
-    json data = since < 3 ? snapshot : since < 4 ? lost : json{{"type", "changes"}, {"revision", 4}};
-    if (since >= 4) std::this_thread::sleep_for(std::chrono::milliseconds(50));  // a short long-poll
-    res.set_content(json{{"status", "success"}, {"data", data}}.dump(), "application/json");
+  ASSERT_EQ(plug("h1", t1, a), 200);
+  ASSERT_EQ(plug("h2", t2, c), 200);
+  // h2 stays live while it polls.
+  std::atomic<bool> h2_alive{true};
+  std::thread h2([&] {
+    httplib::Client own(server_->url());
+    while (h2_alive) {
+      own.Get("/v1/hosts/h2/feed?since=0&timeout=0", httplib::Headers{{"X-Host-Token", t2}});
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
   });
-  api.Post("/v1/hosts/h1/applied", [&](const httplib::Request& req, httplib::Response& res) {
-    reported = json::parse(req.body)["revision"].get<uint64_t>();
-    res.set_content(json{{"status", "success"}, {"data", {{"host", "h1"}, {"applied_revision", reported.load()}}}}.dump(),
-                    "application/json");
-  });
-  int port = api.bind_to_any_port("127.0.0.1");
-  std::thread serving([&] { api.listen_after_bind(); });
-  FeedClient canned({{fmt::format("http://127.0.0.1:{}", port)}, "h1", "ht_0000000000000000_x"});
   auto has = [](const dp::DesiredState& s, const std::string& id) {
     for (auto& e : s.endpoints)
       if (e.sandbox_id == id) return true;
     return false;
   };
-  reconciler_ = std::make_unique<Reconciler>(options(), canned, dp_, *pusher_);
+  FeedClient client({{server_->url()}, "h1", t1});
+  reconciler_ = std::make_unique<Reconciler>(options(), client, dp_, *pusher_);
   reconciler_->restore();
   feed_ = std::thread([this] { reconciler_->run(stop_); });
-  ASSERT_TRUE(eventually([&] { return reported == 4; })) << status().dump();
-  auto last = dp_.last_state();
-  EXPECT_FALSE(has(last, kC)) << "h2 is lost: its sandbox has no endpoint";
-  EXPECT_TRUE(last.hosts.empty()) << "and h2 is out of the underlay's hosts";
+  bool installed = eventually([&] {
+    auto last = dp_.last_state();
+    return has(last, c) && last.hosts.size() == 1;
+  });
+  h2_alive = false;
+  h2.join();
+  ASSERT_TRUE(installed) << "C on live h2 is a remote endpoint: " << status().dump();
+  EXPECT_EQ(dp_.last_state().hosts[0].id, "h2");
+  ASSERT_TRUE(eventually([&] { return !has(dp_.last_state(), c) && converged(); })) << status().dump();
+  EXPECT_TRUE(dp_.last_state().hosts.empty()) << "h2 is lost: out of the underlay's hosts";
+  uint64_t revision = status()["revision"];
   stop_ = true;
   feed_.join();
   reconciler_.reset();  // writes the checkpoint's pending records
-  api.stop();
-  serving.join();
 
   // A restart from the checkpoint alone (no feed): h2 is still lost.
-  reconciler_ = std::make_unique<Reconciler>(options(), canned, dp_, *pusher_);
+  reconciler_ = std::make_unique<Reconciler>(options(), client, dp_, *pusher_);
   reconciler_->restore();
-  EXPECT_EQ(status()["revision"], 4);
-  EXPECT_FALSE(has(dp_.last_state(), kC));
+  EXPECT_EQ(status()["revision"], revision);
+  EXPECT_FALSE(has(dp_.last_state(), c));
   EXPECT_TRUE(dp_.last_state().hosts.empty());
 }
 
