@@ -142,6 +142,32 @@ TEST_F(FleetTest, PeersOnOtherHostsResolveByNameLikeLocalPeers) {
   EXPECT_TRUE(resolves(b1, "brave-otter", a1.ip));
 }
 
+// The guest MTU is the underlay's minus the encapsulation (1500 - 50); guestd sets it from the
+// agent's push. The largest unfragmented ping crosses hosts; one byte more fails at the sender.
+TEST_F(FleetTest, TheLargestDontFragmentPingCrossesHostsAndOneByteMoreFailsAtTheSender) {
+  start();
+  ASSERT_NO_FATAL_FAILURE(build_world());
+  Fleet& f = *fleet_;
+  const Guest& a1 = f.guest("a1");
+  const Guest& b1 = f.guest("b1");
+  start_guestd(a1);
+  auto mtu = [&] {
+    auto link = json::parse(testing::run_checked({"ip", "-n", a1.netns, "-j", "link", "show", "eth0"}));
+    return link.at(0).value("mtu", 0);
+  };
+  ASSERT_TRUE(testing::eventually(kConverge, milliseconds(200), [&] { return mtu() == 1450; })) << mtu();
+  auto ping = [&](int payload) {
+    return testing::run_command({"ping", "-M", "do", "-c", "1", "-W", "2", "-s", std::to_string(payload), b1.ip},
+                                {.netns = a1.netns});
+  };
+  ASSERT_TRUE(testing::ping_eventually(a1.netns, b1.ip, kConverge));
+  auto largest = ping(1450 - 28);
+  EXPECT_TRUE(largest.ok()) << largest.output;
+  auto over = ping(1450 - 28 + 1);
+  EXPECT_FALSE(over.ok()) << over.output;
+  EXPECT_NE(over.output.find("message too long"), std::string::npos) << "EMSGSIZE at the sender: " << over.output;
+}
+
 TEST_F(FleetTest, ADetachCutsAnEstablishedCrossHostStreamOnceItIsApplied) {
   start();
   ASSERT_NO_FATAL_FAILURE(build_world());
