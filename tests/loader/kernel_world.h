@@ -1,6 +1,7 @@
 // Shared setup of the loader kernel tests: a private netns with four veth
 // "taps" and state builders naming them.
 #pragma once
+#include <cstring>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <linux/if_packet.h>
@@ -50,17 +51,24 @@ inline DesiredState state(int n, const std::map<int, std::vector<int>>& nets) {
   return s;
 }
 
-// Writes one frame into the peer end of a veth, so that it arrives on `dev`'s ingress.
-inline void send_from_peer(const std::string& peer, const testkit::Frame& f) {
+// Writes one frame into the peer end of a veth; true when the peer took it whole. Once the
+// other end is down the peer may refuse it (its carrier went off: the kernel's link watch
+// applies that asynchronously, so either outcome is possible right after).
+inline bool try_send_from_peer(const std::string& peer, const testkit::Frame& f) {
   int fd = socket(AF_PACKET, SOCK_RAW, 0);
-  ASSERT_GE(fd, 0);
+  if (fd < 0) return false;
   sockaddr_ll to{};
   to.sll_family = AF_PACKET;
   to.sll_ifindex = static_cast<int>(if_nametoindex(peer.c_str()));
   to.sll_halen = ETH_ALEN;
-  EXPECT_EQ(sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to),
-            static_cast<ssize_t>(f.size()));
+  ssize_t n = sendto(fd, f.data(), f.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
   close(fd);
+  return n == static_cast<ssize_t>(f.size());
+}
+
+// Writes one frame into the peer end of a veth, so that it arrives on `dev`'s ingress.
+inline void send_from_peer(const std::string& peer, const testkit::Frame& f) {
+  EXPECT_TRUE(try_send_from_peer(peer, f)) << "sendto on " << peer << ": " << std::strerror(errno);
 }
 
 inline AgentConfig small_config() {
