@@ -14,6 +14,8 @@ A round: X is attached to "prop" (no ?wait), t0 = the API's 2xx; then detached.
     1's decapsulation verdict: both hosts enforce the change);
   detach, per host i: last datagram from R_i before `--quiet-ms` of silence;
   names: the time R_i's hosts table file first holds (attach) / no longer holds (detach) X's name.
+Each is summarised per host sample and per change ("every_host_*": the last of the N hosts, when
+every affected host enforces or resolves the change).
 A sample that never comes within `--deadline-s` (traffic never starts, never stops, the name
 never appears or never leaves) is a miss: percentiles count it as infinitely late, never as 0;
 negative samples are kept as measured. Sizes are measured one after another, each in its own
@@ -263,7 +265,10 @@ def measure_size(args, n):
             print(f"  {n} hosts, round {r + 1}/{args.rounds}", flush=True)
         stop[0] = True
         rx.stop = True
-        out = {"hosts": n, "rounds": args.rounds, **{k: latency_summary(v) for k, v in s.items()},
+        # Per change, the last host: when every affected host enforces (resolves) it.
+        every = {f"every_host_{k}": latency_summary([max(v[i:i + n]) for i in range(0, len(v), n)])
+                 for k, v in s.items()}
+        out = {"hosts": n, "rounds": args.rounds, **{k: latency_summary(v) for k, v in s.items()}, **every,
                "raw_ms": {k: [None if v == MISS else round(v, 3) for v in vals] for k, vals in s.items()}}
         return out
     finally:
@@ -300,9 +305,10 @@ def main():
         print(f"propagation with {n} hosts:", flush=True)
         r = measure_size(args, n)
         result["sizes"].append(r)
-        for k in ("attach", "detach", "names_attach", "names_detach"):
+        for k in ("attach", "detach", "names_attach", "names_detach", "every_host_attach", "every_host_detach",
+                  "every_host_names_attach", "every_host_names_detach"):
             v = r[k]
-            print(f"  {k:13s} p50 {fmt_ms(v['p50'])} p99 {fmt_ms(v['p99'])} max {fmt_ms(v['max'])} "
+            print(f"  {k:23s} p50 {fmt_ms(v['p50'])} p99 {fmt_ms(v['p99'])} max {fmt_ms(v['max'])} "
                   f"({v['missed']} missed of {v['samples']})", flush=True)
     with open(args.out, "w") as f:
         json.dump(result, f, indent=2)
