@@ -249,14 +249,18 @@ def convergence(args, result):
         db = f"{w.dir}/api.db"
         key = sh(args.api, "users", "create", "bench", "--db", db).strip()
         token = sh(args.api, "hosts", "create", "h1", "--db", db).strip()
-        token2 = sh(args.api, "hosts", "create", "h2", "--db", db).strip()
+        # --remote-live: h2 has an underlay address and is live, so the overlay reaches its
+        # sandboxes and they are named in A's hosts table (A's table is the whole view).
+        token2 = sh(args.api, "hosts", "create", "h2", "--db", db,
+                    *(["--underlay", "192.0.2.2"] if args.remote_live else [])).strip()
         open(f"{w.dir}/h1.token", "w").write(token + "\n")
         # One bench tenant holds the whole view and seeds it as fast as it can: far past the
         # default per-tenant quotas and request rate (docs/api.md).
         config = f"{w.dir}/api.json"
         json.dump({"quota_sandboxes": 10**7, "quota_networks": 10**6, "quota_memberships": 10**8,
                    "quota_addresses": 10**7, "tenant_requests_per_second": 10**6,
-                   "host_requests_per_second": 10**6, "ip_pool": args.overlay}, open(config, "w"))
+                   "host_requests_per_second": 10**6, "ip_pool": args.overlay,
+                   **({"host_lease_ms": 4000} if args.remote_live else {})}, open(config, "w"))
         api = "http://127.0.0.1:8080"
 
         def serve_api():
@@ -269,6 +273,18 @@ def convergence(args, result):
                 except Exception:
                     time.sleep(0.05)
             return p
+
+        def keep_h2_live():  # its requests renew its lease (4 s; the API turns it live within 1 s)
+            while not stop_h2[0]:
+                try:
+                    call("POST", f"{api}/v1/hosts/h2/applied", {"X-Host-Token": token2}, {"revision": 0}, 5)
+                except Exception:
+                    pass  # the API is stopped while the bench seeds it
+                time.sleep(0.5)
+
+        stop_h2 = [False]
+        if args.remote_live:
+            threading.Thread(target=keep_h2_live, daemon=True).start()
 
         api_proc = [serve_api()]
         agents = agent_list(args)
@@ -406,6 +422,7 @@ def convergence(args, result):
                       + (f" | A's guestd CPU {row['guestd_cpu_ms_per_change']:.1f} ms/change" if guestd else ""),
                       flush=True)
         udp.stop = True
+        stop_h2[0] = True
         if args.keep_logs:
             subprocess.run(["cp", f"{w.dir}/agent.log", args.keep_logs])
     finally:
@@ -513,6 +530,8 @@ def main():
                     help="the API's ip_pool and the agent's overlay_cidr (100k in view needs a /14)")
     ap.add_argument("--baseline-agent", help="a second agent binary, measured alternately with --agent (A B A B)")
     ap.add_argument("--block", type=int, default=25, help="cycles per agent turn when alternating")
+    ap.add_argument("--remote-live", action="store_true",
+                    help="h2 gets an underlay address and stays live: its sandboxes are named in A's table")
     ap.add_argument("--guestd", help="sandnet-guestd: run it in A, so A's tables are delivered (a live guest)")
     ap.add_argument("--agent-log-level", default="warn", help="debug: per-change timing spans in the agent's log")
     ap.add_argument("--keep-logs", help="copy the agent's log of the convergence run here")
