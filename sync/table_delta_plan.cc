@@ -30,7 +30,7 @@ std::optional<table_push::TableDelta> delta_since(const TableEntries& now, const
     if (present ? (was && *was == it->second) : !was) continue;  // back as it was
     std::array<unsigned char, 4> addr{};
     if (!stored_as_is(key, addr)) return std::nullopt;
-    if (was) d.removed.push_back(key.first);
+    if (was && !present) d.removed.push_back(key.first);  // an upsert replaces the peer whole
     if (present) {
       auto first = now.lower_bound({key.first, std::string()});
       if (std::next(first) != now.end() && std::next(first)->first.first == key.first) return std::nullopt;
