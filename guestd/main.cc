@@ -83,9 +83,9 @@ int main(int argc, char** argv) {
       auto status = installer.install(read_file(from_file));
       return status == table_push::PushStatus::kOk ? 0 : 1;
     }
-    guestd::PushServer server(server_options, [&](std::span<const unsigned char> bytes) {
-      return installer.install(bytes);
-    });
+    guestd::PushServer server(
+        server_options, [&](std::span<const unsigned char> bytes) { return installer.install(bytes); },
+        [&](std::span<const unsigned char> delta) { return installer.install_delta(delta); });
     g_server = &server;
     struct sigaction sa {};
     sa.sa_handler = stop_on_signal;

@@ -34,8 +34,8 @@ uint32_t parse_ipv4(const std::string& text, const char* what) {
 
 }  // namespace
 
-PushServer::PushServer(PushServerOptions options, TableHandler handler)
-    : options_(std::move(options)), handler_(std::move(handler)) {
+PushServer::PushServer(PushServerOptions options, TableHandler handler, TableHandler delta_handler)
+    : options_(std::move(options)), handler_(std::move(handler)), delta_handler_(std::move(delta_handler)) {
   allowed_peer_ = parse_ipv4(options_.allowed_peer, "allowed peer");
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
@@ -122,7 +122,7 @@ void PushServer::handle_connection(int fd, std::optional<PushStatus>& outcome) {
     return reply(PushStatus::kBadFrame);
   }
   auto start = table_push::decode_header(header);
-  if (!start) {
+  if (!start || (start->delta && !delta_handler_)) {
     spdlog::warn("push: bad magic");
     return reply(PushStatus::kBadFrame);
   }
@@ -134,7 +134,8 @@ void PushServer::handle_connection(int fd, std::optional<PushStatus>& outcome) {
       return reply(PushStatus::kBadFrame);
     }
     mtu = table_push::get_be32(field.data());
-    if (*mtu < table_push::kMinGuestMtu || *mtu > table_push::kMaxGuestMtu) {
+    if (start->delta && *mtu == 0) mtu.reset();  // a delta without the overlay
+    else if (*mtu < table_push::kMinGuestMtu || *mtu > table_push::kMaxGuestMtu) {
       spdlog::warn("push: MTU {} outside {}..{}", *mtu, table_push::kMinGuestMtu, table_push::kMaxGuestMtu);
       return reply(PushStatus::kBadFrame);
     }
@@ -148,7 +149,7 @@ void PushServer::handle_connection(int fd, std::optional<PushStatus>& outcome) {
     spdlog::warn("push: table shorter than announced or timeout");
     return reply(PushStatus::kBadFrame);
   }
-  PushStatus status = handler_(table);
+  PushStatus status = start->delta ? delta_handler_(table) : handler_(table);
   // The MTU comes with an accepted table only: a frame the guest refused changes nothing.
   if (status == PushStatus::kOk && mtu && options_.on_mtu) {
     sockaddr_in local{};

@@ -31,8 +31,9 @@ using TableHandler = std::function<table_push::PushStatus(std::span<const unsign
 
 class PushServer {
  public:
-  // Binds and listens; throws std::system_error.
-  PushServer(PushServerOptions options, TableHandler handler);
+  // Binds and listens; throws std::system_error. `delta_handler` takes "SNT3" payloads (a
+  // table delta); without one, such a frame is answered kBadFrame as an older guestd does.
+  PushServer(PushServerOptions options, TableHandler handler, TableHandler delta_handler = {});
   ~PushServer();
   PushServer(const PushServer&) = delete;
   PushServer& operator=(const PushServer&) = delete;
@@ -53,6 +54,7 @@ class PushServer {
 
   PushServerOptions options_;
   TableHandler handler_;
+  TableHandler delta_handler_;
   int listen_fd_ = -1;
   int stop_fds_[2] = {-1, -1};
   uint16_t port_ = 0;

@@ -46,7 +46,7 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
     // shares a network with self and has an address, in the view before this change.
     auto mark = [&](const std::string& peer) {
       if (g.dirty.count(peer)) return;
-      EntryKey key;
+      OldKey key;
       if (g.shared.count(peer))
         if (auto sb = before.sandboxes().find(peer); sb != before.sandboxes().end() && !sb->second.ip.empty() &&
                                                      named_peer(before, sb->second, host_id))
@@ -144,50 +144,36 @@ std::optional<TableEntry> GuestTableIndex::entry_of(const Guest& g, const HostVi
   return e;
 }
 
-std::shared_ptr<const GuestTable> GuestTableIndex::table(const HostView& view, const LocalPlugs& plugs,
-                                                 const std::string& host_id, const std::string& sandbox_id) {
+std::optional<TableUpdate> GuestTableIndex::table(const HostView& view, const LocalPlugs& plugs,
+                                                  const std::string& host_id, const std::string& sandbox_id) {
   auto plug = plugs.find(sandbox_id);
   auto self = view.sandboxes().find(sandbox_id);
   if (plug == plugs.end() || plug->second.unbound || self == view.sandboxes().end() ||
       (self->second.host && *self->second.host != host_id)) {
     guests_.erase(sandbox_id);
-    return nullptr;
+    return std::nullopt;
   }
   Guest& g = guests_[sandbox_id];
-  if (!g.last || g.last->tap != plug->second.tap || g.last->guest_ip != self->second.ip) g.whole = true;
-  GuestTable t{sandbox_id, self->second.ip, plug->second.tap, {}};
+  if (g.tap != plug->second.tap || g.guest_ip != self->second.ip) g.whole = true;
+  TableUpdate u{self->second.ip, plug->second.tap, g.whole, {}, {}};
   if (g.whole) {
     seed(g, view, sandbox_id);
-    t.entries.reserve(g.shared.size());
+    u.upserted.reserve(g.shared.size());
     for (auto& [peer, _] : g.shared)
-      if (auto e = entry_of(g, view, host_id, peer)) t.entries.push_back(std::move(*e));
-    std::sort(t.entries.begin(), t.entries.end(), entry_less);
+      if (auto e = entry_of(g, view, host_id, peer)) u.upserted.push_back(std::move(*e));
+    std::sort(u.upserted.begin(), u.upserted.end(), entry_less);
   } else {
-    // The last table without the dirty peers' entries, merged with their new ones.
-    std::multiset<std::pair<std::string_view, std::string_view>> stale;
-    std::vector<TableEntry> fresh;
+    // The dirty peers' entries in the last table out, their new ones in.
     for (auto& [peer, old_key] : g.dirty) {
-      if (old_key) stale.emplace(old_key->first, old_key->second);
-      if (auto e = entry_of(g, view, host_id, peer)) fresh.push_back(std::move(*e));
+      if (old_key) u.removed.push_back(std::move(*old_key));
+      if (auto e = entry_of(g, view, host_id, peer)) u.upserted.push_back(std::move(*e));
     }
-    std::sort(fresh.begin(), fresh.end(), entry_less);
-    t.entries.reserve(g.last->entries.size() + fresh.size());
-    auto f = fresh.begin();
-    for (auto& e : g.last->entries) {
-      if (!stale.empty())
-        if (auto s = stale.find({e.name, e.ip}); s != stale.end()) {
-          stale.erase(s);
-          continue;
-        }
-      while (f != fresh.end() && entry_less(*f, e)) t.entries.push_back(std::move(*f++));
-      t.entries.push_back(e);
-    }
-    while (f != fresh.end()) t.entries.push_back(std::move(*f++));
   }
   g.dirty.clear();
   g.whole = false;
-  g.last = std::make_shared<const GuestTable>(std::move(t));
-  return g.last;
+  g.tap = plug->second.tap;
+  g.guest_ip = self->second.ip;
+  return u;
 }
 
 }  // namespace sandnet::sync

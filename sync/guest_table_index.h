@@ -3,8 +3,10 @@
 // peer it sees, a sort), the index keeps, per guest, which networks it shares with each peer,
 // and a change marks only the peers whose entry it can alter: members that joined or left a
 // network the guest is in, and peers whose record changed. The guest's new table is its last
-// one with those entries replaced (a filtered copy and a merge: no sort, no view scan).
-// table() always equals guest_table() on the same view (tests/sync/guest_table_index_test.cc).
+// one with those entries replaced: table() returns only that change (a TableUpdate: the old
+// entries of the marked peers out, their new ones in), O(change); the table itself is kept by
+// whoever applies the updates (the pusher). The last table with every update applied always
+// equals guest_table() on the same view (tests/sync/guest_table_index_test.cc).
 #pragma once
 #include <cstdint>
 #include <map>
@@ -19,6 +21,7 @@
 #include "sync/guest_tables.h"
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
+#include "sync/table_update.h"
 
 namespace sandnet::sync {
 
@@ -28,10 +31,11 @@ class GuestTableIndex {
   // and which of its peers' entries it may alter (a host record's change: the peers placed
   // there). A guest whose own record changes is rebuilt.
   void note_change(const HostView& before, const FeedAnswer& change, const std::string& host_id);
-  // The table of `sandbox_id` in `view` now (nullptr: it has none, as guest_table()); shared
-  // with the index, which keeps it as the base of the next one.
-  std::shared_ptr<const GuestTable> table(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
-                                  const std::string& sandbox_id);
+  // What turns the last table of `sandbox_id` into its table in `view` now: whole the first
+  // time (and after clear(), a tap or address change, the guest's own record changing), else a
+  // patch. Nothing when it has no table (as guest_table()).
+  std::optional<TableUpdate> table(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
+                                   const std::string& sandbox_id);
   // Forgets every guest: their next table is built whole.
   void clear() {
     guests_.clear();
@@ -44,14 +48,14 @@ class GuestTableIndex {
   // inline (no allocation): a peer shares one or two networks with a guest as a rule.
   using NetNumbers = std::u32string;
   // What the last table shows of a peer: its entry's (name, ip), or nothing.
-  using EntryKey = std::optional<std::pair<std::string, std::string>>;
+  using OldKey = std::optional<EntryKey>;
   struct Guest {
     std::unordered_map<std::string, NetNumbers> shared;  // peer -> networks shared (self: maybe none)
     // Peers whose entry may have changed since `last`, each with the key its entry had in
     // `last` (taken from the view before the first change that marked it).
-    std::map<std::string, EntryKey> dirty;
-    std::shared_ptr<const GuestTable> last;
-    bool whole = true;  // rebuild from the view
+    std::map<std::string, OldKey> dirty;
+    std::string tap, guest_ip;  // of the last table
+    bool whole = true;          // rebuild from the view
   };
   void seed(Guest& g, const HostView& view, const std::string& self);
   std::optional<TableEntry> entry_of(const Guest& g, const HostView& view, const std::string& host_id,

@@ -140,24 +140,24 @@ bool Reconciler::apply_locked(const std::vector<std::string>& repush, const std:
   auto datapath_us = us_since(t1);
   auto t2 = Clock::now();
   sync_host_channels_locked();
-  if (!touched) {  // what changed is unknown (a plug, a snapshot, a restart): every table whole
-    tables_.clear();
+  // Each guest's update: whole when what changed is unknown (a plug, a snapshot, a restart),
+  // else only the touched guests', each the change to its table (the pusher keeps the tables).
+  std::map<std::string, std::optional<TableUpdate>> updates;
+  if (!touched) {
     table_index_.clear();
     for (auto& [id, _] : plugs_)
-      if (auto t = table_index_.table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(t);
-  } else {  // a feed change: only the touched guests' tables, each patched where the change touches it
-    for (auto& id : *touched) {
-      if (auto t = table_index_.table(view_, plugs_, options_.host_id, id)) tables_[id] = std::move(t);
-      else tables_.erase(id);
-    }
+      if (auto u = table_index_.table(view_, plugs_, options_.host_id, id)) updates[id] = std::move(u);
+  } else {
+    for (auto& id : *touched) updates[id] = table_index_.table(view_, plugs_, options_.host_id, id);
   }
   auto tables_us = us_since(t2);
   auto t3 = Clock::now();
   // Handed over, never waited for under the lock: a guest that accepts and never answers must
   // not delay anyone's apply. "Applied" is the datapath's; tables follow per guest.
-  pusher_.update(tables_, view_.revision(), repush, touched);
+  size_t rebuilt = updates.size();
+  pusher_.update(updates, view_.revision(), repush, !touched);
   spdlog::debug("revision {}: derive {} us, datapath {} us, tables {} us ({} rebuilt), push {} us", view_.revision(),
-                derive_us, datapath_us, tables_us, touched ? touched->size() : tables_.size(), us_since(t3));
+                derive_us, datapath_us, tables_us, rebuilt, us_since(t3));
   if (!ok) apply_failures_++;
   apply_seconds_.observe(static_cast<double>(us_since(t0)) / 1e6);
   return ok;
@@ -551,7 +551,7 @@ json Reconciler::status() {
           {"networks", view_.networks().size()},
           {"plugs", plugs},
           {"unreported_unplugs", unreported_unplugs_},
-          {"tables", {{"delivered", push.delivered}, {"failed_attempts", push.failed_attempts}, {"pending", push.pending}}},
+          {"tables", {{"delivered", push.delivered}, {"deltas_delivered", push.deltas_delivered}, {"deltas_refused", push.deltas_refused}, {"failed_attempts", push.failed_attempts}, {"pending", push.pending}}},
           {"last_apply_error", last_apply_error_},
           {"quarantined", quarantined_json()},
           {"attach_failures", attach_failures_json()},

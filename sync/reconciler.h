@@ -124,7 +124,6 @@ class Reconciler {
   LocalPlugs plugs_;
   std::set<std::string> unreported_unplugs_;
   std::map<std::string, std::pair<std::string, std::string>> channels_;  // sandbox → (tap, guest ip)
-  std::map<std::string, SharedTable> tables_;                            // of every plugged local guest
   GuestTableIndex table_index_;  // each guest's table kept, patched by the feed changes that touch it
   // The desired state of the view and plugs at the last apply, patched by each change's delta
   // (O(change)); derived whole only when what changed is unknown (restore, recheck, snapshot).

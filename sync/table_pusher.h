@@ -6,6 +6,17 @@
 // (push_timeout), a worker takes guests that answer before the others, and guests that never
 // answered or are failing never hold the last `reserved_for_answering` workers: stalling guests
 // delay only their own tables.
+//
+// The pusher keeps each guest's table (TableEntries), patched in place by the index's updates:
+// a change costs O(change) here. A guest that acknowledged a table gets the changes since as
+// one "SNT3" delta against it (common/push/table_delta.h); the whole table goes on a plug, to
+// a guest that has not acknowledged one, after a delta it did not take (base mismatch: a
+// restarted guest; an older guestd that does not know the frame gets only whole tables from
+// then on), and when the changes outnumber the table. Each send carries a new generation (the
+// revision, or one more than the last sent when the revision did not move), so a guest never
+// holds two different tables under one generation. A guest that keeps refusing deltas gets its
+// whole tables with backoff, and a failing guest's changes wait for its next try: neither
+// makes the agent encode a whole table per change.
 #pragma once
 #include <chrono>
 #include <condition_variable>
@@ -18,8 +29,11 @@
 #include <thread>
 #include <vector>
 
+#include "common/push/table_delta.h"
 #include "sandnet/dp_abi.h"
 #include "sync/guest_tables.h"
+#include "sync/table_delta_plan.h"
+#include "sync/table_update.h"
 
 namespace sandnet::sync {
 
@@ -39,12 +53,12 @@ struct TablePusherOptions {
 };
 
 struct PushStats {
-  uint64_t delivered = 0;
+  uint64_t delivered = 0;         // tables delivered (whole or as a delta)
+  uint64_t deltas_delivered = 0;  // of which as a delta
+  uint64_t deltas_refused = 0;    // deltas a guest answered with anything but ok
   uint64_t failed_attempts = 0;
   size_t pending = 0;  // tables not yet delivered
 };
-
-using SharedTable = std::shared_ptr<const GuestTable>;
 
 class TablePusher {
  public:
@@ -53,20 +67,33 @@ class TablePusher {
   TablePusher(const TablePusher&) = delete;
   TablePusher& operator=(const TablePusher&) = delete;
 
-  // The tables every local guest must have now (guests missing from `tables` are forgotten);
-  // `generation` is stored in changed tables. `repush` lists guests that get their table again
-  // even if unchanged (they just plugged). Returns at once: the workers deliver. `touched`,
-  // when given, lists the only tables that may differ from the last update (the others are
-  // not compared).
-  void update(const std::map<std::string, SharedTable>& tables, uint64_t generation,
-              const std::vector<std::string>& repush, const std::set<std::string>* touched = nullptr);
+  // Applies each guest's update to the table kept for it (nullopt: the guest has no table any
+  // more: forgotten); with `every_guest`, guests not in `updates` are forgotten too.
+  // `generation` (the revision) is stored in tables that change. `repush` lists guests that get
+  // their whole table again even if unchanged (they just plugged). Returns at once: the workers
+  // deliver.
+  void update(const std::map<std::string, std::optional<TableUpdate>>& updates, uint64_t generation,
+              const std::vector<std::string>& repush, bool every_guest);
   PushStats stats();
+  // The table kept for a guest (tests).
+  std::optional<GuestTable> table_of(const std::string& id);
 
  private:
   struct Item {
-    SharedTable table;
-    uint64_t generation = 0;          // stored in the table when it is encoded
-    std::vector<unsigned char> bytes;  // the encoded table, once a worker has encoded it
+    uint64_t born = 0;  // tells a guest forgotten and added again while a push was in flight
+    std::string guest_ip, tap;
+    TableEntries entries;
+    uint64_t generation = 0;           // the revision of the last change
+    uint64_t last_sent_generation = 0;
+    std::vector<unsigned char> bytes;  // the whole table encoded, once a worker has (for retries)
+    uint64_t bytes_generation = 0;
+    // What the guest holds: the generation it acknowledged (in this process), and every key
+    // changed since with its value in that table. Dropped when a delta would not pay.
+    std::optional<uint64_t> acked;
+    ChangedEntries since_acked;
+    std::optional<ChangedEntries> since_sent;  // while a push is in flight: keys changed since its snapshot
+    bool no_delta = false;              // refused a delta frame as unknown: whole tables only
+    int delta_refusals = 0;             // consecutive
     uint64_t version = 0;            // bumps when the table must be (re)delivered
     uint64_t delivered_version = 0;
     int failures = 0;                // consecutive

@@ -249,14 +249,18 @@ def convergence(args, result):
         db = f"{w.dir}/api.db"
         key = sh(args.api, "users", "create", "bench", "--db", db).strip()
         token = sh(args.api, "hosts", "create", "h1", "--db", db).strip()
-        token2 = sh(args.api, "hosts", "create", "h2", "--db", db).strip()
+        # --remote-live: h2 has an underlay address and is live, so the overlay reaches its
+        # sandboxes and they are named in A's hosts table (A's table is the whole view).
+        token2 = sh(args.api, "hosts", "create", "h2", "--db", db,
+                    *(["--underlay", "192.0.2.2"] if args.remote_live else [])).strip()
         open(f"{w.dir}/h1.token", "w").write(token + "\n")
         # One bench tenant holds the whole view and seeds it as fast as it can: far past the
         # default per-tenant quotas and request rate (docs/api.md).
         config = f"{w.dir}/api.json"
         json.dump({"quota_sandboxes": 10**7, "quota_networks": 10**6, "quota_memberships": 10**8,
                    "quota_addresses": 10**7, "tenant_requests_per_second": 10**6,
-                   "host_requests_per_second": 10**6, "ip_pool": args.overlay}, open(config, "w"))
+                   "host_requests_per_second": 10**6, "ip_pool": args.overlay,
+                   **({"host_lease_ms": 4000} if args.remote_live else {})}, open(config, "w"))
         api = "http://127.0.0.1:8080"
 
         def serve_api():
@@ -269,6 +273,18 @@ def convergence(args, result):
                 except Exception:
                     time.sleep(0.05)
             return p
+
+        def keep_h2_live():  # its requests renew its lease (4 s; the API turns it live within 1 s)
+            while not stop_h2[0]:
+                try:
+                    call("POST", f"{api}/v1/hosts/h2/applied", {"X-Host-Token": token2}, {"revision": 0}, 5)
+                except Exception:
+                    pass  # the API is stopped while the bench seeds it
+                time.sleep(0.5)
+
+        stop_h2 = [False]
+        if args.remote_live:
+            threading.Thread(target=keep_h2_live, daemon=True).start()
 
         api_proc = [serve_api()]
         agents = agent_list(args)
@@ -292,6 +308,12 @@ def convergence(args, result):
             if os.path.exists(f"{w.dir}/run/agent.sock"):
                 break
             time.sleep(0.05)
+        guestd = None
+        if args.guestd:
+            # A live guest: A's guestd takes every table the agent pushes (A sees the whole view).
+            sh("ip", "-n", a_ns, "route", "replace", "169.254.0.1/32", "dev", "eth0", "scope", "link")
+            guestd = w.spawn([args.guestd, "--dev", "eth0", "--table", f"{w.dir}/a-hosts.table",
+                              "--log-level", "warn"], f"{w.dir}/guestd.log", ns=a_ns)
         for sb, tap in ((a, a_tap), (b, b_tap)):
             sh(args.ctl, "plug", "--sandbox", sb["id"], "--tap", tap, "--run-dir", f"{w.dir}/run")
         sh("ip", "-n", a_ns, "neigh", "replace", b["ip"], "lladdr", GW_MAC, "dev", "eth0", "nud", "permanent")
@@ -314,8 +336,8 @@ def convergence(args, result):
                 print(f"  seeded {size - seeded} peers in {time.monotonic() - t:.1f} s", flush=True)
                 seeded = size
                 time.sleep(2)
-            stats = {label: {"att": [], "det": [], "det_idle": 0, "cpu": 0.0, "changes": 0, "rss": 0}
-                     for label, _ in agents}
+            stats = {label: {"att": [], "det": [], "det_idle": 0, "cpu": 0.0, "changes": 0, "rss": 0,
+                             "guestd_cpu": 0.0} for label, _ in agents}
 
             def switch_to(label, binary):
                 """Restarts the agent as `binary` on the same state dir and pins, then waits until it
@@ -354,6 +376,7 @@ def convergence(args, result):
                     st = stats[label]
                     pid = current[1].pid
                     cpu0 = cpu_seconds(pid)
+                    guestd_cpu0 = cpu_seconds(guestd.pid) if guestd else 0.0
                     for i in range(block):
                         t0 = time.monotonic()
                         call("POST", f"{api}/v1/sandboxes/{b['id']}/networks", u, {"id": "pair"})
@@ -370,6 +393,9 @@ def convergence(args, result):
                         else:
                             st["det"].append(MISS if last == MISS else (last - t200) * 1000)
                         time.sleep(random.uniform(0.02, 0.06))
+                    if guestd:  # the pushes of the block's last changes may still be on their way
+                        time.sleep(0.5)
+                        st["guestd_cpu"] += cpu_seconds(guestd.pid) - guestd_cpu0
                     st["cpu"] += cpu_seconds(pid) - cpu0
                     st["changes"] += 2 * block
                     st["rss"] = max(st["rss"], vmhwm_kib(pid))
@@ -384,15 +410,19 @@ def convergence(args, result):
                        "detach_not_flowing": st["det_idle"], "agent_vmhwm_kib": st["rss"]}
                 if label in catchup:
                     row["agent_vmhwm_catchup_kib"] = catchup[label]
+                if guestd:
+                    row["guestd_cpu_ms_per_change"] = round(st["guestd_cpu"] * 1000 / max(1, st["changes"]), 2)
                 result["convergence"].append(row)
                 a, d = row["attach_ms"], row["detach_ms"]
                 print(f"  {size:>6} sandboxes [{label}]: attach p50 {fmt_ms(a['p50'])} p99 {fmt_ms(a['p99'])} "
                       f"({a['missed']} missed) | detach p50 {fmt_ms(d['p50'])} p99 {fmt_ms(d['p99'])} "
                       f"({d['missed']} missed, {st['det_idle']} not flowing) | agent CPU {cpu_ms:.1f} ms/change | "
                       f"{row['changes']} changes | agent VmHWM {st['rss'] / 1024:.1f} MiB"
-                      + (f" (catch-up of the seeding {catchup[label] / 1024:.1f} MiB)" if label in catchup else ""),
+                      + (f" (catch-up of the seeding {catchup[label] / 1024:.1f} MiB)" if label in catchup else "")
+                      + (f" | A's guestd CPU {row['guestd_cpu_ms_per_change']:.1f} ms/change" if guestd else ""),
                       flush=True)
         udp.stop = True
+        stop_h2[0] = True
         if args.keep_logs:
             subprocess.run(["cp", f"{w.dir}/agent.log", args.keep_logs])
     finally:
@@ -500,6 +530,9 @@ def main():
                     help="the API's ip_pool and the agent's overlay_cidr (100k in view needs a /14)")
     ap.add_argument("--baseline-agent", help="a second agent binary, measured alternately with --agent (A B A B)")
     ap.add_argument("--block", type=int, default=25, help="cycles per agent turn when alternating")
+    ap.add_argument("--remote-live", action="store_true",
+                    help="h2 gets an underlay address and stays live: its sandboxes are named in A's table")
+    ap.add_argument("--guestd", help="sandnet-guestd: run it in A, so A's tables are delivered (a live guest)")
     ap.add_argument("--agent-log-level", default="warn", help="debug: per-change timing spans in the agent's log")
     ap.add_argument("--keep-logs", help="copy the agent's log of the convergence run here")
     args = ap.parse_args()

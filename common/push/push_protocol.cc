@@ -9,6 +9,7 @@ std::string_view to_string(PushStatus status) {
     case PushStatus::kTooLarge: return "table too large";
     case PushStatus::kInvalidTable: return "invalid table";
     case PushStatus::kWriteFailed: return "write failed";
+    case PushStatus::kBaseMismatch: return "base table not held";
   }
   return "unknown status";
 }

@@ -2,11 +2,14 @@
 //
 //   agent -> guest:  magic "SNT1" | u32 length (big-endian) | length bytes of table image
 //               or:  magic "SNT2" | u32 length | u32 MTU (big-endian) | table image
+//               or:  magic "SNT3" | u32 length | u32 MTU (0: none) | delta (table_delta.h)
 //   guest -> agent:  one status byte (PushStatus)
 //
 // "SNT2" carries the MTU the guest's overlay interface must have (the underlay's minus the
 // VXLAN encapsulation, docs/design-overlay.md); the agent sends it only when this host has the
-// overlay, so a single-host deployment keeps speaking "SNT1" to any guestd.
+// overlay, so a single-host deployment keeps speaking "SNT1" to any guestd. "SNT3" carries the
+// changes against a table the guest acknowledged; a guest that does not hold that table answers
+// kBaseMismatch, one that does not know the frame answers kBadFrame: either gets the whole table.
 //
 // The guest accepts connections only from the host's link-local address, which the datapath
 // lets only the host originate; the table itself is then validated like any file.
@@ -23,6 +26,7 @@ namespace sandnet::table_push {
 
 inline constexpr std::array<unsigned char, 4> kMagic = {'S', 'N', 'T', '1'};
 inline constexpr std::array<unsigned char, 4> kMagicWithMtu = {'S', 'N', 'T', '2'};
+inline constexpr std::array<unsigned char, 4> kMagicDelta = {'S', 'N', 'T', '3'};
 inline constexpr size_t kHeaderSize = 8;
 inline constexpr size_t kMtuFieldSize = 4;  // after the header of an "SNT2" frame
 // The MTUs a guest takes: IPv4's least reassembly size up to the largest IPv4 packet.
@@ -38,6 +42,7 @@ enum class PushStatus : uint8_t {
   kTooLarge = 2,      // announced length above the guest's limit
   kInvalidTable = 3,  // bytes are not a valid hosts table; the previous table stays
   kWriteFailed = 4,   // valid table but it could not be stored
+  kBaseMismatch = 5,  // "SNT3": the guest does not hold the base table; send the whole table
 };
 
 std::string_view to_string(PushStatus status);
@@ -58,11 +63,10 @@ inline std::array<unsigned char, kHeaderSize> encode_header(uint32_t length) {
   return h;
 }
 
-// An "SNT2" header and its MTU field.
-inline std::array<unsigned char, kHeaderSize + kMtuFieldSize> encode_header_with_mtu(uint32_t length,
-                                                                                     uint32_t mtu) {
-  std::array<unsigned char, kHeaderSize + kMtuFieldSize> h{kMagicWithMtu[0], kMagicWithMtu[1],
-                                                           kMagicWithMtu[2], kMagicWithMtu[3]};
+// An "SNT2" (or, with `magic`, "SNT3") header and its MTU field.
+inline std::array<unsigned char, kHeaderSize + kMtuFieldSize> encode_header_with_mtu(
+    uint32_t length, uint32_t mtu, const std::array<unsigned char, 4>& magic = kMagicWithMtu) {
+  std::array<unsigned char, kHeaderSize + kMtuFieldSize> h{magic[0], magic[1], magic[2], magic[3]};
   put_be32(h.data() + 4, length);
   put_be32(h.data() + kHeaderSize, mtu);
   return h;
@@ -70,15 +74,17 @@ inline std::array<unsigned char, kHeaderSize + kMtuFieldSize> encode_header_with
 
 struct FrameStart {
   uint32_t length;
-  bool mtu_follows;  // "SNT2": kMtuFieldSize bytes of MTU come before the table
+  bool mtu_follows;  // "SNT2", "SNT3": kMtuFieldSize bytes of MTU come before the payload
+  bool delta;        // "SNT3": the payload is a table delta, not a table image
 };
 
 // The announced length and kind, or nothing when the magic is neither.
 inline std::optional<FrameStart> decode_header(const std::array<unsigned char, kHeaderSize>& h) {
   bool v1 = std::equal(kMagic.begin(), kMagic.end(), h.begin());
   bool v2 = std::equal(kMagicWithMtu.begin(), kMagicWithMtu.end(), h.begin());
-  if (!v1 && !v2) return std::nullopt;
-  return FrameStart{get_be32(h.data() + 4), v2};
+  bool v3 = std::equal(kMagicDelta.begin(), kMagicDelta.end(), h.begin());
+  if (!v1 && !v2 && !v3) return std::nullopt;
+  return FrameStart{get_be32(h.data() + 4), v2 || v3, v3};
 }
 
 }  // namespace sandnet::table_push

@@ -57,7 +57,9 @@ bool connect_before(int fd, const sockaddr_in& sa, Deadline deadline, std::strin
 
 }  // namespace
 
-PushResult push_table(const PushTarget& target, std::span<const unsigned char> table) {
+namespace {
+
+PushResult push_frame(const PushTarget& target, std::span<const unsigned char> table, bool delta) {
   PushResult result;
   if (table.size() > kMaxTableSize) {
     result.error = "table larger than the protocol limit";
@@ -94,21 +96,35 @@ PushResult push_table(const PushTarget& target, std::span<const unsigned char> t
   if (!connect_before(sock.fd, *guest, deadline, result.error)) return result;
   auto length = static_cast<uint32_t>(table.size());
   auto v1 = encode_header(length);
-  auto v2 = encode_header_with_mtu(length, target.mtu.value_or(0));
-  std::span<const unsigned char> header = target.mtu ? std::span<const unsigned char>(v2) : std::span<const unsigned char>(v1);
-  if (!write_all(sock.fd, header.data(), header.size(), deadline) ||
-      !write_all(sock.fd, table.data(), table.size(), deadline)) {
-    result.error = "send failed or timed out";
-    return result;
-  }
+  auto v2 = encode_header_with_mtu(length, target.mtu.value_or(0), delta ? kMagicDelta : kMagicWithMtu);
+  std::span<const unsigned char> header =
+      target.mtu || delta ? std::span<const unsigned char>(v2) : std::span<const unsigned char>(v1);
   unsigned char status = 0;
+  bool sent = write_all(sock.fd, header.data(), header.size(), deadline) &&
+              write_all(sock.fd, table.data(), table.size(), deadline);
+  // A guest that refuses the frame early (an older guestd does at the magic) has answered
+  // before closing: its status is read even when the rest of the frame could not be sent.
   if (!read_exact(sock.fd, &status, 1, deadline)) {
+    if (!sent) {
+      result.error = "send failed or timed out";
+      return result;
+    }
     result.error = "no status from guest";
     return result;
   }
   result.delivered = true;
   result.status = static_cast<PushStatus>(status);
   return result;
+}
+
+}  // namespace
+
+PushResult push_table(const PushTarget& target, std::span<const unsigned char> table) {
+  return push_frame(target, table, false);
+}
+
+PushResult push_table_delta(const PushTarget& target, std::span<const unsigned char> delta) {
+  return push_frame(target, delta, true);
 }
 
 }  // namespace sandnet::table_push

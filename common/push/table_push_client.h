@@ -29,5 +29,7 @@ struct PushResult {
 };
 
 PushResult push_table(const PushTarget& target, std::span<const unsigned char> table);
+// An "SNT3" frame: `delta` is an encoded TableDelta (table_delta.h).
+PushResult push_table_delta(const PushTarget& target, std::span<const unsigned char> delta);
 
 }  // namespace sandnet::table_push

@@ -17,6 +17,7 @@
 #include "guestd/etc_hosts_block.h"
 #include "guestd/push_server.h"
 #include "guestd/table_installer.h"
+#include "common/push/table_delta.h"
 #include "common/push/table_push_client.h"
 #include "tests/nss/table_files.h"
 
@@ -58,6 +59,48 @@ TEST(TableInstaller, InstallsValidAndKeepsLastGoodOnBadInput) {
     EXPECT_EQ(read_bytes(table), good);
   }
   EXPECT_EQ(entries_in(table.parent_path()), 1u);  // no temporaries left behind
+}
+
+// A delta applies only to the table this installer put in place (its generation), gives the
+// same bytes as the whole table, and anything else changes nothing.
+TEST(TableInstaller, AppliesDeltasToTheTableItHoldsOnly) {
+  TempDir dir;
+  auto table = dir.path / "hosts.table";
+  auto whole = [](uint64_t generation, bool with_fox) {
+    hosts_table::Builder b;
+    b.set_generation(generation);
+    b.add_peer("brave-otter", {10, 42, 0, 5}, {"dev", "prod"});
+    b.add_peer("calm-heron", {10, 42, 0, 7}, {"dev"});
+    if (with_fox) b.add_peer("lone-fox", {10, 42, 0, 9}, {"prod"});
+    return b.finish();
+  };
+  table_push::TableDelta add{7, 8, {"calm-heron"}, {{"lone-fox", {10, 42, 0, 9}, {"prod"}}, {"calm-heron", {10, 42, 0, 7}, {"dev"}}}};
+  auto delta = table_push::encode_delta(add);
+  {
+    guestd::TableInstaller fresh({table, std::nullopt});
+    EXPECT_EQ(fresh.install_delta(delta), PushStatus::kBaseMismatch);  // holds nothing yet
+  }
+  guestd::TableInstaller installer({table, std::nullopt});
+  ASSERT_EQ(installer.install(whole(6, false)), PushStatus::kOk);
+  EXPECT_EQ(installer.install_delta(delta), PushStatus::kBaseMismatch);  // holds 6, not 7
+  EXPECT_EQ(read_bytes(table), whole(6, false));
+  ASSERT_EQ(installer.install(whole(7, false)), PushStatus::kOk);
+  ASSERT_EQ(installer.install_delta(delta), PushStatus::kOk);
+  EXPECT_EQ(read_bytes(table), whole(8, true));
+  // A removal of a peer it does not hold: the delta does not fit; malformed: a bad frame.
+  auto unknown = table_push::encode_delta({8, 9, {"nobody"}, {}});
+  EXPECT_EQ(installer.install_delta(unknown), PushStatus::kBaseMismatch);
+  Bytes cut(delta.begin(), delta.end() - 1);
+  EXPECT_EQ(installer.install_delta(cut), PushStatus::kBadFrame);
+  EXPECT_EQ(read_bytes(table), whole(8, true));
+  EXPECT_EQ(installer.install_delta(table_push::encode_delta({8, 9, {"lone-fox"}, {}})), PushStatus::kOk);
+  EXPECT_EQ(read_bytes(table), [] {
+    hosts_table::Builder b;
+    b.set_generation(9);
+    b.add_peer("brave-otter", {10, 42, 0, 5}, {"dev", "prod"});
+    b.add_peer("calm-heron", {10, 42, 0, 7}, {"dev"});
+    return b.finish();
+  }());
 }
 
 TEST(HostsBlock, RenderedLinesPutBareNameFirst) {

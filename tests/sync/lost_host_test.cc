@@ -36,12 +36,19 @@ struct Follower {
   dp::AgentConfig config = dp::default_agent_config();
   dp::DesiredState state;
   GuestTableIndex index;
+  TableEntries kept_a;  // as the pusher keeps it from the index's updates
   std::shared_ptr<const GuestTable> table_a;
+
+  void take(const std::optional<TableUpdate>& u) {
+    if (!u) return table_a.reset();
+    apply_update(kept_a, *u);
+    table_a = std::make_shared<const GuestTable>(GuestTable{kA, u->guest_ip, u->tap, entries_of(kept_a)});
+  }
 
   void start(const json& snap) {
     view.apply_feed(snap);
     state = view_to_state(view, plugs, "h1", config).state;
-    table_a = index.table(view, plugs, "h1", kA);
+    take(index.table(view, plugs, "h1", kA));
   }
   // Applies one changes answer; returns whether A's table was rebuilt (touched).
   bool follow(const json& data) {
@@ -55,7 +62,7 @@ struct Follower {
     auto delta = state_delta(view, plugs, "h1", config, change);
     EXPECT_EQ(delta.hosts_changed, !change.hosts.empty());
     dp::apply_delta(state, delta);
-    if (touched.count(kA)) table_a = index.table(view, plugs, "h1", kA);
+    if (touched.count(kA)) take(index.table(view, plugs, "h1", kA));
     return touched.count(kA) > 0;
   }
   void expect_whole() {

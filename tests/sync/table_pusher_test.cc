@@ -105,23 +105,26 @@ class FakeGuestd {
   std::thread thread_;
 };
 
-SharedTable table(const std::string& id, const std::string& ip, const std::string& name) {
-  return std::make_shared<const GuestTable>(GuestTable{id, ip, "lo", {{name, ip, {"backend"}}}});
+using Tables = std::map<std::string, std::optional<TableUpdate>>;
+
+// The whole table of one guest holding one peer.
+std::optional<TableUpdate> table(const std::string&, const std::string& ip, const std::string& name) {
+  return TableUpdate{ip, "lo", true, {}, {{name, ip, {"backend"}}}};
 }
 
 // With the overlay the pusher sends each table in an "SNT2" frame with the guests' MTU; without
 // it, plain "SNT1" (any guestd takes it).
 TEST(TablePusher, TheOverlayMtuTravelsWithEveryTable) {
   FakeGuestd guest("127.0.0.2", 0);
-  std::map<std::string, SharedTable> tables{{"a", table("a", "127.0.0.2", "brave-otter")}};
+  Tables tables{{"a", table("a", "127.0.0.2", "brave-otter")}};
   {
     TablePusher pusher({.host_link_local = "127.0.0.1", .port = guest.port(), .guest_mtu = 1450});
-    pusher.update(tables, 1, {});
+    pusher.update(tables, 1, {}, true);
     ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] { return guest.tables() == 1; }));
     EXPECT_EQ(guest.last_mtu(), 1450u);
   }
   TablePusher plain({.host_link_local = "127.0.0.1", .port = guest.port()});
-  plain.update(tables, 2, {});
+  plain.update(tables, 2, {}, true);
   ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] { return guest.tables() == 2; }));
   EXPECT_EQ(guest.last_mtu(), 0u);
 }
@@ -131,15 +134,15 @@ TEST(TablePusher, AStalledGuestDelaysNeitherTheCallerNorAnotherGuest) {
   FakeGuestd other("127.0.0.3", stalling.port());
   // The per-connection deadline is long: the stall lasts until the test releases it.
   TablePusher pusher({.host_link_local = "127.0.0.1", .port = stalling.port(), .push_timeout = milliseconds(120000)});
-  std::map<std::string, SharedTable> tables{{"h", table("h", "127.0.0.2", "hostile")},
+  Tables tables{{"h", table("h", "127.0.0.2", "hostile")},
                                             {"b", table("b", "127.0.0.3", "calm-heron")}};
-  pusher.update(tables, 1, {});
+  pusher.update(tables, 1, {}, true);
   ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] { return stalling.tables() == 1 && other.tables() == 1; }));
 
   // Both guests answered before, so both count as responsive; now one stalls and both change.
   stalling.stall();
   tables = {{"h", table("h", "127.0.0.2", "hostile-2")}, {"b", table("b", "127.0.0.3", "calm-heron-2")}};
-  auto handed_over = std::async(std::launch::async, [&] { pusher.update(tables, 2, {}); });
+  auto handed_over = std::async(std::launch::async, [&] { pusher.update(tables, 2, {}, true); });
   bool returned = testing::eventually(kBound, milliseconds(20), [&] {
     return handed_over.wait_for(milliseconds(0)) == std::future_status::ready && other.tables() == 2;
   });
@@ -172,22 +175,22 @@ TEST(TablePusher, AFloodOfStallingNewGuestsCannotTakeEveryWorker) {
   TablePusher pusher({.host_link_local = "127.0.0.1", .port = stalling[0]->port(),
                       .push_timeout = milliseconds(120000), .workers = kWorkers, .reserved_for_answering = 1});
   // The answering guest has its table already: it counts as responsive.
-  std::map<std::string, SharedTable> tables{{"z", table("z", "127.0.2.1", "calm-heron")}};
-  pusher.update(tables, 1, {});
+  Tables tables{{"z", table("z", "127.0.2.1", "calm-heron")}};
+  pusher.update(tables, 1, {}, true);
   ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] { return answering.tables() == 1; }));
   // Then the flood arrives ("a".."e" sort before "z"), and the answering guest's table changes.
   for (int i = 0; i < kWorkers + 1; ++i) {
     std::string id(1, static_cast<char>('a' + i));
     tables[id] = table(id, "127.0.1." + std::to_string(i + 1), "hostile-" + id);
   }
-  pusher.update(tables, 2, {});
+  pusher.update(tables, 2, {}, true);
   ASSERT_TRUE(testing::eventually(kBound, milliseconds(20), [&] {
     int held = 0;
     for (auto& g : stalling) held += g->stalled();
     return held >= kWorkers - 1;
   }));
   tables["z"] = table("z", "127.0.2.1", "calm-heron-2");
-  pusher.update(tables, 3, {});
+  pusher.update(tables, 3, {}, true);
   bool delivered = testing::eventually(kBound, milliseconds(20), [&] { return answering.tables() == 2; });
   int held = 0;
   for (auto& g : stalling) held += g->stalled();
