@@ -530,8 +530,10 @@ def main():
                     help="the API's ip_pool and the agent's overlay_cidr (100k in view needs a /14)")
     ap.add_argument("--baseline-agent", help="a second agent binary, measured alternately with --agent (A B A B)")
     ap.add_argument("--block", type=int, default=25, help="cycles per agent turn when alternating")
-    ap.add_argument("--remote-live", action="store_true",
-                    help="h2 gets an underlay address and stays live: its sandboxes are named in A's table")
+    # On by default: with h2 lost, its peers leave A's hosts table and the tables go unmeasured.
+    ap.add_argument("--remote-live", action=argparse.BooleanOptionalAction, default=True,
+                    help="h2 gets an underlay address and stays live, so its sandboxes are named in A's table "
+                         "(default); --no-remote-live leaves h2 lost (A's table: A and B)")
     ap.add_argument("--guestd", help="sandnet-guestd: run it in A, so A's tables are delivered (a live guest)")
     ap.add_argument("--agent-log-level", default="warn", help="debug: per-change timing spans in the agent's log")
     ap.add_argument("--keep-logs", help="copy the agent's log of the convergence run here")
