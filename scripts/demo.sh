@@ -75,7 +75,6 @@ spawn() {  # MATCH LOGFILE CMD...: a daemon in its own session, recorded for --s
   setsid "$@" >>"$log" 2>&1 </dev/null &
   echo "$! $match" >>"$DEMO/pids"
 }
-in_host() { nsenter --net="/run/netns/sndemo-h$1" "${@:2}"; }  # not `ip netns exec`: it hides bpffs
 
 say "the underlay: a bridge (sndemo-ul), hosts sndemo-h1 (192.0.2.1) and sndemo-h2 (192.0.2.2)"
 ip netns add sndemo-ul
@@ -109,6 +108,7 @@ ul_curl -sf "$BASE/v1/networks" -H "X-Api-Key: $API_KEY" >/dev/null || die "the 
 for h in 1 2; do
   say "sandnet-agent --api on host demo-h$h (overlay: underlay ul0, host number $h)"
   printf '{"underlay_device": "ul0", "host_number": %d}\n' "$h" >"$DEMO/h$h/agent.json"
+  # nsenter, not `ip netns exec`: that remounts /sys and hides bpffs from the agent.
   spawn "$AGENT_BIN" "$DEMO/h$h/agent.log" nsenter --net="/run/netns/sndemo-h$h" "$AGENT_BIN" --api "$BASE" \
     --host-id "demo-h$h" --host-token-file "$DEMO/h$h/host.token" --config "$DEMO/h$h/agent.json" \
     --state-dir "$DEMO/h$h/state" --run-dir "$DEMO/h$h/run" --bpffs-root "$PINS-h$h"

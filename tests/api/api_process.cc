@@ -124,10 +124,21 @@ std::string test_database(const TempDir& dir) {
   return std::string("postgresql:///") + name + "?host=" + pg_host + "&user=postgres";
 }
 
+namespace {
+std::string without_newline(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
+  return s;
+}
+}  // namespace
+
 std::string create_user(const std::string& db, const std::string& name) {
-  std::string out = run_cli({"users", "create", name, "--db", db});
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+  return without_newline(run_cli({"users", "create", name, "--db", db}));
+}
+
+std::string create_host(const std::string& db, const std::string& host, const std::string& underlay) {
+  std::vector<std::string> args{"hosts", "create", host, "--db", db};
+  if (!underlay.empty()) args.insert(args.end(), {"--underlay", underlay});
+  return without_newline(run_cli(args));
 }
 
 ApiProcess::ApiProcess(const std::string& db, std::vector<std::string> extra_args) {

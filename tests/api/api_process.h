@@ -40,6 +40,9 @@ std::string run_cli(const std::vector<std::string>& args, int* exit_code = nullp
 
 // Creates a user in the database and returns its API key.
 std::string create_user(const std::string& db, const std::string& name);
+// Registers a host (with its underlay address when given) and returns a new host token: the
+// command's stdout (its number goes to stderr).
+std::string create_host(const std::string& db, const std::string& host, const std::string& underlay = {});
 
 class ApiProcess {
  public:

@@ -2,12 +2,6 @@
 
 namespace sandnet::test {
 
-std::string create_host(const std::string& db, const std::string& host) {
-  std::string out = run_cli({"hosts", "create", host, "--db", db});
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
-}
-
 Response HostClient::feed(int64_t since, int timeout) const {
   return feed_query("since=" + std::to_string(since) + "&timeout=" + std::to_string(timeout));
 }

@@ -11,8 +11,6 @@
 
 namespace sandnet::test {
 
-std::string create_host(const std::string& db, const std::string& host);
-
 // A host agent's side of the feed, driven by the test.
 class HostClient {
  public:

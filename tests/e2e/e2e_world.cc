@@ -32,11 +32,8 @@ World::World() : topo_(std::make_unique<testing::Topology>()) {
   std::filesystem::create_directories(run_dir());
   user_key_ = test::create_user(db_, "alice");
   if (user_key_.empty()) throw std::runtime_error("sandnet-api users create printed no key");
-  auto token = run_checked({SANDNET_API_BIN, "hosts", "create", host_id(), "--db", db_});
-  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
-  // Output here is stdout and stderr together: the token is the last line (stdout), after
-  // the host's number (stderr).
-  token = token.substr(token.rfind('\n') + 1);
+  std::string token = test::create_host(db_, host_id());
+  if (token.empty()) throw std::runtime_error("sandnet-api hosts create printed no token");
   std::ofstream(token_file_) << token << "\n";
   std::filesystem::permissions(token_file_, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }

@@ -22,12 +22,6 @@ using testing::run_checked;
 namespace {
 constexpr const char* kApiAddress = "192.0.2.254";
 
-// The token `hosts create` prints: its output here is stdout and stderr together, and the token
-// (stdout) is the last line, after the host's number (stderr).
-std::string token_of(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
-  return s.substr(s.rfind('\n') + 1);
-}
 }  // namespace
 
 Fleet::Fleet(FleetOptions options) : prefix_(testing::random_test_prefix()), options_(std::move(options)) {
@@ -49,8 +43,8 @@ Fleet::Fleet(FleetOptions options) : prefix_(testing::random_test_prefix()), opt
     testing::Reaper::instance().track_bpffs(h->bpffs_root, testing::default_agent_binary());
     std::filesystem::create_directories(h->run_dir());
     h->token_file = h->topo->scratch_dir() + "/host.token";
-    std::string token =
-        token_of(run_checked({SANDNET_API_BIN, "hosts", "create", h->id, "--underlay", h->underlay, "--db", db_}));
+    std::string token = test::create_host(db_, h->id, h->underlay);
+    if (token.empty()) throw std::runtime_error("sandnet-api hosts create printed no token");
     std::ofstream(h->token_file) << token << "\n";
     std::ofstream(h->topo->scratch_dir() + "/agent.json")
         << json{{"underlay_device", "ul0"}, {"host_number", n}}.dump();

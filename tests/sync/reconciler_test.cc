@@ -138,8 +138,7 @@ class ReconcilerTest : public test::ApiTest {
  protected:
   void SetUp() override {
     test::ApiTest::SetUp();
-    std::string token = test::run_cli({"hosts", "create", "h1", "--db", db_});
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+    std::string token = test::create_host(db_, "h1");
     client_ = std::make_unique<FeedClient>(FeedClientOptions{{server_->url()}, "h1", token});
     pusher_ = std::make_unique<TablePusher>(TablePusherOptions{.push_timeout = std::chrono::milliseconds(200)});
     dp_.add_device("tapA", kTapA);
@@ -374,12 +373,7 @@ TEST_F(ReconcilerTest, AHostNumberMismatchIsReportedNotHidden) {
 // restarted agent does not bring C back.
 TEST_F(ReconcilerTest, AHostLostInTheFeedIsPurgedAndStaysPurgedAcrossARestart) {
   restart_with_config({{"host_lease_ms", 400}});
-  auto token = [&](const char* host, const char* underlay) {
-    std::string t = test::run_cli({"hosts", "create", host, "--underlay", underlay, "--db", db_});
-    while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-    return t;
-  };
-  std::string t1 = token("h1", "192.0.2.1"), t2 = token("h2", "192.0.2.2");
+  std::string t1 = test::create_host(db_, "h1", "192.0.2.1"), t2 = test::create_host(db_, "h2", "192.0.2.2");
   std::string net = make_network(alice(), "web")["id"];
   std::string a = make_sandbox(alice(), "a", {net})["id"], c = make_sandbox(alice(), "c", {net})["id"];
   httplib::Client http(server_->url());
