@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/shared_list.h"
 #include "loader/agent_config.h"
 #include "loader/net_addr.h"
 
@@ -25,7 +26,7 @@ struct EndpointSpec {
 
 struct NetworkSpec {
   std::string id;
-  std::vector<std::string> members;  // sandbox ids
+  sandnet::SharedList<std::string> members;  // sandbox ids; shared with the view it was derived from
 };
 
 // A local tap that carries the programs but whose guest cannot be placed (its sandbox left

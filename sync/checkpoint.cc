@@ -109,7 +109,6 @@ size_t view_text_estimate(const HostView& view) {
   for (auto& [_, s] : view.sandboxes()) {
     n += 96 + s.id.size() + s.name.size() + s.ip.size() + s.status.size();
     n += (s.host ? s.host->size() : 0) + (s.mac ? s.mac->size() : 0);
-    for (auto& net : s.networks) n += net.size() + 3;
   }
   n += view.hosts().size() * 128;
   for (auto& [_, net] : view.networks()) {

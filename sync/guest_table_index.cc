@@ -9,7 +9,7 @@ namespace sandnet::sync {
 
 namespace {
 
-bool contains(const std::vector<std::string>& members, const std::string& id) {
+bool contains(const SharedList<std::string>& members, const std::string& id) {
   return std::find(members.begin(), members.end(), id) != members.end();
 }
 
@@ -72,7 +72,7 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
     };
     for (auto& n : change.networks) {
       auto old = before.networks().find(n.id);
-      const std::vector<std::string>* was = old == before.networks().end() ? nullptr : &old->second.members;
+      const SharedList<std::string>* was = old == before.networks().end() ? nullptr : &old->second.members;
       bool in_old = was && contains(*was, self), in_new = contains(n.members, self);
       if (!in_old && !in_new) continue;
       if (in_old && in_new && old->second.name == n.name) {

@@ -1,7 +1,7 @@
 // The agent's model of its host view (docs/host-feed.md): every sandbox placed on this host,
 // every network with a member here, every peer of those, and the records of the hosts they
-// are placed on (kept once seen: upserted, never removed). A sandbox record is kept without
-// its `networks` list (see kept()): the views' JSON and the checkpoint show it empty. Built from a feed snapshot and
+// are placed on (kept once seen: upserted, never removed). A sandbox record has no `networks`
+// list (parse_sandbox drops it): the views' JSON and the checkpoint show it empty. Built from a feed snapshot and
 // kept current by applying feed changes; serialised whole for the on-disk checkpoint.
 #pragma once
 #include <cstdint>
@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/shared_list.h"
 #include "sync/host_record.h"
 
 namespace sandnet::sync {
@@ -26,14 +27,15 @@ struct SandboxRecord {
   std::optional<std::string> host;
   std::optional<std::string> mac;
   std::string status;
-  std::vector<std::string> networks;
+  // No `networks`: the feed sends a sandbox's networks for information only (memberships come
+  // from the networks' member lists, docs/host-feed.md); parse_sandbox validates and drops them.
   bool operator==(const SandboxRecord&) const = default;
 };
 
 struct NetworkRecord {
   std::string id;
   std::string name;
-  std::vector<std::string> members;
+  sandnet::SharedList<std::string> members;
   bool operator==(const NetworkRecord&) const = default;
 };
 
@@ -100,9 +102,6 @@ class HostView {
   static HostView from_json(const nlohmann::json& j);  // throws FeedFormatError
 
  private:
-  // A record as the view keeps it: without its `networks`, which the feed sends for
-  // information only (memberships come from the networks' member lists, docs/host-feed.md).
-  static SandboxRecord kept(SandboxRecord s);
   void place(const std::string& id, const SandboxRecord& s);
   void unplace(const std::string& id, const SandboxRecord& s);
   void rebuild_placement();

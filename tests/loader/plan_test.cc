@@ -78,7 +78,11 @@ TEST(Plan, AdoptsIdsWhateverTheInputOrder) {
     auto shuffled = s;
     std::shuffle(shuffled.endpoints.begin(), shuffled.endpoints.end(), rng);
     std::shuffle(shuffled.networks.begin(), shuffled.networks.end(), rng);
-    for (auto& n : shuffled.networks) std::shuffle(n.members.begin(), n.members.end(), rng);
+    for (auto& n : shuffled.networks) {
+      auto members = n.members.vec();
+      std::shuffle(members.begin(), members.end(), rng);
+      n.members = std::move(members);
+    }
     EXPECT_EQ(plan(shuffled, first.target).writes(), 0u);
   }
 }

@@ -41,7 +41,7 @@ FeedAnswer random_change(std::mt19937& rng, uint64_t revision) {
     int i = pick(rng);
     a.sandboxes.push_back({sb_id(i), fmt::format("sb{}", i), fmt::format("10.42.0.{}", i + 2),
                            pick(rng) % 2 ? std::optional<std::string>("h1") : std::nullopt, std::nullopt,
-                           pick(rng) % 2 ? "running" : "stopped", {}});
+                           pick(rng) % 2 ? "running" : "stopped"});
   }
   for (int k = pick(rng) % 2; k > 0; --k) {
     NetworkRecord n{net_id(pick(rng) % 3), "n", {}};
@@ -77,7 +77,7 @@ TEST(CheckpointLog, ReplayEqualsTheLiveState) {
       if (r % 50 == 0) {
         live.plugs[sb_id(static_cast<int>(r % 10))] = {"tap" + std::to_string(r), "02:00:0a:2a:00:05"};
         live.unreported_unplugs = {sb_id(1)};
-        SandboxRecord up{sb_id(3), "up", "10.42.0.99", "h1", "02:00:0a:2a:00:63", "running", {}};
+        SandboxRecord up{sb_id(3), "up", "10.42.0.99", "h1", "02:00:0a:2a:00:63", "running"};
         live.view.upsert(up);
         writer.append(encode_record({.upsert = &up, .plugs = &live.plugs, .unreported_unplugs = &live.unreported_unplugs}),
                       r == 100);

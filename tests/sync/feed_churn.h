@@ -40,7 +40,7 @@ class FeedChurn {
       case 0: case 1: {  // a record: new name or address, here or elsewhere
         SandboxRecord s{sb_id(i), fmt::format("s{}-{}", i, pick(3)), fmt::format("10.42.0.{}", i + 2 + 20 * pick(2)),
                         pick(4) ? std::optional<std::string>("h1") : std::optional<std::string>(pick(2) ? "h2" : "h3"), std::nullopt,
-                        "running", {}};
+                        "running"};
         if (pick(12) == 0) s.ip = "";
         a.sandboxes.push_back(s);
         break;

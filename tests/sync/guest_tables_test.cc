@@ -74,7 +74,7 @@ TEST(GuestTables, UntouchedGuestsKeepTheirTableOnRandomChurn) {
       int i = pick(rng);
       change.sandboxes.push_back({sb_id(i), fmt::format("n{}", pick(rng) % 4), fmt::format("10.42.0.{}", 2 + pick(rng) % 6),
                                   pick(rng) % 4 ? std::optional<std::string>("h1") : std::optional<std::string>("h2"),
-                                  std::nullopt, "running", {}});
+                                  std::nullopt, "running"});
     }
     for (int k = pick(rng) % 2; k > 0; --k) {
       NetworkRecord n{net_id(pick(rng) % 4), fmt::format("net{}", pick(rng) % 3), {}};

@@ -97,7 +97,7 @@ TEST(HostRecords, PlacementIndexFollowsEveryChange) {
   EXPECT_EQ(v.placed_on("h3"), ids({kB}));
   EXPECT_TRUE(v.placed_on("h2").empty());
   // A plug's upsert, a copy (its own index, not views of the original's keys), a snapshot.
-  v.upsert({kD, "d", "10.42.0.8", "h1", std::nullopt, "running", {}});
+  v.upsert({kD, "d", "10.42.0.8", "h1", std::nullopt, "running"});
   EXPECT_EQ(v.placed_on("h1"), ids({kA, kD}));
   HostView copy = v;
   v.apply_feed(snapshot(9));

@@ -55,7 +55,7 @@ TEST(StateDelta, PatchedStateEqualsTheWholeDerivationUnderChurn) {
     switch (pick(8)) {
       case 0: case 1: {  // a sandbox record: here, elsewhere, nowhere; sometimes a bad address or MAC
         SandboxRecord s{sb_id(i), fmt::format("s{}", i), fmt::format("10.42.0.{}", i + 2), std::nullopt, std::nullopt,
-                        "running", {}};
+                        "running"};
         if (pick(10) == 0) s.ip = "192.168.0.1";
         if (int h = pick(4)) s.host = kHosts[h - 1];
         if (int m = pick(8); m == 0) s.mac = "zz";
