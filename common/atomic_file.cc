@@ -6,8 +6,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdexcept>
 #include <string>
 #include <system_error>
+#include <utility>
 
 namespace sandnet {
 namespace {
@@ -49,38 +51,69 @@ void write_all(int fd, std::span<const unsigned char> bytes, const std::string& 
   }
 }
 
-void replace_file_atomically(const std::filesystem::path& target, std::span<const unsigned char> bytes,
-                             mode_t mode) {
-  std::filesystem::path dir = target.parent_path().empty() ? "." : target.parent_path();
-  std::string tmp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
-  int fd = mkostemp(tmp.data(), O_CLOEXEC);
-  if (fd < 0) fail("create temporary in " + dir.string());
-  auto abandon = [&](const std::string& what) {
-    int saved = errno;
-    close(fd);
-    unlink(tmp.c_str());
-    errno = saved;
+AtomicFileWriter::AtomicFileWriter(std::filesystem::path target) : target_(std::move(target)) {
+  std::filesystem::path dir = target_.parent_path().empty() ? "." : target_.parent_path();
+  tmp_ = (dir / ("." + target_.filename().string() + ".XXXXXX")).string();
+  fd_ = mkostemp(tmp_.data(), O_CLOEXEC);
+  if (fd_ < 0) fail("create temporary in " + dir.string());
+}
+
+AtomicFileWriter::~AtomicFileWriter() { abandon(); }
+
+AtomicFileWriter::AtomicFileWriter(AtomicFileWriter&& other) noexcept
+    : target_(std::move(other.target_)), tmp_(std::move(other.tmp_)), fd_(std::exchange(other.fd_, -1)) {}
+
+AtomicFileWriter& AtomicFileWriter::operator=(AtomicFileWriter&& other) noexcept {
+  if (this != &other) {
+    abandon();
+    target_ = std::move(other.target_);
+    tmp_ = std::move(other.tmp_);
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+void AtomicFileWriter::abandon() noexcept {
+  if (fd_ < 0) return;
+  int saved = errno;
+  close(fd_);
+  unlink(tmp_.c_str());
+  fd_ = -1;
+  errno = saved;
+}
+
+void AtomicFileWriter::write(std::string_view bytes) {
+  if (fd_ < 0) throw std::logic_error("write to a committed or abandoned " + tmp_);
+  if (int e = write_fully(fd_, {reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()}); e != 0) {
+    abandon();
+    errno = e;
+    fail("write " + tmp_);
+  }
+}
+
+void AtomicFileWriter::commit(mode_t mode) {
+  if (fd_ < 0) throw std::logic_error("commit of a committed or abandoned " + tmp_);
+  auto abandoned = [&](const std::string& what) {
+    abandon();  // keeps errno
     fail(what);
   };
-  if (int e = write_fully(fd, bytes); e != 0) {
-    errno = e;
-    abandon("write " + tmp);
-  }
-  if (fchmod(fd, mode) != 0) abandon("chmod " + tmp);
-  if (fsync(fd) != 0) abandon("fsync " + tmp);
-  if (close(fd) != 0) {
+  if (fchmod(fd_, mode) != 0) abandoned("chmod " + tmp_);
+  if (fsync(fd_) != 0) abandoned("fsync " + tmp_);
+  int rc = close(std::exchange(fd_, -1));
+  if (rc != 0 || rename(tmp_.c_str(), target_.c_str()) != 0) {
     int saved = errno;
-    unlink(tmp.c_str());
+    unlink(tmp_.c_str());
     errno = saved;
-    fail("close " + tmp);
+    fail(rc != 0 ? "close " + tmp_ : "rename to " + target_.string());
   }
-  if (rename(tmp.c_str(), target.c_str()) != 0) {
-    int saved = errno;
-    unlink(tmp.c_str());
-    errno = saved;
-    fail("rename to " + target.string());
-  }
-  fsync_directory(dir);
+  fsync_directory(target_.parent_path().empty() ? "." : target_.parent_path());
+}
+
+void replace_file_atomically(const std::filesystem::path& target, std::span<const unsigned char> bytes,
+                             mode_t mode) {
+  AtomicFileWriter file(target);
+  file.write({reinterpret_cast<const char*>(bytes.data()), bytes.size()});
+  file.commit(mode);
 }
 
 }  // namespace sandnet

@@ -13,6 +13,30 @@
 
 namespace sandnet {
 
+// The same, written in pieces (a file too large to hold in memory first): write() as often as
+// needed, then commit(). Destroyed uncommitted, it removes its temporary and leaves the target
+// as it was. Throws std::system_error naming the step and the path.
+class AtomicFileWriter {
+ public:
+  explicit AtomicFileWriter(std::filesystem::path target);  // creates the temporary
+  ~AtomicFileWriter();
+  AtomicFileWriter(AtomicFileWriter&& other) noexcept;
+  AtomicFileWriter& operator=(AtomicFileWriter&& other) noexcept;
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+
+  void write(std::string_view bytes);
+  // chmod, fsync, rename over the target, fsync of the directory. On failure before the
+  // rename the temporary is removed; only the directory's fsync can fail after it.
+  void commit(mode_t mode);
+
+ private:
+  void abandon() noexcept;
+  std::filesystem::path target_;
+  std::string tmp_;
+  int fd_ = -1;
+};
+
 // Throws std::system_error naming the step and the path. On failure the target is untouched
 // and no temporary is left, except when the last step (the directory's fsync) fails: the new
 // content is then in place but may not survive a crash. The temporary is created with a unique name, so concurrent

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <system_error>
 
@@ -120,20 +121,29 @@ size_t view_text_estimate(const HostView& view) {
 
 }  // namespace
 
-std::string encode_base(const std::string& host_id, uint64_t generation, const HostView& view, const LocalPlugs& plugs,
-                        const std::set<std::string>& unreported_unplugs) {
-  std::string head = fmt::format(R"({{"version":{},"host_id":{},"generation":{},"plugs":{},"unreported_unplugs":{},)",
-                                 kVersion, json(host_id).dump(), generation, plugs_to_json(plugs).dump(),
-                                 json(unreported_unplugs).dump());
-  std::string out;
-  out.reserve(head.size() + view_text_estimate(view));
-  out += head;
+namespace {
+
+// Past this many bytes, the text encoded so far goes to its file (a file sink), so a base is
+// never whole in memory (at 1M memberships it was 45 MB of the agent's peak).
+constexpr size_t kSpillBytes = size_t{1} << 20;
+
+// The base's text into `out`; with `spill`, handed over and cleared whenever it passes
+// kSpillBytes (between records), else built whole.
+void encode_base_into(std::string& out, const std::function<void(std::string&)>& spill, const std::string& host_id,
+                      uint64_t generation, const HostView& view, const LocalPlugs& plugs,
+                      const std::set<std::string>& unreported_unplugs) {
+  auto maybe_spill = [&] {
+    if (spill && out.size() >= kSpillBytes) spill(out);
+  };
+  out += fmt::format(R"({{"version":{},"host_id":{},"generation":{},"plugs":{},"unreported_unplugs":{},)", kVersion,
+                     json(host_id).dump(), generation, plugs_to_json(plugs).dump(), json(unreported_unplugs).dump());
   out += fmt::format(R"("view":{{"type":"snapshot","revision":{},"sandboxes":[)", view.revision());
   const char* sep = "";
   for (auto& [_, s] : view.sandboxes()) {
     out += sep;
     out += to_json(s).dump();
     sep = ",";
+    maybe_spill();
   }
   out += R"(],"networks":[)";
   sep = "";
@@ -150,6 +160,7 @@ std::string encode_base(const std::string& host_id, uint64_t generation, const H
       out += msep;
       append_json_string(out, m);
       msep = ",";
+      maybe_spill();
     }
     out += "]}";
     sep = ",";
@@ -160,7 +171,37 @@ std::string encode_base(const std::string& host_id, uint64_t generation, const H
   out += R"(],"hosts":)";
   out += hosts.dump();
   out += "}}";
+}
+
+// A new log for base `generation`: its header only.
+void start_log(const std::string& state_dir, uint64_t generation) {
+  replace_file_atomically(checkpoint_log_path(state_dir), log_header(generation), 0600);
+}
+
+}  // namespace
+
+std::string encode_base(const std::string& host_id, uint64_t generation, const HostView& view, const LocalPlugs& plugs,
+                        const std::set<std::string>& unreported_unplugs) {
+  std::string out;
+  out.reserve(256 + view_text_estimate(view));
+  encode_base_into(out, nullptr, host_id, generation, view, plugs, unreported_unplugs);
   return out;
+}
+
+BaseFile encode_base_file(const std::string& state_dir, const std::string& host_id, uint64_t generation,
+                          const HostView& view, const LocalPlugs& plugs,
+                          const std::set<std::string>& unreported_unplugs) {
+  std::filesystem::create_directories(state_dir);
+  BaseFile base{AtomicFileWriter(checkpoint_path(state_dir)), generation};
+  std::string buffer;
+  buffer.reserve(kSpillBytes + (size_t{64} << 10));
+  auto spill = [&](std::string& text) {
+    base.file.write(text);
+    text.clear();
+  };
+  encode_base_into(buffer, spill, host_id, generation, view, plugs, unreported_unplugs);
+  spill(buffer);
+  return base;
 }
 
 std::string checkpoint_path(const std::string& state_dir) { return state_dir + "/agent-state.json"; }
@@ -196,8 +237,7 @@ void save_base_text(const std::string& state_dir, const std::string& base_text, 
   std::filesystem::create_directories(state_dir);
   replace_file_atomically(checkpoint_path(state_dir), base_text, 0600);
   // After the base: a crash in between leaves the old log, whose header names the old base.
-  auto header = log_header(generation);
-  replace_file_atomically(checkpoint_log_path(state_dir), header, 0600);
+  start_log(state_dir, generation);
 }
 
 std::string encode_record(const CheckpointRecord& r) {
@@ -240,14 +280,15 @@ CheckpointWriter::~CheckpointWriter() {
   if (log_fd_ >= 0) ::close(log_fd_);
 }
 
-void CheckpointWriter::compact(std::string base_text, uint64_t generation, bool wait_durable) {
+void CheckpointWriter::compact(BaseFile base, bool wait_durable) {
   log_bytes_ = 0;
-  submit({0, true, generation, std::move(base_text)}, wait_durable);
+  Job job{0, {}, std::move(base)};
+  submit(std::move(job), wait_durable);
 }
 
 void CheckpointWriter::append(std::string line, bool wait_durable) {
   log_bytes_ += line.size();
-  submit({0, false, 0, std::move(line)}, wait_durable);
+  submit({0, std::move(line), std::nullopt}, wait_durable);
 }
 
 uint64_t CheckpointWriter::submit(Job job, bool wait_durable) {
@@ -260,10 +301,12 @@ uint64_t CheckpointWriter::submit(Job job, bool wait_durable) {
   return seq;
 }
 
-void CheckpointWriter::write_base(const std::string& text, uint64_t generation) {
+void CheckpointWriter::write_base(BaseFile& base) {
   if (log_fd_ >= 0) ::close(log_fd_);
   log_fd_ = -1;
-  save_base_text(state_dir_, text, generation);
+  base.file.commit(0600);
+  // After the base: a crash in between leaves the old log, whose header names the old base.
+  start_log(state_dir_, base.generation);
   log_fd_ = ::open(checkpoint_log_path(state_dir_).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open checkpoint log");
   broken_ = false;
@@ -291,12 +334,12 @@ void CheckpointWriter::run() {
     // A base holds everything submitted before it: only the newest one is written.
     auto last_base = batch.end();
     for (auto it = batch.begin(); it != batch.end(); ++it)
-      if (it->is_base) last_base = it;
+      if (it->base) last_base = it;
     auto from = batch.begin();
     bool trim = false;
     if (last_base != batch.end()) {
       try {
-        write_base(last_base->text, last_base->generation);
+        write_base(*last_base->base);
       } catch (const std::exception& e) {
         spdlog::error("checkpoint not written: {}", e.what());
         broken_ = true;
@@ -305,7 +348,7 @@ void CheckpointWriter::run() {
       trim = true;
     }
     std::string lines;
-    for (auto it = from; it != batch.end(); ++it) lines += it->text;
+    for (auto it = from; it != batch.end(); ++it) lines += it->lines;
     if (!lines.empty()) {
       try {
         write_lines(lines);
@@ -316,7 +359,7 @@ void CheckpointWriter::run() {
     }
     uint64_t done = batch.back().seq;
     batch.clear();
-    if (trim) malloc_trim(0);  // the serialised view was the agent's largest transient allocation
+    if (trim) malloc_trim(0);  // a compaction follows the agent's largest transients (a snapshot's)
     lock.lock();
     done_seq_ = done;
     durable_.notify_all();

@@ -22,6 +22,7 @@
 #include <string_view>
 #include <thread>
 
+#include "common/atomic_file.h"
 #include "sync/host_view.h"
 #include "sync/local_plugs.h"
 
@@ -54,6 +55,16 @@ std::string encode_base(const std::string& host_id, uint64_t generation, const H
 // save_checkpoint() of a base encoded already.
 void save_base_text(const std::string& state_dir, const std::string& base_text, uint64_t generation);
 
+// A base written to its temporary file, in pieces (never whole in memory), not yet in place:
+// CheckpointWriter::compact puts it there. Dropped, it removes the temporary.
+struct BaseFile {
+  AtomicFileWriter file;
+  uint64_t generation = 0;
+};
+BaseFile encode_base_file(const std::string& state_dir, const std::string& host_id, uint64_t generation,
+                          const HostView& view, const LocalPlugs& plugs,
+                          const std::set<std::string>& unreported_unplugs);  // throws
+
 // One log line: what changed, in the order it is applied on load.
 struct CheckpointRecord {
   const FeedAnswer* feed = nullptr;        // a changes answer
@@ -76,8 +87,8 @@ class CheckpointWriter {
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
 
-  // `base_text` from encode_base() for `generation`.
-  void compact(std::string base_text, uint64_t generation, bool wait_durable);
+  // `base` from encode_base_file() in this writer's state directory.
+  void compact(BaseFile base, bool wait_durable);
   void append(std::string line, bool wait_durable);
   // Appends go on after the existing log of the base on disk (Checkpoint::log_appendable),
   // which already holds `bytes` of records: no new base.
@@ -86,17 +97,18 @@ class CheckpointWriter {
   size_t log_bytes() const { return log_bytes_; }
   // A write failed: the log may have a gap, so only a new base makes the files whole again.
   bool needs_compaction() const { return broken_; }
+  // A base could not be prepared (encode_base_file threw): the same as a failed write.
+  void mark_broken() { broken_ = true; }
 
  private:
   struct Job {
     uint64_t seq;
-    bool is_base;
-    uint64_t generation;  // of a base
-    std::string text;     // a base, or log lines
+    std::string lines;             // log lines, or
+    std::optional<BaseFile> base;  // a base
   };
   uint64_t submit(Job job, bool wait_durable);
   void run();
-  void write_base(const std::string& text, uint64_t generation);
+  void write_base(BaseFile& base);
   void write_lines(const std::string& lines);
 
   std::string state_dir_;

@@ -241,8 +241,15 @@ void Reconciler::sync_host_channels_locked() {
 
 void Reconciler::compact_locked(bool durable_now) {
   ++generation_;
-  checkpoints_.compact(encode_base(options_.host_id, generation_, view_, plugs_, unreported_unplugs_), generation_,
-                       durable_now);
+  try {
+    checkpoints_.compact(encode_base_file(options_.state_dir, options_.host_id, generation_, view_, plugs_,
+                                          unreported_unplugs_),
+                         durable_now);
+  } catch (const std::exception& e) {
+    // As a failed write on the writer's thread: the next append compacts again.
+    spdlog::error("checkpoint not written: {}", e.what());
+    checkpoints_.mark_broken();
+  }
 }
 
 void Reconciler::log_locked(const CheckpointRecord& record, bool durable_now) {

@@ -1,4 +1,4 @@
-// replace_file_atomically() and write_all() on a real file system. fsync(2) is interposed in this
+// replace_file_atomically(), AtomicFileWriter and write_all() on a real file system. fsync(2) is interposed in this
 // executable (it still runs: the call is forwarded to libc) to see that the directory is synced
 // after the rename, and to make that last step fail.
 #include "common/atomic_file.h"
@@ -144,6 +144,32 @@ TEST_F(AtomicFile, WriteErrorLeavesOldContentAndNoTemporary) {
   EXPECT_EXIT(replace_over_size_limit(target), ::testing::ExitedWithCode(0), "");
   EXPECT_EQ(read(target), "old");
   EXPECT_EQ(names(), std::vector<std::string>{"big"});
+}
+
+TEST_F(AtomicFile, WriterInPiecesReplacesOnlyAtCommit) {
+  fs::path target = dir_ / "f";
+  replace_file_atomically(target, std::string_view("old"), 0600);
+  AtomicFileWriter file(target);
+  file.write("new ");
+  file.write("content");
+  EXPECT_EQ(read(target), "old") << "not in place before commit";
+  EXPECT_EQ(names().size(), 2u) << "the temporary beside it";
+  file.commit(0640);
+  EXPECT_EQ(read(target), "new content");
+  EXPECT_EQ(fs::status(target).permissions() & fs::perms::all, fs::perms(0640));
+  EXPECT_EQ(names(), std::vector<std::string>{"f"});
+}
+
+TEST_F(AtomicFile, WriterDroppedUncommittedLeavesTargetAndNoTemporary) {
+  fs::path target = dir_ / "f";
+  replace_file_atomically(target, std::string_view("old"), 0600);
+  {
+    AtomicFileWriter file(target);
+    file.write("half");
+    AtomicFileWriter moved = std::move(file);  // one owner of the temporary: removed once
+  }
+  EXPECT_EQ(read(target), "old");
+  EXPECT_EQ(names(), std::vector<std::string>{"f"});
 }
 
 TEST_F(AtomicFile, DirectorySyncFailureIsReported) {

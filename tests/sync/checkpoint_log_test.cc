@@ -68,8 +68,9 @@ TEST(CheckpointLog, ReplayEqualsTheLiveState) {
   std::mt19937 rng(7);
   {
     CheckpointWriter writer(dir.str());
-    writer.compact(encode_base(live.host_id, live.generation, live.view, live.plugs, live.unreported_unplugs),
-                   live.generation, /*wait_durable=*/true);
+    writer.compact(encode_base_file(dir.str(), live.host_id, live.generation, live.view, live.plugs,
+                                    live.unreported_unplugs),
+                   /*wait_durable=*/true);
     for (uint64_t r = 8; r < 200; ++r) {
       auto change = random_change(rng, r);
       writer.append(encode_record({.feed = &change}), false);
@@ -152,11 +153,41 @@ TEST(CheckpointLog, TornTailAndForeignLogAreDropped) {
   }
 }
 
+// A base larger than the encoder's spill size goes to its file in pieces: the file holds
+// exactly the whole encoding, and the checkpoint loads back to the same view.
+TEST(CheckpointLog, ABaseWrittenInPiecesEqualsTheWholeEncoding) {
+  ScratchDir dir("sync-cppieces-");
+  Checkpoint c = base_checkpoint(3);
+  FeedAnswer many;
+  many.revision = 9;
+  NetworkRecord all{"net-01HZY000000000000000000099", "all", {}};
+  for (int i = 0; i < 20000; ++i) {
+    auto id = fmt::format("sb_01HZY{:021d}", 1000 + i);
+    many.sandboxes.push_back({id, fmt::format("peer-{}", i), fmt::format("10.42.{}.{}", i / 250, 2 + i % 250), "h1",
+                              std::nullopt, "running"});
+    all.members.push_back(id);
+  }
+  many.networks.push_back(all);
+  c.view.apply(many);
+  std::string whole = encode_base(c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs);
+  ASSERT_GT(whole.size(), size_t{2} << 20) << "spills at least twice";
+  CheckpointWriter writer(dir.str());
+  writer.compact(encode_base_file(dir.str(), c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), true);
+  std::ifstream in(checkpoint_path(dir.str()), std::ios::binary);
+  std::string on_disk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_TRUE(on_disk == whole) << on_disk.size() << " bytes on disk, " << whole.size() << " encoded whole";
+  auto back = load_checkpoint(dir.str());
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->view.sandboxes(), c.view.sandboxes());
+  EXPECT_EQ(back->view.networks(), c.view.networks());
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.str()), {}), 2) << "base and log, no temporary";
+}
+
 TEST(CheckpointLog, CompactionStartsAnEmptyLog) {
   ScratchDir dir("sync-cpcompact-");
   Checkpoint c = base_checkpoint(1);
   CheckpointWriter writer(dir.str());
-  writer.compact(encode_base(c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), c.generation, true);
+  writer.compact(encode_base_file(dir.str(), c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), true);
   FeedAnswer change;
   change.revision = 8;
   change.removed_sandboxes = {kC};
@@ -164,7 +195,7 @@ TEST(CheckpointLog, CompactionStartsAnEmptyLog) {
   EXPECT_GT(writer.log_bytes(), 0u);
   c.view.apply(change);
   c.generation = 2;
-  writer.compact(encode_base(c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), c.generation, true);
+  writer.compact(encode_base_file(dir.str(), c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), true);
   EXPECT_EQ(writer.log_bytes(), 0u);
   auto back = load_checkpoint(dir.str());
   ASSERT_TRUE(back);
