@@ -1,7 +1,8 @@
-// bench/datapath (d): the map writes of one apply (MapSet::apply of a planned Plan), with
+// bench/datapath (g): the map writes of one apply (MapSet::apply of a planned Plan), with
 // BPF_MAP_UPDATE_BATCH (max_batch MapSet::kMaxBatch) against op by op (max_batch 1), the two
 // alternated trial by trial in one run:
-//  - snapshot: a resync's writes into empty maps, N endpoints (mostly remote) in K networks;
+//  - snapshot: a resync's writes into empty maps, N endpoints in K networks, L of them local
+//    (each local tap's reach row is written whole: max_sets / 64 + 1 words);
 //  - new set: a remote sandbox joins networks {A, D}, a set new to the maps that shares A with
 //    T local taps all in set {A} (one reach word per tap), and leaves again;
 //  - plug: one more tap joins {A} (its row written whole), and is unplugged.
@@ -183,13 +184,14 @@ json bench_taps(MapSet& maps, uint32_t taps, int trials) {
 
 int main(int argc, char** argv) {
   CLI::App app{"MapSet::apply: BPF_MAP_UPDATE_BATCH vs op by op"};
-  uint32_t endpoints = 100000, networks = 10000, local = 64;
+  uint32_t endpoints = 100000, networks = 10000;
+  std::vector<uint32_t> local_counts = {64, 1024};
   int snapshot_trials = 7, change_trials = 41;
   std::vector<uint32_t> tap_counts = {1, 256, 1024};
   std::string out = "apply_bench.json";
   app.add_option("--endpoints", endpoints, "endpoints of the snapshot");
   app.add_option("--networks", networks, "networks of the snapshot (one per endpoint)");
-  app.add_option("--local", local, "local taps of the snapshot");
+  app.add_option("--local", local_counts, "local taps of the snapshot (one snapshot per count)");
   app.add_option("--snapshot-trials", snapshot_trials);
   app.add_option("--change-trials", change_trials);
   app.add_option("--taps", tap_counts, "local taps in the set a new set shares a network with");
@@ -204,8 +206,10 @@ int main(int argc, char** argv) {
   maps.write_config(make_bpf_config(config));
 
   json result = {{"max_batch", MapSet::kMaxBatch}, {"reach_words_per_row", reach_words_per_row(config.capacity)}};
-  result["snapshot"] = bench_snapshot(maps, endpoints, networks, local, snapshot_trials);
-  fmt::print("snapshot {}\n", result["snapshot"].dump());
+  for (uint32_t local : local_counts) {
+    result["snapshots"].push_back(bench_snapshot(maps, endpoints, networks, local, snapshot_trials));
+    fmt::print("snapshot {}\n", result["snapshots"].back().dump());
+  }
   for (uint32_t t : tap_counts) {
     result["changes"].push_back(bench_taps(maps, t, change_trials));
     fmt::print("taps {}: {}\n", t, result["changes"].back().dump());
