@@ -6,13 +6,17 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <span>
 #include <stdexcept>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include "loader/net_addr.h"
+#include "loader/op_batches.h"
 #include "loader/pin_paths.h"
 #include "loader/tap_slots.h"
 
@@ -52,6 +56,49 @@ template <typename K>
 void del(int fd, const K& key, const char* map) {
   if (bpf_map_delete_elem(fd, &key) != 0 && errno != ENOENT)
     sys_fail(fmt::format("delete from map {}", map), errno);
+}
+
+// One BPF_MAP_UPDATE_BATCH. The kernel (generic_map_update_batch) writes the elements in
+// order and stops at the first it refuses, reporting how many it wrote: the map then holds
+// what the same writes op by op would have left at that op.
+template <typename V>
+void put_batch(int fd, const std::vector<uint32_t>& keys, const std::vector<V>& values, const char* map) {
+  auto n = static_cast<uint32_t>(keys.size());
+  LIBBPF_OPTS(bpf_map_batch_opts, opts, .elem_flags = BPF_ANY);
+  if (bpf_map_update_batch(fd, keys.data(), values.data(), &n, &opts) == 0) return;
+  int err = errno;
+  if (n < keys.size())
+    sys_fail(fmt::format("update of map {} (batch of {}: the first {} written, key {} refused)", map, keys.size(),
+                         n, keys[n]),
+             err);
+  sys_fail(fmt::format("update of map {} (batch of {} refused)", map, keys.size()), err);
+}
+
+// The puts of one run (loader/op_batches.h) in plan order: one syscall for the run, the plain
+// update for a run of one (so max_batch 1 is exactly the op-by-op apply). `entry(op)` gives
+// the op's key and value; when it throws (an endpoint outside the overlay), the ops before it
+// are written first, as op by op.
+template <typename V, typename Entry>
+void write_run(std::span<const MapOp> ops, int fd, const char* map, Entry entry) {
+  std::vector<uint32_t> keys;
+  std::vector<V> values;
+  keys.reserve(ops.size());
+  values.reserve(ops.size());
+  auto flush = [&] {
+    if (keys.size() == 1) put(fd, keys.front(), values.front(), map);
+    else if (!keys.empty()) put_batch(fd, keys, values, map);
+  };
+  try {
+    for (const MapOp& op : ops) {
+      auto [key, value] = entry(op);
+      keys.push_back(key);
+      values.push_back(value);
+    }
+  } catch (...) {
+    flush();
+    throw;
+  }
+  flush();
 }
 
 // Calls fn(index, value) for every slot of an array map, read in batches.
@@ -254,7 +301,7 @@ std::map<std::pair<uint32_t, uint32_t>, sn_counters> MapSet::read_counters() con
   return out;
 }
 
-size_t MapSet::apply(const Plan& p) {
+size_t MapSet::apply(const Plan& p, size_t max_batch) {
   std::optional<EndpointSlots> slots;  // read from the config at the first endpoint op
   auto slot = [&](uint32_t ip_be) {
     if (!slots) {
@@ -264,36 +311,68 @@ size_t MapSet::apply(const Plan& p) {
     }
     return slots->slot(ip_be);
   };
-  // The endpoints array: an all-zero slot is empty, so a delete is a write of zeros.
-  auto run = OpVisitor{
-      [&](const PutNetwork& o) {
-        sn_network n{};
-        std::strncpy(n.id, o.id.c_str(), sizeof n.id - 1);
-        put(fds_.networks.get(), o.index, n, "networks");
-      },
-      [&](const PutSet& o) {
-        sn_set_nets v{};
-        v.count = static_cast<uint32_t>(std::min<size_t>(o.nets.size(), SN_MAX_NETS_PER_SET));
-        std::copy(o.nets.begin(), o.nets.begin() + v.count, v.nets);
-        put(fds_.set_nets.get(), o.set_id, v, "set_nets");
-      },
+  // Ops written on their own (BatchMap::kNone); the puts go through write_run below.
+  auto run_one = OpVisitor{
       [&](const FillReachRow& o) { fill_reach_row(o.row * p.reach_words, p.reach_words, o.words); },
-      [&](const PutReachWord& o) { put(fds_.reach.get(), o.index, sn_reach_word{o.bits}, "reach"); },
-      [&](const PutEndpoint& o) { put(fds_.endpoints.get(), slot(o.ip_be), o.value, "endpoints"); },
       [&](const PutTap& o) { write_tap(o.ifindex, o.value); },
-      [&](const DelEndpoint& o) { put(fds_.endpoints.get(), slot(o.ip_be), sn_endpoint{}, "endpoints"); },
       [&](const DelTap& o) { erase_tap(o.ifindex); },
       [&](const ResetCounterRow& o) { reset_counter_row(o.row); },
       [&](const DelSet& o) { del(fds_.set_nets.get(), o.set_id, "set_nets"); },
       [&](const DelNetwork& o) { del(fds_.networks.get(), o.index, "networks"); },
-      [&](const PutHost& o) { put(fds_.hosts.get(), o.number, o.value, "hosts"); },
       [&](const DelHost& o) { del(fds_.hosts.get(), o.number, "hosts"); },
-      [&](const PutUnderlayHost& o) {
-        put(fds_.underlay_hosts.get(), o.underlay_be, sn_underlay_host{o.number, 0}, "underlay_hosts");
-      },
       [&](const DelUnderlayHost& o) { del(fds_.underlay_hosts.get(), o.underlay_be, "underlay_hosts"); },
+      [&](const auto&) { throw std::logic_error("a batchable op outside its run (loader/op_batches.cc)"); },
   };
-  for (auto& op : p.ops) std::visit(run, op);
+  for (const OpRun& run : op_runs(p.ops, max_batch)) {
+    std::span<const MapOp> ops(p.ops.data() + run.begin, run.size());
+    switch (run.map) {
+      case BatchMap::kNone:
+        std::visit(run_one, ops.front());
+        break;
+      case BatchMap::kEndpoints:  // an all-zero slot is empty, so a delete is a write of zeros
+        write_run<sn_endpoint>(ops, fds_.endpoints.get(), "endpoints", [&](const MapOp& op) {
+          if (auto* d = std::get_if<DelEndpoint>(&op)) return std::pair{slot(d->ip_be), sn_endpoint{}};
+          auto& o = std::get<PutEndpoint>(op);
+          return std::pair{slot(o.ip_be), o.value};
+        });
+        break;
+      case BatchMap::kReach:
+        write_run<sn_reach_word>(ops, fds_.reach.get(), "reach", [](const MapOp& op) {
+          auto& o = std::get<PutReachWord>(op);
+          return std::pair{o.index, sn_reach_word{o.bits}};
+        });
+        break;
+      case BatchMap::kNetworks:
+        write_run<sn_network>(ops, fds_.networks.get(), "networks", [](const MapOp& op) {
+          auto& o = std::get<PutNetwork>(op);
+          sn_network n{};
+          std::strncpy(n.id, o.id.c_str(), sizeof n.id - 1);
+          return std::pair{o.index, n};
+        });
+        break;
+      case BatchMap::kSetNets:
+        write_run<sn_set_nets>(ops, fds_.set_nets.get(), "set_nets", [](const MapOp& op) {
+          auto& o = std::get<PutSet>(op);
+          sn_set_nets v{};
+          v.count = static_cast<uint32_t>(std::min<size_t>(o.nets.size(), SN_MAX_NETS_PER_SET));
+          std::copy(o.nets.begin(), o.nets.begin() + v.count, v.nets);
+          return std::pair{o.set_id, v};
+        });
+        break;
+      case BatchMap::kHosts:
+        write_run<sn_host>(ops, fds_.hosts.get(), "hosts", [](const MapOp& op) {
+          auto& o = std::get<PutHost>(op);
+          return std::pair{o.number, o.value};
+        });
+        break;
+      case BatchMap::kUnderlayHosts:
+        write_run<sn_underlay_host>(ops, fds_.underlay_hosts.get(), "underlay_hosts", [](const MapOp& op) {
+          auto& o = std::get<PutUnderlayHost>(op);
+          return std::pair{o.underlay_be, sn_underlay_host{o.number, 0}};
+        });
+        break;
+    }
+  }
   return p.writes();
 }
 

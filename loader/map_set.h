@@ -48,10 +48,14 @@ class MapSet {
   // holds the drops on devices without a tap entry.
   std::map<std::pair<uint32_t, uint32_t>, sn_counters> read_counters() const;
 
-  // Executes the plan's ops in their order, knowing nothing of phases. Throws on the first
-  // failing syscall, with the map in the message (the ops before it stay written). Returns
-  // the number of writes.
-  size_t apply(const Plan& plan);
+  // Executes the plan's ops in their order, knowing nothing of phases. Consecutive puts into
+  // one map go in one BPF_MAP_UPDATE_BATCH call of at most `max_batch` ops
+  // (loader/op_batches.h); max_batch 1 writes op by op. Either way the maps go through the
+  // same states in the same order. Throws on the first failing syscall, with the map in the
+  // message (the ops before it stay written: within a batch, those before the refused one).
+  // Returns the number of writes (ops, not syscalls).
+  size_t apply(const Plan& plan, size_t max_batch = kMaxBatch);
+  static constexpr size_t kMaxBatch = 1024;  // bounds the buffers (≤ 270 KiB) of one call
 
   const MapFds& fds() const { return fds_; }
 

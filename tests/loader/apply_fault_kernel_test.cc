@@ -1,6 +1,7 @@
 // A map write failing in the middle of an apply, against the real kernel: another writer
 // fills the set_nets hash behind the agent's back, so the kernel refuses (E2BIG) the second of
-// the two new sets an update puts, after its first network and set are written. What is left
+// the two new sets an update puts, after its first network and set are written (the sets go
+// in one batch call, which the kernel stops at the refused set). What is left
 // must be fail-closed (every tap keeps its programs and entry, no frame passes that neither
 // the old nor the new state allows), the apply must not look applied (it throws), and once
 // the fault is gone the next apply converges. (Attach failures: attach_failure_test.cc.)
@@ -68,6 +69,9 @@ TEST(ApplyFault, AWriteFailingMidApplyLeavesTheMapsFailClosedAndTheNextApplyConv
     FAIL() << "refused before any write: " << e.what();
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("set_nets"), std::string::npos) << e.what();
+    // The new sets go in one BPF_MAP_UPDATE_BATCH: the kernel wrote the first and refused the
+    // second, as op by op (tests/loader/batch_apply_kernel_test.cc compares the two).
+    EXPECT_NE(std::string(e.what()).find("the first 1 written"), std::string::npos) << e.what();
   }
   // Fail-closed: the writes before the failure stay, nothing else.
   MapImage partial = dp.maps().read_image();
