@@ -113,6 +113,13 @@ void GuestTableIndex::note_change(const HostView& before, const FeedAnswer& chan
   }
 }
 
+std::optional<bool> GuestTableIndex::shares_network(const std::string& guest, const std::string& peer) const {
+  auto it = guests_.find(guest);
+  if (it == guests_.end() || it->second.whole) return std::nullopt;
+  auto shared = it->second.shared.find(peer);
+  return shared != it->second.shared.end() && (!shared->second.empty() || peer == guest);
+}
+
 void GuestTableIndex::seed(Guest& g, const HostView& view, const std::string& self) {
   g.shared.clear();
   g.dirty.clear();

@@ -36,6 +36,10 @@ class GuestTableIndex {
   // patch. Nothing when it has no table (as guest_table()).
   std::optional<TableUpdate> table(const HostView& view, const LocalPlugs& plugs, const std::string& host_id,
                                    const std::string& sandbox_id);
+  // Whether `peer` shares a network with `guest` in the view as noted so far (every change
+  // before the one about to be noted); nullopt when the index does not know the guest's peers
+  // (it has no table yet, or its next one is built whole). A SharesNetwork for guests_touched.
+  std::optional<bool> shares_network(const std::string& guest, const std::string& peer) const;
   // Forgets every guest: their next table is built whole.
   void clear() {
     guests_.clear();

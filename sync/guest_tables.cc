@@ -71,7 +71,8 @@ bool named_peer(const HostView& view, const SandboxRecord& peer, const std::stri
   return !peer.host || view.reaches(*peer.host, host_id);
 }
 
-std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs) {
+std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs,
+                                     const SharesNetwork& shares) {
   std::set<std::string> touched;
   auto note = [&](const std::string& id) {
     if (plugs.count(id)) touched.insert(id);
@@ -95,17 +96,27 @@ std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& c
   for (auto& id : change.removed_networks) note_members(id);
   // A changed record (name, address) shows in the table of every guest sharing a network
   // with it; membership changes are covered above, so the view before the change suffices.
-  if (!changed_sandboxes.empty()) {
-    for (auto& [_, net] : before.networks()) {
-      bool has_changed = false, has_guest = false;
-      for (auto& m : net.members) {
-        has_changed = has_changed || changed_sandboxes.count(m);
-        has_guest = has_guest || plugs.count(m);
-        if (has_changed && has_guest) break;
-      }
-      if (has_changed && has_guest)
-        for (auto& m : net.members) note(m);
+  if (changed_sandboxes.empty()) return touched;
+  std::set<std::string_view> unknown;  // guests `shares` cannot answer for
+  for (auto& [guest, _] : plugs) {
+    if (touched.count(guest)) continue;
+    std::optional<bool> any = shares ? std::optional<bool>(false) : std::nullopt;
+    for (auto peer = changed_sandboxes.begin(); any && !*any && peer != changed_sandboxes.end(); ++peer)
+      any = shares(guest, std::string(*peer));
+    if (!any) unknown.insert(guest);
+    else if (*any) touched.insert(guest);
+  }
+  if (unknown.empty()) return touched;
+  for (auto& [_, net] : before.networks()) {
+    bool has_changed = false, has_guest = false;
+    for (auto& m : net.members) {
+      has_changed = has_changed || changed_sandboxes.count(m);
+      has_guest = has_guest || unknown.count(m);
+      if (has_changed && has_guest) break;
     }
+    if (has_changed && has_guest)
+      for (auto& m : net.members)
+        if (unknown.count(m)) note(m);
   }
   return touched;
 }

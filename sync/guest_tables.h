@@ -5,6 +5,7 @@
 // reach (lost, or without an underlay address: HostView::reaches), which the datapath purges.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -41,7 +42,13 @@ std::optional<GuestTable> guest_table(const HostView& view, const LocalPlugs& pl
 // (before or after), and guests sharing a network with a changed or removed sandbox or with a
 // sandbox placed on a host whose record changes. Every other guest's table stays as it was,
 // so only these need rebuilding.
-std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs);
+// `shares`, when given, says whether a guest shares a network with a peer in `before`
+// (nullopt: it does not know that guest), so a changed record costs a lookup per plugged guest
+// instead of a pass over every network's members; the pass remains for the guests it does not
+// know. Either way the answer is the same.
+using SharesNetwork = std::function<std::optional<bool>(const std::string& guest, const std::string& peer)>;
+std::set<std::string> guests_touched(const HostView& before, const FeedAnswer& change, const LocalPlugs& plugs,
+                                     const SharesNetwork& shares = nullptr);
 
 // A peer shows in guests' tables: placed nowhere yet, here, or on a host the overlay reaches.
 bool named_peer(const HostView& view, const SandboxRecord& peer, const std::string& host_id);

@@ -397,7 +397,9 @@ void Reconciler::run(const std::atomic<bool>& stop) {
       if (!whole && records != 0) record = encode_record({.feed = &answer});
       names.hosts = view_.hosts_changed_by(answer.hosts);
       if (!whole) {
-        touched = guests_touched(view_, answer, plugs_);
+        touched = guests_touched(view_, answer, plugs_, [this](const std::string& guest, const std::string& peer) {
+          return table_index_.shares_network(guest, peer);
+        });
         table_index_.note_change(view_, answer, options_.host_id);
         for (auto& s : answer.sandboxes) names.sandboxes.insert(s.id);
         names.sandboxes.insert(answer.removed_sandboxes.begin(), answer.removed_sandboxes.end());

@@ -40,5 +40,38 @@ TEST(GuestTableIndex, PatchedTablesEqualTheWholeBuildUnderChurn) {
   EXPECT_GT(patched_entries, 20000);
 }
 
+// As the reconciler runs it: the guests a change touches are found with the index's lookups
+// (the same set as the pass over the view finds), and only those get a table update; every
+// guest's kept table still equals the whole build at every step, untouched ones included.
+TEST(GuestTableIndex, TouchedFromTheIndexEqualsThePassOverTheView) {
+  ChurnedView w(2027);
+  auto& [churn, view, plugs, index] = w;
+  std::map<std::string, TableEntries> kept;
+  auto shares = [&w](const std::string& guest, const std::string& peer) { return w.index.shares_network(guest, peer); };
+  int answered = 0, touched_total = 0;
+  for (int step = 0; step < 4000; ++step) {
+    FeedAnswer a = churn.next(view, step + 1);
+    auto touched = guests_touched(view, a, plugs, shares);
+    ASSERT_EQ(touched, guests_touched(view, a, plugs)) << "step " << step;
+    for (auto& [id, _] : plugs) answered += index.shares_network(id, id).has_value();
+    touched_total += static_cast<int>(touched.size());
+    index.note_change(view, a, "h1");
+    view.apply(a);
+    for (auto& id : (step == 0 ? std::set<std::string>{} : touched))
+      if (auto u = index.table(view, plugs, "h1", id)) apply_update(kept[id], *u);
+      else kept.erase(id);
+    if (step == 0)  // the first tables, as after a snapshot
+      for (auto& [id, _] : plugs)
+        if (auto u = index.table(view, plugs, "h1", id)) apply_update(kept[id], *u);
+    for (auto& [id, _] : plugs) {
+      auto want = guest_table(view, plugs, "h1", id);
+      auto got = kept.count(id) ? entries_of(kept[id]) : std::vector<TableEntry>{};
+      ASSERT_EQ(got, want ? want->entries : std::vector<TableEntry>{}) << "step " << step << " guest " << id;
+    }
+  }
+  EXPECT_GT(answered, 4000) << "the index answered for known guests";
+  EXPECT_GT(touched_total, 1000);
+}
+
 }  // namespace
 }  // namespace sandnet::sync
