@@ -71,14 +71,17 @@ class Streamer {
 
 }  // namespace
 
-StreamedFeed parse_feed_text(std::string_view text, const std::vector<std::string>& data_path) {
+namespace {
+
+// One parse for any input nlohmann reads (text in memory, a file stream).
+template <typename Input>
+StreamedFeed parse_feed_from(Input&& input, const std::vector<std::string>& data_path) {
   Streamer streamer(data_path);
   StreamedFeed out;
   try {
-    out.rest = json::parse(text.begin(), text.end(),
-                           [&](int depth, json::parse_event_t event, json& parsed) {
-                             return streamer.on_event(depth, event, parsed);
-                           });
+    out.rest = json::parse(std::forward<Input>(input), [&](int depth, json::parse_event_t event, json& parsed) {
+      return streamer.on_event(depth, event, parsed);
+    });
   } catch (const json::exception& e) {
     throw FeedFormatError(fmt::format("not JSON: {}", e.what()));
   }
@@ -89,6 +92,16 @@ StreamedFeed parse_feed_text(std::string_view text, const std::vector<std::strin
   }
   out.answer = parse_feed(*data, streamer.take());
   return out;
+}
+
+}  // namespace
+
+StreamedFeed parse_feed_text(std::string_view text, const std::vector<std::string>& data_path) {
+  return parse_feed_from(text, data_path);
+}
+
+StreamedFeed parse_feed_stream(std::istream& in, const std::vector<std::string>& data_path) {
+  return parse_feed_from(in, data_path);
 }
 
 }  // namespace sandnet::sync

@@ -3,6 +3,7 @@
 // its closing brace is read and then dropped, so no tree of the whole answer is ever built (a
 // 100,000-membership snapshot as a nlohmann::json tree was most of the agent's peak memory).
 #pragma once
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,5 +23,7 @@ struct StreamedFeed {
 // {"data"} for the API's envelope, {"view"} in the checkpoint). Throws FeedFormatError on
 // malformed JSON, a wrong shape or wrong types.
 StreamedFeed parse_feed_text(std::string_view text, const std::vector<std::string>& data_path);
+// The same, read from a stream as it is parsed (a checkpoint file: never whole in memory).
+StreamedFeed parse_feed_stream(std::istream& in, const std::vector<std::string>& data_path);
 
 }  // namespace sandnet::sync
