@@ -221,6 +221,7 @@ std::optional<Checkpoint> load_checkpoint(const std::string& state_dir) {
     if (!parsed.answer.snapshot) throw std::runtime_error("view is not a snapshot");
     c.host_id = j.at("host_id").get<std::string>();
     c.generation = j.value("generation", uint64_t{0});
+    c.lists_hosts = j.contains("view") && j["view"].is_object() && j["view"].contains("hosts");
     c.view.apply(std::move(parsed.answer));
     c.plugs = plugs_from_json(j.at("plugs"));
     for (auto& id : j.value("unreported_unplugs", json::array())) c.unreported_unplugs.insert(id.get<std::string>());

@@ -39,6 +39,10 @@ struct Checkpoint {
   // (after log_bytes of records) instead of writing a new base.
   bool log_appendable = false;
   size_t log_bytes = 0;
+  // The base lists the host records (every base since hosts came to the feed, empty or not).
+  // One without them is an older agent's: its view knows no host, and the feed sends a host
+  // record only when it changes, so the agent takes a snapshot instead of resuming.
+  bool lists_hosts = false;
 };
 
 std::string checkpoint_path(const std::string& state_dir);

@@ -75,6 +75,9 @@ class HostView {
   HostView& operator=(HostView&&) = default;
 
   uint64_t revision() const { return revision_; }
+  // The content stays, its revision becomes unknown (0): the feed is then asked from 0, a
+  // snapshot, which replaces the content.
+  void forget_revision() { revision_ = 0; }
   const std::map<std::string, SandboxRecord, std::less<>>& sandboxes() const { return sandboxes_; }
   const std::map<std::string, NetworkRecord, std::less<>>& networks() const { return networks_; }
   const HostRecords& hosts() const { return hosts_; }

@@ -78,6 +78,12 @@ void Reconciler::restore() {
       if (!p.unbound) all.push_back(id);
     spdlog::info("checkpoint: revision {}, {} sandboxes, {} networks, {} plugs ({} log records)", view_.revision(),
                  view_.sandboxes().size(), view_.networks().size(), plugs_.size(), cp->replayed_records);
+    if (!cp->lists_hosts) {
+      // Enforced as it is until the snapshot comes; revision 0 also goes into any base
+      // written meanwhile, so a crash before the snapshot asks for it again.
+      spdlog::info("checkpoint from an agent without host records: asking the API for a snapshot");
+      view_.forget_revision();
+    }
   }
   generation_ = cp ? cp->generation : 0;
   // Without a checkpoint the view and plugs are empty: every tap that carries the programs

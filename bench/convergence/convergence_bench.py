@@ -425,6 +425,8 @@ def convergence(args, result):
         stop_h2[0] = True
         if args.keep_logs:
             subprocess.run(["cp", f"{w.dir}/agent.log", args.keep_logs])
+            if guestd:
+                subprocess.run(["cp", f"{w.dir}/guestd.log", args.keep_logs + ".guestd"])
     finally:
         w.close()
 
@@ -544,7 +546,7 @@ def main():
                          "(default); --no-remote-live leaves h2 lost (A's table: A and B)")
     ap.add_argument("--guestd", help="sandnet-guestd: run it in A, so A's tables are delivered (a live guest)")
     ap.add_argument("--agent-log-level", default="warn", help="debug: per-change timing spans in the agent's log")
-    ap.add_argument("--keep-logs", help="copy the agent's log of the convergence run here")
+    ap.add_argument("--keep-logs", help="copy the agent's log of the convergence run here (A's guestd's: to FILE.guestd)")
     args = ap.parse_args()
     if os.geteuid() != 0:
         print("SKIPPED: needs root")

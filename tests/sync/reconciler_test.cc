@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <httplib.h>
@@ -19,6 +20,7 @@
 #include "sync/feed_client.h"
 #include "sync/table_pusher.h"
 #include "tests/api/api_fixture.h"
+#include "tests/sync/view_fixtures.h"
 
 namespace sandnet::sync {
 namespace {
@@ -423,6 +425,50 @@ TEST_F(ReconcilerTest, AHostLostInTheFeedIsPurgedAndStaysPurgedAcrossARestart) {
   EXPECT_EQ(status()["revision"], revision);
   EXPECT_FALSE(has(dp_.last_state(), c));
   EXPECT_TRUE(dp_.last_state().hosts.empty());
+}
+
+// An agent upgraded from one that kept no host records restarts from a base without them: the
+// feed sends a host record only when it changes, so resuming there would leave every peer on
+// another host uninstalled for good. It asks for a snapshot instead.
+TEST_F(ReconcilerTest, ABaseWithoutHostRecordsIsFollowedByASnapshot) {
+  std::string t1 = test::create_host(db_, "h1", "192.0.2.1"), t2 = test::create_host(db_, "h2", "192.0.2.2");
+  std::string net = make_network(alice(), "web")["id"];
+  std::string a = make_sandbox(alice(), "a", {net})["id"], c = make_sandbox(alice(), "c", {net})["id"];
+  httplib::Client http(server_->url());
+  for (auto& [host, tok, sb] : {std::tuple{"h1", t1, a}, std::tuple{"h2", t2, c}})
+    ASSERT_EQ(http.Post(fmt::format("/v1/hosts/{}/sandboxes/{}/plug", host, sb),
+                        httplib::Headers{{"X-Host-Token", tok}}, "{}", "application/json")->status, 200);
+  // One poll makes h2 live for a lease (30 s by default): longer than this test.
+  ASSERT_EQ(http.Get("/v1/hosts/h2/feed?since=0&timeout=0", httplib::Headers{{"X-Host-Token", t2}})->status, 200);
+  auto has_c = [&] {
+    auto last = dp_.last_state();
+    bool in = false;
+    for (auto& e : last.endpoints) in = in || e.sandbox_id == c;
+    return in && last.hosts.size() == 1;
+  };
+  FeedClient client({{server_->url()}, "h1", t1});
+  reconciler_ = std::make_unique<Reconciler>(options(), client, dp_, *pusher_);
+  reconciler_->restore();
+  feed_ = std::thread([this] { reconciler_->run(stop_); });
+  ASSERT_TRUE(eventually([&] { return has_c() && converged(); })) << status().dump();
+  stop_ = true;
+  feed_.join();
+  reconciler_.reset();
+
+  // The same state, as the older agent's base: no host records.
+  auto cp = load_checkpoint(options().state_dir);
+  ASSERT_TRUE(cp && cp->lists_hosts);
+  save_base_text(options().state_dir,
+                 testing::without_host_records(
+                     encode_base(cp->host_id, cp->generation, cp->view, cp->plugs, cp->unreported_unplugs)),
+                 cp->generation);
+  stop_ = false;
+  reconciler_ = std::make_unique<Reconciler>(options(), client, dp_, *pusher_);
+  reconciler_->restore();
+  EXPECT_FALSE(has_c()) << "h2 unknown to the old base: C is not installed from it";
+  feed_ = std::thread([this] { reconciler_->run(stop_); });
+  EXPECT_TRUE(eventually([&] { return has_c() && converged(); })) << status().dump();
+  EXPECT_TRUE(load_checkpoint(options().state_dir)->lists_hosts);
 }
 
 TEST_F(ReconcilerTest, PlugWhoseAttachFailsIsNotOk) {
