@@ -19,11 +19,12 @@ the agent's overlay_cidr).
 Also per agent: its CPU time (utime + stime, all threads) per change, and its VmHWM.
 
 --baseline-agent B: the same world measures two agent binaries alternately, `--block` cycles
-each (A B A B ...); the agent is restarted on the same state dir and pins at each switch and
-each turn starts with an attach and a detach `?wait=applied` (not measured), so both meet the
-same load drift. The agent running while a size is seeded takes the new peers as one large
-changes answer: its VmHWM then (`agent_vmhwm_catchup_kib`) is read once it caught up, and it is
-restarted before the first turn, so both agents' `agent_vmhwm_kib` are a restart plus cycles.
+each (A B A B ...); at each switch the agent is restarted on its own state dir (two versions may
+write different checkpoints) and the shared pins, and each turn starts with an attach and a
+detach `?wait=applied` (not measured), so both meet the same load drift. After a size is seeded
+each agent in turn takes the new peers as one large changes answer: its VmHWM then
+(`agent_vmhwm_catchup_kib`) is read once it caught up, and it is restarted before the first
+turn, so both agents' `agent_vmhwm_kib` are a restart plus cycles.
 
 Resync: a contract-conforming stub feed serves a snapshot with `--resync-memberships`
 memberships (sandboxes on another host, 10 networks each); we time a fresh agent from exec to
@@ -291,12 +292,16 @@ def convergence(args, result):
 
         agent_config = agent_config_args(args, w.dir)
 
-        def start(binary):
+        def start(label, binary):
+            # Each agent its own state dir (two versions may write different checkpoints), the
+            # same pins: a restart adopts the other agent's maps and catches up from its own
+            # checkpoint through the feed.
             return w.spawn([binary, "--api", api, "--host-id", "h1", "--host-token-file", f"{w.dir}/h1.token",
-                            "--state-dir", f"{w.dir}/state", "--run-dir", f"{w.dir}/run", "--bpffs-root", w.pins,
-                            "--log-level", args.agent_log_level] + agent_config, f"{w.dir}/agent.log")
+                            "--state-dir", f"{w.dir}/state-{label}", "--run-dir", f"{w.dir}/run",
+                            "--bpffs-root", w.pins, "--log-level", args.agent_log_level] + agent_config,
+                           f"{w.dir}/agent.log")
 
-        current = [agents[0][0], start(agents[0][1])]
+        current = [agents[0][0], start(*agents[0])]
         u = {"X-Api-Key": key}
         call("POST", f"{api}/v1/networks", u, {"name": "peers"})
         call("POST", f"{api}/v1/networks", u, {"name": "pair"})
@@ -340,12 +345,12 @@ def convergence(args, result):
                              "guestd_cpu": 0.0} for label, _ in agents}
 
             def switch_to(label, binary):
-                """Restarts the agent as `binary` on the same state dir and pins, then waits until it
-                has applied the API's state (an attach and a detach with ?wait=applied)."""
+                """Restarts the agent as `binary` on its state dir and the shared pins, then waits until
+                it has applied the API's state (an attach and a detach with ?wait=applied)."""
                 if current[0] != label:
                     current[1].terminate()
                     current[1].wait()
-                    current[:] = [label, start(binary)]
+                    current[:] = [label, start(label, binary)]
                 for _ in range(400):
                     if subprocess.run([args.ctl, "agent-status", "--run-dir", f"{w.dir}/run"],
                                       capture_output=True).returncode == 0:
@@ -357,16 +362,16 @@ def convergence(args, result):
 
             catchup = {}
             if len(agents) > 1 and size == seeded and seeded_now[0]:
-                # The running agent took the seeded peers as one large changes answer: its VmHWM
-                # holds that catch-up. Read it once caught up, then restart it, so that both
-                # agents' figures below start from a restart on the same state.
-                label = current[0]
-                switch_to(label, dict(agents)[label])
-                catchup[label] = vmhwm_kib(current[1].pid)
-                current[1].terminate()
-                current[1].wait()
-                current[1] = start(dict(agents)[label])
-                switch_to(label, dict(agents)[label])
+                # Each agent takes the seeded peers as one large changes answer (from its own
+                # checkpoint): its VmHWM then holds that catch-up. Read it once caught up, then
+                # restart the agent, so that both agents' figures below start from a restart.
+                for label, binary in agents:
+                    switch_to(label, binary)
+                    catchup[label] = vmhwm_kib(current[1].pid)
+                    current[1].terminate()
+                    current[1].wait()
+                    current[1] = start(label, binary)
+                    switch_to(label, binary)
             done = 0
             while done < args.cycles:
                 block = min(args.block, args.cycles - done)
