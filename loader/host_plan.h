@@ -31,6 +31,10 @@ class HostPlan {
   // and drops (NO_REMOTE_HOST), and no frame is accepted from it.
   uint32_t host_id(const EndpointSpec& endpoint) const;
 
+  // The hosts in the maps, by id: each of their endpoints carries its number; an endpoint on
+  // any other host carries that host's hash (host_id()).
+  const std::unordered_map<std::string_view, const HostSpec*>& in_maps() const { return in_maps_; }
+
   // Fills target.hosts and target.underlay_hosts.
   void fill(MapImage& target) const;
 

@@ -34,6 +34,34 @@ void IncrementalPlanner::forget_if_unused(std::unordered_map<std::string, Known>
   if (it != known_.end() && it->second.unused()) known_.erase(it);
 }
 
+void IncrementalPlanner::join_host(const EndpointSpec& remote) {
+  auto on = remote_on_.try_emplace(remote.host).first;
+  auto k = known_.try_emplace(remote.sandbox_id).first;
+  k->second.host = &on->first;
+  k->second.host_slot = static_cast<uint32_t>(on->second.size());
+  on->second.push_back(&k->first);
+}
+
+// Out of its host's list by swapping the last one into its place: O(1).
+void IncrementalPlanner::leave_host(const std::string& sandbox) {
+  auto it = known_.find(sandbox);
+  if (it == known_.end() || !it->second.host) return;
+  auto on = remote_on_.find(*it->second.host);
+  auto& list = on->second;
+  const uint32_t slot = it->second.host_slot;
+  list[slot] = list.back();
+  known_.find(*list[slot])->second.host_slot = slot;
+  list.pop_back();
+  if (list.empty()) remote_on_.erase(on);
+  it->second.host = nullptr;
+  forget_if_unused(it);
+}
+
+void IncrementalPlanner::note_hosts_in_maps(const HostPlan& hosts) {
+  host_number_.clear();
+  for (auto& [id, h] : hosts.in_maps()) host_number_.emplace(id, h->number);
+}
+
 Plan IncrementalPlanner::plan_whole(const DesiredState& desired, MapImage& current, const TapResolver& resolve,
                                     const HeldTaps& held) {
   valid_ = false;
@@ -58,6 +86,7 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   set_refs_.clear();
   hosts_.clear();
   remote_on_.clear();
+  host_number_.clear();
   auto by_id = [](auto& a, auto& b) { return a.id < b.id; };
   auto by_sandbox = [](auto& a, auto& b) { return a.sandbox_id < b.sandbox_id; };
   // Lookups by id need the lists sorted; a state that is not is planned whole every time.
@@ -97,34 +126,21 @@ void IncrementalPlanner::reindex(const DesiredState& desired, const MapImage& cu
   for (auto& [_, e] : current.endpoints)
     if (e.set_id) ++set_refs_[e.set_id];
   hosts_ = desired.hosts;
-  for (auto& h : hosts_) remote_on_.emplace(h.id, 0);
   for (auto& ep : desired.endpoints)
-    if (auto it = remote_on_.find(ep.host); !ep.local() && it != remote_on_.end()) {
-      ++it->second;
-      known_.try_emplace(ep.sandbox_id).first->second.host = &it->first;
-    }
+    if (!ep.local()) join_host(ep);
+  std::vector<std::string> warnings;  // plan_update's, already given
+  note_hosts_in_maps(HostPlan(desired.hosts, [&](std::string_view id) { return remote_on_.count(std::string(id)) != 0; },
+                              cap_, warnings));
   valid_ = true;
 }
 
 Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* delta, MapImage& current,
                               const TapResolver& resolve, const HeldTaps& held) {
   if (!valid_ || !delta) return plan_whole(desired, current, resolve, held);
-  // Another host list (a host added, removed, renumbered, its underlay moved): whole.
-  if (!same_hosts(desired.hosts, hosts_)) return plan_whole(desired, current, resolve, held);
   valid_ = false;  // until this plan is committed
 
   // The delta, into the indexes; `touched` collects the sandboxes whose entry may change.
-  // `hosts_moved`: a listed host gained its first remote endpoint or lost its last one, so the
-  // hosts in the maps, and the host id of every endpoint on it, may change.
   std::set<std::string> touched;
-  bool hosts_moved = false;
-  auto leave_host = [&](const std::string& id) {
-    if (auto it = known_.find(id); it != known_.end() && it->second.host) {
-      hosts_moved |= --remote_on_.at(*it->second.host) == 0;
-      it->second.host = nullptr;
-      forget_if_unused(it);
-    }
-  };
   for (auto& id : delta->removed_endpoints) {
     touched.insert(id);
     local_.erase(id);
@@ -135,12 +151,8 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     if (ep.local()) local_.insert(ep.sandbox_id);
     else local_.erase(ep.sandbox_id);
     leave_host(ep.sandbox_id);
-    if (auto it = remote_on_.find(ep.host); !ep.local() && it != remote_on_.end()) {
-      hosts_moved |= it->second++ == 0;
-      known_[ep.sandbox_id].host = &it->first;
-    }
+    if (!ep.local()) join_host(ep);
   }
-  if (hosts_moved) return plan_whole(desired, current, resolve, held);
   // `member` may be the key of the entry it forgets: not used after.
   auto leave = [&](const std::string& member, const std::string* net) {
     auto it = known_.find(member);
@@ -195,6 +207,26 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     if (!net_index_of_.count(net.id)) pending_.insert(net.id);
   }
   const std::set<std::string> changed_ids = touched;  // named by the delta, or whose networks changed
+  // The hosts as plan_update places them, from the host list and who owns a remote endpoint
+  // now. A host that entered or left the maps, or took another number, changes the host id of
+  // every endpoint on it, named by the change or not: those are touched (O(its endpoints)),
+  // with no new set (theirs is in the maps).
+  // Its underlay address alone is in no endpoint entry: the hosts maps' ops carry it.
+  Plan plan;
+  const HostPlan hosts(
+      desired.hosts, [&](std::string_view id) { return remote_on_.count(std::string(id)) != 0; }, cap_,
+      plan.warnings);
+  bool hosts_moved = false;
+  auto touch_host = [&](std::string_view id) {
+    hosts_moved = true;
+    if (auto on = remote_on_.find(std::string(id)); on != remote_on_.end())
+      for (const std::string* m : on->second) touched.insert(*m);
+  };
+  for (auto& [id, h] : hosts.in_maps())
+    if (auto was = host_number_.find(std::string(id)); was == host_number_.end() || was->second != h->number)
+      touch_host(id);
+  for (auto& [id, _] : host_number_)
+    if (!hosts.in_maps().count(id)) touch_host(id);
   touched.insert(local_.begin(), local_.end());
   touched.insert(left_out_.begin(), left_out_.end());
 
@@ -246,10 +278,6 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
     return true;
   };
 
-  Plan plan;
-  // The hosts as plan_update places them (the same list and owners as the last plan's).
-  const HostPlan hosts(
-      desired.hosts, [&](std::string_view id) { return remote_on_.at(std::string(id)) != 0; }, cap_, plan.warnings);
   MapImage scratch;  // the touched entries, plus the maps' sets, networks and hosts
   scratch.set_nets = current.set_nets;
   scratch.networks = current.networks;
@@ -347,6 +375,10 @@ Plan IncrementalPlanner::plan(const DesiredState& desired, const DesiredDelta* d
   current.underlay_hosts = std::move(scratch.underlay_hosts);
   set_id_of_.clear();
   for (auto& [set_id, nets] : current.set_nets) set_id_of_.emplace(nets, set_id);
+  note_hosts_in_maps(hosts);
+  host_list_delta_plans_ += !same_hosts(desired.hosts, hosts_);
+  host_moved_delta_plans_ += hosts_moved;
+  hosts_ = desired.hosts;
   ++delta_plans_;
   valid_ = true;
   return plan;

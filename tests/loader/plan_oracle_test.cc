@@ -78,9 +78,10 @@ class Incremental : public DeltaPlanner {
 };
 
 TEST(PlanOracle, IncrementalPlannerMatchesUnderChurn) {
-  size_t deltas = 0, wholes = 0;
+  size_t deltas = 0, wholes = 0, list_deltas = 0, moved_deltas = 0;
   ChurnCoverage seen;
-  for (uint64_t seed = 1; seed <= 16; ++seed) {
+  const uint64_t kSeeds = 16;
+  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
     Incremental p(Capacity{});
     auto s = expect_plans_equal_under_churn(p, seed, 600, 60, 8);
     if (HasFailure()) return;
@@ -92,6 +93,8 @@ TEST(PlanOracle, IncrementalPlannerMatchesUnderChurn) {
     seen.host_list_changes += s.host_list_changes;
     deltas += p.planner().delta_plans();
     wholes += p.planner().whole_plans();
+    list_deltas += p.planner().host_list_delta_plans();
+    moved_deltas += p.planner().host_moved_delta_plans();
   }
   EXPECT_GT(seen.deletes, 0);
   EXPECT_GT(seen.moves, 0);
@@ -103,7 +106,13 @@ TEST(PlanOracle, IncrementalPlannerMatchesUnderChurn) {
   fmt::print("host list changes {}, plans putting hosts {}, deleting hosts {}\n", seen.host_list_changes,
              seen.host_puts, seen.host_deletes);
   EXPECT_GT(deltas, 20 * wholes) << "most plans are incremental, not the whole-plan fallback";
-  fmt::print("incremental plans {}, whole {}\n", deltas, wholes);
+  // Far from every capacity, only each seed's first plan is whole: host-list changes and
+  // hosts gaining their first / losing their last remote endpoint are planned incrementally.
+  EXPECT_EQ(wholes, kSeeds);
+  EXPECT_GT(list_deltas, 100u) << "host-list changes planned incrementally";
+  EXPECT_GT(moved_deltas, 150u) << "hosts entering or leaving the maps, planned incrementally";
+  fmt::print("incremental plans {}, whole {}; incremental with the host list changed {}, with hosts moved {}\n",
+             deltas, wholes, list_deltas, moved_deltas);
 }
 
 // Near capacity it falls back to plan_update whenever a refusal is possible; the plans are
@@ -157,7 +166,7 @@ TEST(PlanOracle, IncrementalPlannerAdmitsLeftOutEndpointsOnceThereIsRoom) {
 TEST(PlanOracle, IncrementalPlannerMatchesWithMoreHostsThanMaxHosts) {
   Capacity cap;
   cap.max_hosts = 2;  // of the up to 4 listed hosts
-  size_t deltas = 0;
+  size_t deltas = 0, wholes = 0, list_deltas = 0, moved_deltas = 0;
   ChurnCoverage seen;
   for (uint64_t seed = 300; seed < 316; ++seed) {
     Incremental p(cap);
@@ -166,10 +175,19 @@ TEST(PlanOracle, IncrementalPlannerMatchesWithMoreHostsThanMaxHosts) {
     seen.host_puts += s.host_puts;
     seen.host_deletes += s.host_deletes;
     deltas += p.planner().delta_plans();
+    wholes += p.planner().whole_plans();
+    list_deltas += p.planner().host_list_delta_plans();
+    moved_deltas += p.planner().host_moved_delta_plans();
   }
   EXPECT_GT(seen.host_puts, 10);
   EXPECT_GT(seen.host_deletes, 10);
   EXPECT_GT(deltas, 1000u);
+  // max_hosts needs no fallback: which hosts the maps keep follows from the host list alone.
+  EXPECT_EQ(wholes, 16u);
+  EXPECT_GT(list_deltas, 100u);
+  EXPECT_GT(moved_deltas, 120u);
+  fmt::print("max_hosts 2: incremental plans {}, whole {}; with the host list changed {}, with hosts moved {}\n",
+             deltas, wholes, list_deltas, moved_deltas);
 }
 
 // The oracle catches a planner that drops part of a change.
