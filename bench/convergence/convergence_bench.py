@@ -20,8 +20,9 @@ Also per agent: its CPU time (utime + stime, all threads) per change, and its Vm
 
 --baseline-agent B: the same world measures two agent binaries alternately, `--block` cycles
 each (A B A B ...); at each switch the agent is restarted on its own state dir (two versions may
-write different checkpoints) and the shared pins, and each turn starts with an attach and a
-detach `?wait=applied` (not measured), so both meet the same load drift. After a size is seeded
+write different checkpoints) and the shared pins, A and B are plugged again (an agent's first
+start knows no plugs; idempotent otherwise), and each turn starts with an attach and a detach
+`?wait=applied` (not measured), so both meet the same load drift. After a size is seeded
 each agent in turn takes the new peers as one large changes answer: its VmHWM then
 (`agent_vmhwm_catchup_kib`) is read once it caught up, and it is restarted before the first
 turn, so both agents' `agent_vmhwm_kib` are a restart plus cycles.
@@ -356,6 +357,10 @@ def convergence(args, result):
                                       capture_output=True).returncode == 0:
                         break
                     time.sleep(0.05)
+                # As a runtime would for an agent that lost its state: an agent's first start
+                # (its state dir is new) knows no plugs. Idempotent for one that does.
+                for sb, tap in ((a, a_tap), (b, b_tap)):
+                    sh(args.ctl, "plug", "--sandbox", sb["id"], "--tap", tap, "--run-dir", f"{w.dir}/run")
                 call("POST", f"{api}/v1/sandboxes/{b['id']}/networks?wait=applied&timeout=60", u, {"id": "pair"}, 90)
                 call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair?wait=applied&timeout=60", u, None, 90)
                 time.sleep(0.2)
