@@ -320,8 +320,9 @@ def convergence(args, result):
             sh("ip", "-n", a_ns, "route", "replace", "169.254.0.1/32", "dev", "eth0", "scope", "link")
             guestd = w.spawn([args.guestd, "--dev", "eth0", "--table", f"{w.dir}/a-hosts.table",
                               "--log-level", "warn"], f"{w.dir}/guestd.log", ns=a_ns)
-        for sb, tap in ((a, a_tap), (b, b_tap)):
-            sh(args.ctl, "plug", "--sandbox", sb["id"], "--tap", tap, "--run-dir", f"{w.dir}/run")
+        plugs = [(a["id"], a_tap), (b["id"], b_tap)]
+        for sb_id, tap in plugs:
+            sh(args.ctl, "plug", "--sandbox", sb_id, "--tap", tap, "--run-dir", f"{w.dir}/run")
         sh("ip", "-n", a_ns, "neigh", "replace", b["ip"], "lladdr", GW_MAC, "dev", "eth0", "nud", "permanent")
         sh("ip", "-n", b_ns, "neigh", "replace", a["ip"], "lladdr", GW_MAC, "dev", "eth0", "nud", "permanent")
         udp = Udp(a_ns, b_ns, b["ip"], args.interval_ms / 1000)
@@ -359,8 +360,8 @@ def convergence(args, result):
                     time.sleep(0.05)
                 # As a runtime would for an agent that lost its state: an agent's first start
                 # (its state dir is new) knows no plugs. Idempotent for one that does.
-                for sb, tap in ((a, a_tap), (b, b_tap)):
-                    sh(args.ctl, "plug", "--sandbox", sb["id"], "--tap", tap, "--run-dir", f"{w.dir}/run")
+                for sb_id, tap in plugs:
+                    sh(args.ctl, "plug", "--sandbox", sb_id, "--tap", tap, "--run-dir", f"{w.dir}/run")
                 call("POST", f"{api}/v1/sandboxes/{b['id']}/networks?wait=applied&timeout=60", u, {"id": "pair"}, 90)
                 call("DELETE", f"{api}/v1/sandboxes/{b['id']}/networks/pair?wait=applied&timeout=60", u, None, 90)
                 time.sleep(0.2)
