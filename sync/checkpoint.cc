@@ -178,6 +178,13 @@ void start_log(const std::string& state_dir, uint64_t generation) {
   replace_file_atomically(checkpoint_log_path(state_dir), log_header(generation), 0600);
 }
 
+// Puts a base in place, then starts its log: a crash in between leaves the old log, whose
+// header names the old base.
+void install_base(const std::string& state_dir, BaseFile& base) {
+  base.file.commit(0600);
+  start_log(state_dir, base.generation);
+}
+
 }  // namespace
 
 std::string encode_base(const std::string& host_id, uint64_t generation, const HostView& view, const LocalPlugs& plugs,
@@ -233,7 +240,8 @@ std::optional<Checkpoint> load_checkpoint(const std::string& state_dir) {
 }
 
 void save_checkpoint(const std::string& state_dir, const Checkpoint& c) {
-  save_base_text(state_dir, encode_base(c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs), c.generation);
+  auto base = encode_base_file(state_dir, c.host_id, c.generation, c.view, c.plugs, c.unreported_unplugs);
+  install_base(state_dir, base);
 }
 
 void save_base_text(const std::string& state_dir, const std::string& base_text, uint64_t generation) {
@@ -307,9 +315,7 @@ uint64_t CheckpointWriter::submit(Job job, bool wait_durable) {
 void CheckpointWriter::write_base(BaseFile& base) {
   if (log_fd_ >= 0) ::close(log_fd_);
   log_fd_ = -1;
-  base.file.commit(0600);
-  // After the base: a crash in between leaves the old log, whose header names the old base.
-  start_log(state_dir_, base.generation);
+  install_base(state_dir_, base);
   log_fd_ = ::open(checkpoint_log_path(state_dir_).c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
   if (log_fd_ < 0) throw std::system_error(errno, std::generic_category(), "open checkpoint log");
   broken_ = false;

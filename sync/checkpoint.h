@@ -56,7 +56,7 @@ void save_checkpoint(const std::string& state_dir, const Checkpoint& checkpoint)
 // view, no tree of it: the text is the only O(view) allocation).
 std::string encode_base(const std::string& host_id, uint64_t generation, const HostView& view, const LocalPlugs& plugs,
                         const std::set<std::string>& unreported_unplugs);
-// save_checkpoint() of a base encoded already.
+// save_checkpoint() of a base's text given whole (tests write older agents' bases with it).
 void save_base_text(const std::string& state_dir, const std::string& base_text, uint64_t generation);
 
 // A base written to its temporary file, in pieces (never whole in memory), not yet in place:
