@@ -204,9 +204,7 @@ void MapSet::fill_reach_row(uint32_t base, uint32_t words, const ReachRow& row) 
   for (uint32_t i = 0; i < words; ++i) keys[i] = base + i;
   for (auto& [w, bits] : row)
     if (w < words) values[w].dst_sets = bits;
-  uint32_t n = words;
-  if (bpf_map_update_batch(fds_.reach.get(), keys.data(), values.data(), &n, nullptr) != 0)
-    sys_fail(fmt::format("update of map reach (row at {})", base), errno);
+  put_batch(fds_.reach.get(), keys, values, "reach");
 }
 
 void MapSet::reset_counter_row(uint32_t row) {
